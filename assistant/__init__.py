@@ -1,0 +1,25 @@
+"""Painting Assistant: turn a photo into a painting guide a person can paint.
+
+The core is pure Python/NumPy (no Streamlit; TensorFlow only inside the style and
+stroke stages, imported when they run). Main entry points::
+
+    from assistant import decode_image, make_guide, GuideOptions
+    photo = decode_image(open("photo.jpg", "rb").read()).pixels
+    guide = make_guide(photo, GuideOptions(n_colors=12, medium="acrylic", seed=0))
+"""
+
+__version__ = "0.1.0"
+
+from .images import DecodedImage, ImageError, decode_image  # noqa: E402
+from .pipeline import Cancelled, Guide, GuideOptions, make_guide  # noqa: E402
+
+__all__ = [
+    "Cancelled",
+    "DecodedImage",
+    "Guide",
+    "GuideOptions",
+    "ImageError",
+    "__version__",
+    "decode_image",
+    "make_guide",
+]

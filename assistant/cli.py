@@ -1,0 +1,109 @@
+"""Command-line interface: a thin layer over :func:`assistant.make_guide`.
+
+    python -m assistant guide PHOTO -o OUTDIR [--colors 12] [--medium acrylic]
+                                              [--max-side 1024] [--seed 0]
+
+Exit codes: 0 success, 2 bad input or options (one ``error: …`` line on stderr),
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+
+_MEDIA = ("acrylic", "oil", "gouache", "watercolour", "watercolor")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        raise _UsageError(message)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m assistant", description="Turn a photo into a painting guide.")
+    parser.add_argument("--version", action="version", version=f"painting-assistant {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    guide = sub.add_parser("guide", help="write a painting guide for PHOTO")
+    guide.add_argument("photo", type=Path, help="the photo (JPEG, PNG, WebP, GIF, TIFF or BMP)")
+    guide.add_argument("-o", "--output", type=Path, required=True, help="folder to write the guide into")
+    guide.add_argument("--colors", type=int, default=12, help="number of paints, 2-32 (default 12)")
+    guide.add_argument("--medium", default="acrylic", choices=_MEDIA, help="painting medium (default acrylic)")
+    guide.add_argument("--steps", type=int, default=12, help="largest number of steps, 4-32 (default 12)")
+    guide.add_argument("--min-region", type=int, default=None, help="smallest region in pixels (default: automatic)")
+    guide.add_argument("--max-side", type=int, default=1024, help="working size: longest side in px (default 1024)")
+    guide.add_argument("--seed", type=int, default=0, help="random seed; same seed, same guide (default 0)")
+    guide.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _progress_bar(enabled: bool):
+    start = time.perf_counter()
+
+    def report(fraction: float, message: str) -> None:
+        if not enabled:
+            return
+        filled = int(round(fraction * 30))
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {fraction * 100:5.1f}%  {message:<40.40}")
+        if fraction >= 1.0:
+            sys.stderr.write(f"  ({time.perf_counter() - start:.1f} s)\n")
+        sys.stderr.flush()
+
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+    except _UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return _guide(args)
+    except KeyboardInterrupt:
+        print("\nerror: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError) as exc:  # ImageError is a ValueError
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # never a traceback for a user; say what broke
+        print(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+        return 1
+
+
+def _guide(args: argparse.Namespace) -> int:
+    from .export import write_guide
+    from .images import decode_image
+    from .pipeline import GuideOptions, make_guide
+
+    options = GuideOptions(
+        n_colors=args.colors,
+        medium=args.medium,
+        max_steps=args.steps,
+        min_steps=min(4, args.steps),
+        min_region=args.min_region,
+        max_side=args.max_side,
+        seed=args.seed,
+    ).validate()
+    if not args.photo.is_file():
+        raise ValueError(f"No such file: {args.photo}")
+    decoded = decode_image(args.photo.read_bytes(), max_side=options.max_side)
+    for note in decoded.notes:
+        print(f"note: {note}", file=sys.stderr)
+    report = _progress_bar(not args.quiet)
+    guide = make_guide(decoded.pixels, options, on_progress=lambda f, m: report(0.9 * f, m))
+    report(0.92, "Writing PDF, ZIP and images")
+    written = write_guide(guide, args.output)
+    report(1.0, "Done")
+    print(f"Wrote {len(written)} files to {args.output} ({len(guide.palette)} colours, {len(guide.steps)} steps).")
+    return 0

@@ -1,0 +1,263 @@
+"""Image input and output at the edges of the core.
+
+Inside the core every image is a float32 array of shape ``(H, W, 3)`` with values in
+[0, 1] (sRGB). This module turns untrusted bytes into such an array, safely and with
+bounded memory, and turns arrays back into PNG/JPEG bytes.
+
+Safety rules for decoding (untrusted uploads):
+
+* the format is sniffed from the content, never from the file name;
+* only a short list of raster decoders is allowed (no PostScript, no exotic plugins);
+* the pixel count is read from the header and refused *before* decoding when it is a
+  decompression bomb;
+* large JPEGs are downscaled while decoding (DCT scaling), so memory stays bounded;
+* truncated files, empty files and non-images raise :class:`ImageError` with a short,
+  human sentence.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps
+
+__all__ = [
+    "ALLOWED_FORMATS",
+    "DecodedImage",
+    "ImageError",
+    "decode_image",
+    "encode_jpeg",
+    "encode_png",
+    "resize_longest",
+    "to_uint8",
+]
+
+#: Raster formats we accept. Everything else (EPS, PSD, ICO, …) is refused.
+ALLOWED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "TIFF", "BMP")
+
+_EXIF_ORIENTATION = 0x0112
+
+#: Smallest accepted side in pixels: below this there is nothing to paint.
+MIN_SIDE = 32
+
+
+class ImageError(ValueError):
+    """Raised for input that is not a usable image. The message is one human sentence."""
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """A decoded photo.
+
+    Attributes:
+        pixels: float32 ``(H, W, 3)`` sRGB array in [0, 1], at working size.
+        original_size: ``(width, height)`` of the file before any downscaling,
+            after EXIF rotation.
+        format: the sniffed file format, e.g. ``"JPEG"``.
+        notes: short sentences about conversions that were applied (shown to the user).
+    """
+
+    pixels: np.ndarray
+    original_size: tuple[int, int]
+    format: str
+    notes: tuple[str, ...] = ()
+
+
+def decode_image(
+    data: bytes,
+    *,
+    max_side: int = 1024,
+    max_pixels: int = 120_000_000,
+) -> DecodedImage:
+    """Decode untrusted image bytes into a float32 RGB array at working size.
+
+    Args:
+        data: the raw file content.
+        max_side: longest side of the returned image in pixels; larger images are
+            downscaled (aspect ratio kept), smaller ones are left as they are.
+        max_pixels: refuse files whose header announces more pixels than this
+            (decompression-bomb guard). 120 MP covers every consumer camera.
+
+    Returns:
+        A :class:`DecodedImage`.
+
+    Raises:
+        ImageError: empty, not an image, unsupported format, truncated, too small,
+            or too many pixels.
+        ValueError: for invalid options.
+    """
+    if max_side < MIN_SIDE:
+        raise ValueError(f"Expected max_side >= {MIN_SIDE}. Received: max_side={max_side}")
+    if max_pixels < MIN_SIDE * MIN_SIDE:
+        raise ValueError(f"Expected max_pixels >= {MIN_SIDE * MIN_SIDE}. Received: max_pixels={max_pixels}")
+    if not data:
+        raise ImageError("The file is empty.")
+
+    notes: list[str] = []
+    image = _open_header(data)
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageError(
+            f"The image is too large ({width}×{height} = {width * height / 1e6:.0f} MP); "
+            f"the limit is {max_pixels / 1e6:.0f} MP."
+        )
+    if min(width, height) < MIN_SIDE:
+        raise ImageError(f"The image is too small ({width}×{height}); it needs at least {MIN_SIDE} px on each side.")
+
+    n_frames = getattr(image, "n_frames", 1)
+    if n_frames > 1:
+        image.seek(0)
+        notes.append(f"Animated image: used the first of {n_frames} frames.")
+
+    # JPEG only: let the decoder scale by 1/2, 1/4 or 1/8 so a 12 MP photo never sits
+    # in memory at full size. The result is still >= the requested size.
+    if image.format in ("JPEG", "MPO") and max(width, height) > max_side:
+        image.draft("RGB", _draft_target(width, height, max_side))
+
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ImageError(f"The image file is damaged or truncated ({_short(exc)}).") from None
+
+    try:
+        if image.getexif().get(_EXIF_ORIENTATION) in (5, 6, 7, 8):  # quarter turns swap the sides
+            width, height = height, width
+        image = ImageOps.exif_transpose(image)
+    except Exception:  # a broken EXIF block must not lose the photo
+        notes.append("Could not read the EXIF orientation; the photo is shown as stored.")
+
+    pixels = _to_float_rgb(image, notes)
+    pixels = resize_longest(pixels, max_side)
+    return DecodedImage(
+        pixels=pixels,
+        original_size=(width, height),
+        format=str(image.format or _sniffed_format(data)),
+        notes=tuple(notes),
+    )
+
+
+def _open_header(data: bytes) -> Image.Image:
+    """Open lazily (reads the header only) with the allowed decoders."""
+    # We do our own bomb check against max_pixels, so switch Pillow's global one off
+    # for this call only, and turn its warning into nothing.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            Image.init()  # register every plugin, then allow only ours
+            formats = [name for name in ALLOWED_FORMATS if name in Image.OPEN]
+            return Image.open(io.BytesIO(data), formats=formats)
+        except Image.DecompressionBombError:
+            raise ImageError("The image announces an absurd number of pixels (decompression bomb).") from None
+        except Image.UnidentifiedImageError:
+            raise ImageError(
+                "This file is not an image we can read (JPEG, PNG, WebP, GIF, TIFF or BMP)."
+            ) from None
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise ImageError(f"The image file is damaged ({_short(exc)}).") from None
+
+
+def _sniffed_format(data: bytes) -> str:
+    return "PNG" if data[:8] == b"\x89PNG\r\n\x1a\n" else "unknown"
+
+
+def _draft_target(width: int, height: int, max_side: int) -> tuple[int, int]:
+    scale = max_side / max(width, height)
+    return max(1, int(width * scale)), max(1, int(height * scale))
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+def _to_float_rgb(image: Image.Image, notes: list[str]) -> np.ndarray:
+    """Convert any Pillow mode to float32 sRGB in [0, 1]."""
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if mode.startswith("I;16") or array.max() > 255 else 255.0
+        if mode == "F":
+            top = max(1.0, float(array.max()))
+        gray = np.clip(array / top, 0.0, 1.0).astype(np.float32)
+        notes.append("High bit-depth greyscale image: converted to RGB.")
+        return np.repeat(gray[:, :, None], 3, axis=2)
+    if mode == "CMYK":
+        image = _cmyk_to_rgb(image)
+        notes.append("CMYK image: converted to RGB.")
+    elif mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        if rgba.getextrema()[3][0] < 255:
+            notes.append("Transparent areas were placed on a white background.")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, rgba).convert("RGB")
+    elif mode in ("L", "1"):
+        image = image.convert("RGB")
+        notes.append("Greyscale image: the palette will be shades of grey.")
+    elif mode != "RGB":
+        image = image.convert("RGB")
+    array = np.asarray(image, dtype=np.uint8)
+    return array.astype(np.float32) / 255.0
+
+
+def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
+    """Use the embedded ICC profile when there is one; otherwise a plain conversion."""
+    icc = image.info.get("icc_profile")
+    if icc:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            target = ImageCms.createProfile("sRGB")
+            return ImageCms.profileToProfile(image, source, target, outputMode="RGB")
+        except Exception:  # a bad profile falls back to the plain conversion
+            pass
+    return image.convert("RGB")
+
+
+def resize_longest(image: np.ndarray, max_side: int) -> np.ndarray:
+    """Return ``image`` scaled so its longest side is at most ``max_side`` (area averaging).
+
+    The input is never modified; an image already small enough is returned as a copy.
+    """
+    import cv2
+
+    height, width = image.shape[:2]
+    longest = max(height, width)
+    if longest <= max_side:
+        return np.array(image, dtype=np.float32, copy=True)
+    scale = max_side / longest
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """Float image in [0, 1] → uint8 in [0, 255] (rounded, clipped)."""
+    return np.clip(np.rint(np.asarray(image, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
+
+
+def encode_png(image: np.ndarray, *, compression: int = 3) -> bytes:
+    """Encode a float ``(H, W, 3)`` [0, 1] image or a uint8 image as PNG bytes."""
+    import cv2
+
+    array = image if image.dtype == np.uint8 else to_uint8(image)
+    if array.ndim == 3:
+        array = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
+    ok, buffer = cv2.imencode(".png", array, [cv2.IMWRITE_PNG_COMPRESSION, compression])
+    if not ok:  # pragma: no cover - OpenCV only fails on impossible shapes
+        raise ValueError(f"Could not encode an image of shape {image.shape} as PNG.")
+    return buffer.tobytes()
+
+
+def encode_jpeg(image: np.ndarray, *, quality: int = 90) -> bytes:
+    """Encode a float ``(H, W, 3)`` [0, 1] image as JPEG bytes."""
+    import cv2
+
+    array = image if image.dtype == np.uint8 else to_uint8(image)
+    if array.ndim == 3:
+        array = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
+    ok, buffer = cv2.imencode(".jpg", array, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:  # pragma: no cover
+        raise ValueError(f"Could not encode an image of shape {image.shape} as JPEG.")
+    return buffer.tobytes()
+

@@ -1,0 +1,167 @@
+"""From a photo to a painting guide: the one function every front end calls.
+
+:func:`make_guide` composes the stages (palette → regions → steps → images) and
+returns a frozen :class:`Guide`. It is pure: no files, no printing; progress goes
+through an ``on_progress(fraction, message)`` callback, which may raise
+:class:`Cancelled` to stop the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .palette import MAX_COLORS, MIN_COLORS, Palette, extract_palette, quantize
+from .regions import Regions, clean_labels, default_min_area, find_regions, outline_image
+from .steps import Medium, PaintingStep, plan_steps, render_steps
+
+__all__ = ["Cancelled", "Guide", "GuideOptions", "ProgressFn", "make_guide"]
+
+ProgressFn = Callable[[float, str], None]
+
+
+class Cancelled(Exception):
+    """Raised (by a progress callback) to stop a run; nothing is left running."""
+
+
+@dataclass(frozen=True)
+class GuideOptions:
+    """Everything that decides a guide. Same options + same photo = same guide."""
+
+    # Number of paints in the palette (2–32).
+    n_colors: int = 12
+    # Painting medium: "acrylic", "oil", "gouache" or "watercolour"; decides step order.
+    medium: str = "acrylic"
+    # Bounds on the number of steps.
+    min_steps: int = 4
+    max_steps: int = 12
+    # Smallest region in working-image pixels; None = about 1/2500 of the canvas.
+    min_region: int | None = None
+    # Working size: longest side in pixels the photo is scaled to.
+    max_side: int = 1024
+    # Seeds every random choice (pixel sample, k-means).
+    seed: int = 0
+
+    def validate(self) -> "GuideOptions":
+        """Raise ``ValueError`` for an impossible option; return self for chaining."""
+        if not MIN_COLORS <= self.n_colors <= MAX_COLORS:
+            raise ValueError(f"Expected {MIN_COLORS} <= n_colors <= {MAX_COLORS}. Received: n_colors={self.n_colors}")
+        Medium.parse(self.medium)
+        if not 1 <= self.min_steps <= self.max_steps <= 32:
+            raise ValueError(
+                f"Expected 1 <= min_steps <= max_steps <= 32. "
+                f"Received: min_steps={self.min_steps}, max_steps={self.max_steps}"
+            )
+        if self.min_region is not None and self.min_region < 1:
+            raise ValueError(f"Expected min_region >= 1 or None. Received: min_region={self.min_region}")
+        if not 64 <= self.max_side <= 4096:
+            raise ValueError(f"Expected 64 <= max_side <= 4096. Received: max_side={self.max_side}")
+        if self.seed < 0:
+            raise ValueError(f"Expected seed >= 0. Received: seed={self.seed}")
+        return self
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A finished painting guide. Images are float32 ``(H, W, 3)`` in [0, 1].
+
+    Attributes:
+        options: the options it was made with.
+        photo: the photo at working size.
+        target: what the palette was fitted to (the photo, or a stylised rendition).
+        palette: paints, dark to light, numbered from 1.
+        labels: cleaned label map (palette number − 1).
+        regions: the connected regions of ``labels``.
+        quantized: the target painted with the palette, region by region.
+        outline: the numbered paint-by-numbers sheet.
+        steps: ordered painting steps.
+        step_images: canvas after each step (cumulative).
+        step_highlights: what is new in each step.
+        extras: provenance added by later stages (style settings, network, strokes).
+    """
+
+    options: GuideOptions
+    photo: np.ndarray
+    target: np.ndarray
+    palette: Palette
+    labels: np.ndarray
+    regions: Regions
+    quantized: np.ndarray
+    outline: np.ndarray
+    steps: tuple[PaintingStep, ...]
+    step_images: tuple[np.ndarray, ...]
+    step_highlights: tuple[np.ndarray, ...]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def make_guide(
+    photo: np.ndarray,
+    options: GuideOptions = GuideOptions(),
+    *,
+    target: np.ndarray | None = None,
+    on_progress: ProgressFn | None = None,
+    extras: dict[str, Any] | None = None,
+) -> Guide:
+    """Build the whole painting guide for ``photo``.
+
+    Args:
+        photo: float32 ``(H, W, 3)`` in [0, 1] at working size; not modified.
+        options: a :class:`GuideOptions`.
+        target: image to paint, same shape as ``photo`` (e.g. the stylised
+            rendition); default: the photo itself.
+        on_progress: called as ``on_progress(fraction, message)``; may raise
+            :class:`Cancelled`.
+        extras: provenance to carry into the result and ``plan.json``.
+
+    Raises:
+        ValueError: bad options or images.
+        Cancelled: when the callback asked to stop.
+    """
+    options.validate()
+    _check(photo, "photo")
+    target = photo if target is None else target
+    _check(target, "target")
+    if target.shape != photo.shape:
+        raise ValueError(f"Expected target.shape == photo.shape. Received: {target.shape} vs {photo.shape}")
+    report = on_progress or (lambda fraction, message: None)
+
+    report(0.0, "Finding the palette")
+    palette, labels = extract_palette(target, options.n_colors, seed=options.seed)
+    report(0.35, "Simplifying regions")
+    min_area = options.min_region or default_min_area(*labels.shape)
+    labels = clean_labels(labels, min_area=min_area)
+    regions = find_regions(labels)
+    palette = palette.with_coverage(labels)
+    report(0.6, "Numbering the outline")
+    outline = outline_image(labels, regions=regions)
+    quantized = quantize(labels, palette)
+    report(0.7, "Ordering the painting steps")
+    steps = plan_steps(
+        regions, palette, medium=options.medium, min_steps=options.min_steps, max_steps=options.max_steps
+    )
+    report(0.8, "Drawing the steps")
+    cumulative, highlights = render_steps(regions, palette, steps)
+    report(1.0, "Done")
+    return Guide(
+        options=options,
+        photo=np.array(photo, dtype=np.float32, copy=True),
+        target=np.array(target, dtype=np.float32, copy=True),
+        palette=palette,
+        labels=labels,
+        regions=regions,
+        quantized=quantized,
+        outline=outline,
+        steps=steps,
+        step_images=tuple(cumulative),
+        step_highlights=tuple(highlights),
+        extras=dict(extras or {}),
+    )
+
+
+def _check(image: np.ndarray, name: str) -> None:
+    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"Expected {name} as an (H, W, 3) array. Received: shape={getattr(image, 'shape', None)}")
+    if min(image.shape[:2]) < 8:
+        raise ValueError(f"Expected {name} of at least 8×8 pixels. Received: shape={image.shape}")

@@ -1,0 +1,214 @@
+"""Paintable regions: clean label maps and a numbered outline (paint-by-numbers).
+
+A raw k-means label map is speckled: single pixels, one-pixel slivers along edges.
+Nobody can paint those. :func:`clean_labels` makes every connected region at least
+``min_area`` pixels and at least ``min_width`` pixels across, and smooths jagged borders.
+:func:`outline_image` draws the borders and writes each region's palette number at the
+point deepest inside it, sized to fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Regions", "clean_labels", "default_min_area", "find_regions", "outline_image"]
+
+
+def default_min_area(height: int, width: int) -> int:
+    """Smallest region worth painting: about 1/2500 of the canvas, at least 24 px.
+
+    On a 1024×768 working image that is 315 px, a patch of about 18×18 px, which
+    printed on A4 is roughly 5×5 mm: enough for a small brush and a legible number.
+    """
+    return max(24, int(round(height * width / 2500)))
+
+
+def clean_labels(
+    labels: np.ndarray,
+    *,
+    min_area: int | None = None,
+    min_width: int = 3,
+    smooth: int = 5,
+) -> np.ndarray:
+    """Return a cleaned copy of ``labels`` with no region below the size limits.
+
+    Args:
+        labels: int ``(H, W)`` label map (palette number − 1); not modified.
+        min_area: smallest allowed connected region in pixels; default
+            :func:`default_min_area`.
+        min_width: regions whose widest inscribed disc is narrower than this (in px)
+            are slivers and are merged into their neighbours.
+        smooth: size of the majority filter that straightens jagged borders (odd,
+            0 or 1 = off).
+
+    Raises:
+        ValueError: on a malformed label map or negative sizes.
+    """
+    import cv2
+
+    if labels.ndim != 2 or labels.size == 0:
+        raise ValueError(f"Expected a non-empty 2-D label map. Received: labels.shape={labels.shape}")
+    height, width = labels.shape
+    min_area = default_min_area(height, width) if min_area is None else int(min_area)
+    if min_area < 1:
+        raise ValueError(f"Expected min_area >= 1. Received: min_area={min_area}")
+    if min_width < 0 or smooth < 0:
+        raise ValueError(f"Expected min_width >= 0 and smooth >= 0. Received: min_width={min_width}, smooth={smooth}")
+
+    result = np.ascontiguousarray(labels, dtype=np.int32).copy()
+    if smooth > 1:
+        result = _majority_filter(result, smooth | 1)
+    for _ in range(4):  # merging can rarely leave a new small piece; a few passes settle it
+        regions = find_regions(result)
+        too_small = regions.areas < min_area
+        if min_width > 0:
+            too_small |= regions.depths * 2 < min_width
+        if not too_small.any() or too_small.all():
+            break
+        unknown = too_small[regions.ids]
+        result = _fill_from_nearest(result, unknown)
+    del cv2
+    return result
+
+
+@dataclass(frozen=True)
+class Regions:
+    """Connected regions of a label map.
+
+    Attributes:
+        ids: int32 ``(H, W)`` region id per pixel (0 … n−1).
+        labels: palette label of each region, shape ``(n,)``.
+        areas: pixel count of each region.
+        depths: distance (px) from the deepest point of each region to its border.
+        anchors: ``(n, 2)`` ``(row, col)`` of that deepest point, where the number goes.
+    """
+
+    ids: np.ndarray
+    labels: np.ndarray
+    areas: np.ndarray
+    depths: np.ndarray
+    anchors: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def find_regions(labels: np.ndarray) -> Regions:
+    """Split a label map into 4-connected regions and measure them."""
+    import cv2
+    from scipy import ndimage
+
+    height, width = labels.shape
+    ids = np.zeros((height, width), dtype=np.int32)
+    region_labels: list[np.ndarray] = []
+    offset = 0
+    for value in np.unique(labels):
+        mask = (labels == value).astype(np.uint8)
+        count, comp = cv2.connectedComponents(mask, connectivity=4, ltype=cv2.CV_32S)
+        inside = comp > 0
+        ids[inside] = comp[inside] + offset - 1
+        region_labels.append(np.full(count - 1, value, dtype=np.int32))
+        offset += count - 1
+    n = offset
+    areas = np.bincount(ids.ravel(), minlength=n).astype(np.int64)
+
+    # Distance to the nearest pixel of another region (or the canvas edge).
+    interior = np.ones((height + 2, width + 2), dtype=np.uint8)
+    interior[1:-1, 1:-1] = 1
+    border = np.zeros((height, width), dtype=bool)
+    border[:, 1:] |= ids[:, 1:] != ids[:, :-1]
+    border[:, :-1] |= ids[:, :-1] != ids[:, 1:]
+    border[1:, :] |= ids[1:, :] != ids[:-1, :]
+    border[:-1, :] |= ids[:-1, :] != ids[1:, :]
+    interior[1:-1, 1:-1] = (~border).astype(np.uint8)
+    interior[0, :] = interior[-1, :] = interior[:, 0] = interior[:, -1] = 0
+    distance = cv2.distanceTransform(interior, cv2.DIST_L2, 5)[1:-1, 1:-1]
+    index = np.arange(n)
+    depths = np.asarray(ndimage.maximum(distance, ids, index), dtype=np.float32).reshape(n)
+    anchors = np.asarray(ndimage.maximum_position(distance, ids, index), dtype=np.int32).reshape(n, 2)
+    return Regions(
+        ids=ids,
+        labels=np.concatenate(region_labels) if region_labels else np.zeros(0, np.int32),
+        areas=areas,
+        depths=depths,
+        anchors=anchors,
+    )
+
+
+def _majority_filter(labels: np.ndarray, size: int) -> np.ndarray:
+    """Each pixel takes the most frequent label in a size×size window."""
+    import cv2
+
+    values = np.unique(labels)
+    best = np.full(labels.shape, -1.0, dtype=np.float32)
+    result = labels.copy()
+    for value in values:
+        score = cv2.blur((labels == value).astype(np.float32), (size, size), borderType=cv2.BORDER_REPLICATE)
+        # Tiny bias towards the current label keeps ties stable.
+        score += (labels == value) * 1e-3
+        better = score > best
+        best[better] = score[better]
+        result[better] = value
+    return result
+
+
+def _fill_from_nearest(labels: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """Give each unknown pixel the label of the nearest known pixel."""
+    from scipy import ndimage
+
+    _, (rows, cols) = ndimage.distance_transform_edt(unknown, return_indices=True)
+    return labels[rows, cols]
+
+
+def outline_image(
+    labels: np.ndarray,
+    *,
+    regions: Regions | None = None,
+    line_color: tuple[int, int, int] = (90, 90, 90),
+    number_color: tuple[int, int, int] = (60, 60, 60),
+    scale: int = 1,
+) -> np.ndarray:
+    """Paint-by-numbers sheet: white canvas, grey borders, the palette number in each region.
+
+    Args:
+        labels: cleaned label map (palette number − 1).
+        regions: precomputed :func:`find_regions` result (saves time when you have it).
+        line_color, number_color: sRGB 0–255.
+        scale: integer upscaling for print (numbers stay sharp).
+
+    Returns:
+        float32 ``(H*scale, W*scale, 3)`` image in [0, 1].
+    """
+    import cv2
+
+    if scale < 1:
+        raise ValueError(f"Expected scale >= 1. Received: scale={scale}")
+    regions = find_regions(labels) if regions is None else regions
+    ids = regions.ids
+    if scale > 1:
+        ids = np.kron(ids, np.ones((scale, scale), dtype=np.int32))
+    border = np.zeros(ids.shape, dtype=bool)
+    border[:, 1:] |= ids[:, 1:] != ids[:, :-1]
+    border[1:, :] |= ids[1:, :] != ids[:-1, :]
+    canvas = np.full((*ids.shape, 3), 255, dtype=np.uint8)
+    canvas[border] = line_color
+
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for region in range(len(regions)):
+        text = str(int(regions.labels[region]) + 1)
+        radius = float(regions.depths[region]) * scale
+        # Fit the text box inside the inscribed disc; skip only if below ~6 px tall.
+        (tw, th), _ = cv2.getTextSize(text, font, 1.0, 1)
+        font_scale = min(1.2 * scale, 1.5 * radius / max(tw, th, 1))
+        if font_scale * th < 5:
+            font_scale = 5 / th
+            if radius < 2.5:
+                continue
+        thickness = 1 if font_scale < 0.9 else 2
+        (tw, th), _ = cv2.getTextSize(text, font, font_scale, thickness)
+        row, col = (regions.anchors[region] * scale + scale // 2).tolist()
+        origin = (int(col - tw / 2), int(row + th / 2))
+        cv2.putText(canvas, text, origin, font, font_scale, number_color, thickness, cv2.LINE_AA)
+    return canvas.astype(np.float32) / 255.0

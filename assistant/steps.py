@@ -1,0 +1,271 @@
+"""Ordered, layer-by-layer painting steps, the way painting teachers order them.
+
+Every connected region gets a *phase* from its size (large masses, mid-size shapes,
+small details) and a *value band* from its colour's lightness (darks, mid-tones,
+lights). A medium decides the order:
+
+* oil, acrylic, gouache (opaque): large masses first, then shapes, details last;
+  within each, dark to light (opaque paint covers, so lights go on top).
+* watercolour (transparent): light to dark overall (you cannot lighten a wash);
+  within each value band, large washes before details. Near-white is left as paper.
+
+The ordered (phase, band) groups become steps; groups are merged until there are
+at most ``n_steps``, and split by colour while there are fewer than ``min_steps``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from .palette import Palette
+from .regions import Regions
+
+__all__ = ["Medium", "PaintingStep", "plan_steps", "render_steps"]
+
+
+@dataclass(frozen=True)
+class _MediumProfile:
+    label: str
+    opaque: bool
+    brushes: tuple[str, str, str]  # masses, shapes, details
+    verbs: tuple[str, str, str]
+
+
+class Medium(Enum):
+    """Painting medium; decides the order of steps and the brush words."""
+
+    ACRYLIC = _MediumProfile(
+        "acrylic", True, ("your largest flat brush", "a medium filbert", "a small round brush"),
+        ("Block in", "Paint", "Add"),
+    )
+    OIL = _MediumProfile(
+        "oil", True, ("your largest bristle brush", "a medium filbert", "a small round sable"),
+        ("Block in", "Paint", "Add"),
+    )
+    GOUACHE = _MediumProfile(
+        "gouache", True, ("a large flat brush", "a medium round", "a small round brush"),
+        ("Block in", "Paint", "Add"),
+    )
+    WATERCOLOR = _MediumProfile(
+        "watercolour", False, ("a large mop or wash brush", "a medium round", "a small pointed round"),
+        ("Lay a wash over", "Paint", "Add"),
+    )
+
+    @classmethod
+    def parse(cls, value: "str | Medium") -> "Medium":
+        """Accept a member or a name such as ``"acrylic"`` / ``"watercolour"``."""
+        if isinstance(value, Medium):
+            return value
+        key = str(value).strip().lower().replace("watercolour", "watercolor")
+        for member in cls:
+            if member.name.lower() == key:
+                return member
+        names = ", ".join(m.value.label for m in cls)
+        raise ValueError(f"Expected a medium among {names}. Received: medium={value!r}")
+
+
+_PHASES = ("masses", "shapes", "details")
+_BANDS = ("dark", "mid-tone", "light")
+
+
+@dataclass(frozen=True)
+class PaintingStep:
+    """One step of the guide.
+
+    Attributes:
+        index: 1-based step number.
+        title: short heading ("Dark background masses").
+        instruction: one line a person can follow.
+        colors: palette numbers (1-based) used in this step.
+        area: share of the canvas painted in this step, in percent.
+        regions: ids of the regions painted in this step (into :class:`Regions`).
+    """
+
+    index: int
+    title: str
+    instruction: str
+    colors: tuple[int, ...]
+    area: float
+    regions: tuple[int, ...]
+
+
+def plan_steps(
+    regions: Regions,
+    palette: Palette,
+    *,
+    medium: "Medium | str" = Medium.ACRYLIC,
+    min_steps: int = 4,
+    max_steps: int = 12,
+) -> tuple[PaintingStep, ...]:
+    """Group and order the regions into painting steps.
+
+    Args:
+        regions: the cleaned regions (:func:`assistant.regions.find_regions`).
+        palette: the palette whose label values the regions carry.
+        medium: a :class:`Medium` or its name.
+        min_steps, max_steps: bounds on the number of steps (4–12 by default).
+
+    Returns:
+        The steps in painting order; every region belongs to exactly one step.
+    """
+    medium = Medium.parse(medium)
+    if not 1 <= min_steps <= max_steps:
+        raise ValueError(f"Expected 1 <= min_steps <= max_steps. Received: min_steps={min_steps}, max_steps={max_steps}")
+    if len(regions) == 0:
+        raise ValueError("Expected at least one region. Received: an empty label map")
+
+    total = float(regions.areas.sum())
+    share = regions.areas / total
+    phase = np.where(share >= 0.02, 0, np.where(share >= 0.002, 1, 2))
+    lightness = palette.lab[:, 0]
+    band_of_color = _value_bands(lightness)
+    band = band_of_color[regions.labels]
+
+    if medium.value.opaque:
+        keys = [(int(p), int(b)) for p, b in zip(phase, band)]
+    else:  # light to dark, then large to small
+        keys = [(2 - int(b), int(p)) for p, b in zip(phase, band)]
+    groups: dict[tuple[int, int], list[int]] = {}
+    for region, key in enumerate(keys):
+        groups.setdefault(key, []).append(region)
+    ordered = [groups[k] for k in sorted(groups)]
+    ordered_keys = sorted(groups)
+
+    ordered, ordered_keys = _merge_to(ordered, ordered_keys, max_steps, regions)
+    ordered, ordered_keys = _split_to(ordered, ordered_keys, min_steps, regions)
+
+    steps = []
+    for number, (members, key) in enumerate(zip(ordered, ordered_keys), start=1):
+        phase_i, band_i = (key[0], key[1]) if medium.value.opaque else (key[1], 2 - key[0])
+        colors = _colors_by_area(members, regions)
+        area = round(100.0 * float(regions.areas[members].sum()) / total, 2)
+        title, instruction = _describe(medium, phase_i, band_i, colors, palette)
+        steps.append(PaintingStep(number, title, instruction, colors, area, tuple(int(r) for r in members)))
+    return tuple(steps)
+
+
+def _value_bands(lightness: np.ndarray) -> np.ndarray:
+    """Dark / mid / light band per palette colour, split at the two widest L* gaps."""
+    n = len(lightness)
+    if n < 3:
+        return np.arange(n) * (2 // max(1, n - 1))
+    order = np.argsort(lightness, kind="stable")
+    gaps = np.diff(lightness[order])
+    cuts = np.sort(np.argsort(-gaps, kind="stable")[:2])
+    bands = np.zeros(n, dtype=np.int64)
+    bands[order[cuts[0] + 1 :]] = 1
+    bands[order[cuts[1] + 1 :]] = 2
+    return bands
+
+
+def _colors_by_area(members: list[int], regions: Regions) -> tuple[int, ...]:
+    areas: dict[int, int] = {}
+    for region in members:
+        label = int(regions.labels[region])
+        areas[label] = areas.get(label, 0) + int(regions.areas[region])
+    return tuple(label + 1 for label, _ in sorted(areas.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _merge_to(groups, keys, limit, regions):
+    """Merge the smallest group into its neighbour in order until ``limit`` groups remain."""
+    groups, keys = [list(g) for g in groups], list(keys)
+    while len(groups) > limit:
+        sizes = [regions.areas[g].sum() for g in groups]
+        i = int(np.argmin(sizes))
+        j = i - 1 if i == len(groups) - 1 or (i > 0 and sizes[i - 1] <= sizes[i + 1]) else i + 1
+        keep, drop = min(i, j), max(i, j)
+        groups[keep] = groups[keep] + groups[drop]
+        keys[keep] = keys[i] if sizes[i] > sizes[j] else keys[j]
+        del groups[drop], keys[drop]
+    return groups, keys
+
+
+def _split_to(groups, keys, minimum, regions):
+    """Split the group with most colours by colour until ``minimum`` groups exist."""
+    groups, keys = [list(g) for g in groups], list(keys)
+    while len(groups) < minimum:
+        colour_counts = [len({int(regions.labels[r]) for r in g}) for g in groups]
+        i = int(np.argmax(colour_counts))
+        if colour_counts[i] < 2:
+            break
+        by_colour: dict[int, list[int]] = {}
+        for region in groups[i]:
+            by_colour.setdefault(int(regions.labels[region]), []).append(region)
+        colours = sorted(by_colour)  # palette order: dark to light
+        half = len(colours) // 2
+        first = [r for c in colours[:half] for r in by_colour[c]]
+        second = [r for c in colours[half:] for r in by_colour[c]]
+        groups[i : i + 1] = [first, second]
+        keys[i : i + 1] = [keys[i], keys[i]]
+    return groups, keys
+
+
+def _describe(medium: Medium, phase: int, band: int, colors: tuple[int, ...], palette: Palette) -> tuple[str, str]:
+    profile = medium.value
+    listing = _join([str(c) for c in colors])
+    word = "colour" if len(colors) == 1 else "colours"
+    tone = _BANDS[band]
+    what = ("background masses" if band == 0 else "large masses", "shapes", "details and accents")[phase]
+    if phase == 0 and band != 0:
+        what = "large areas"
+    title = f"{tone.capitalize()} {what}"
+    if not profile.opaque and band == 2 and all(palette[c - 1].lab[0] > 92 for c in colors):
+        return (
+            "Keep the whites",
+            f"Leave the paper white where colour {listing} is marked, or glaze it very lightly.",
+        )
+    verb = profile.verbs[phase]
+    instruction = f"{verb} the {tone} {what} with {word} {listing} using {profile.brushes[phase]}."
+    if profile.opaque and phase == 0 and band == 0:
+        instruction = instruction[:-1] + "; thin paint, do not fuss over edges yet."
+    elif not profile.opaque and phase == 0:
+        instruction = instruction[:-1] + "; let it dry before the next step."
+    return title, instruction
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def render_steps(
+    regions: Regions,
+    palette: Palette,
+    steps: tuple[PaintingStep, ...],
+    *,
+    canvas_color: tuple[float, float, float] = (1.0, 1.0, 1.0),
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Cumulative canvas after each step, and a highlight of what is new in each step.
+
+    Returns:
+        ``(cumulative, highlights)``: lists of float32 ``(H, W, 3)`` images in [0, 1].
+        In a highlight the new paint is at full strength, the rest faded and the new
+        areas outlined in magenta.
+    """
+    import cv2
+
+    colors = palette.rgb[regions.labels]  # colour per region
+    step_of_region = np.full(len(regions), -1, dtype=np.int32)
+    for k, step in enumerate(steps):
+        step_of_region[list(step.regions)] = k
+    step_map = step_of_region[regions.ids]
+    painted_rgb = colors[regions.ids]
+
+    canvas = np.empty_like(painted_rgb)
+    canvas[:] = np.asarray(canvas_color, dtype=np.float32)
+    cumulative, highlights = [], []
+    kernel = np.ones((3, 3), np.uint8)
+    for k in range(len(steps)):
+        new = step_map == k
+        canvas = canvas.copy()
+        canvas[new] = painted_rgb[new]
+        cumulative.append(canvas)
+        faded = canvas * 0.35 + 0.65
+        faded[new] = canvas[new]
+        mask = new.astype(np.uint8)
+        edge = (cv2.dilate(mask, kernel) - cv2.erode(mask, kernel)) > 0
+        faded[edge] = (0.85, 0.1, 0.6)
+        highlights.append(faded.astype(np.float32))
+    return cumulative, highlights
