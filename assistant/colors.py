@@ -85,9 +85,8 @@ _HUES = (
     (175.0, "teal"),
     (215.0, "sky blue"),
     (245.0, "blue"),
-    (290.0, "violet"),
-    (320.0, "magenta"),
-    (350.0, "pink-red"),
+    (315.0, "purple"),
+    (345.0, "pink-red"),
 )
 
 
@@ -125,9 +124,9 @@ def color_name(lab: tuple[float, float, float] | np.ndarray) -> str:
         hue = "olive green"
     elif hue in ("orange", "yellow") and lightness >= 55 and chroma < 30:
         hue = "beige" if lightness > 75 else "tan"
-    elif hue in ("pink-red", "red", "magenta") and lightness > 70:
+    elif hue in ("pink-red", "red") and lightness > 70:
         hue = "pink"
-    elif hue == "violet" and lightness > 70:
+    elif hue == "purple" and lightness > 70:
         hue = "lavender"
 
     words = []

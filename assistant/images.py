@@ -98,6 +98,7 @@ def decode_image(
 
     notes: list[str] = []
     image = _open_header(data)
+    file_format = str(image.format)
     width, height = image.size
     if width * height > max_pixels:
         raise ImageError(
@@ -134,7 +135,7 @@ def decode_image(
     return DecodedImage(
         pixels=pixels,
         original_size=(width, height),
-        format=str(image.format or _sniffed_format(data)),
+        format=file_format,
         notes=tuple(notes),
     )
 
@@ -157,10 +158,6 @@ def _open_header(data: bytes) -> Image.Image:
             ) from None
         except (OSError, SyntaxError, ValueError) as exc:
             raise ImageError(f"The image file is damaged ({_short(exc)}).") from None
-
-
-def _sniffed_format(data: bytes) -> str:
-    return "PNG" if data[:8] == b"\x89PNG\r\n\x1a\n" else "unknown"
 
 
 def _draft_target(width: int, height: int, max_side: int) -> tuple[int, int]:

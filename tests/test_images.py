@@ -1,0 +1,160 @@
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from assistant.images import ImageError, decode_image, resize_longest, to_uint8
+from conftest import encode
+
+
+def gradient(width=64, height=48):
+    x = np.linspace(0, 255, width, dtype=np.uint8)
+    rgb = np.zeros((height, width, 3), np.uint8)
+    rgb[..., 0] = x
+    rgb[..., 1] = x[::-1]
+    rgb[..., 2] = 128
+    return rgb
+
+
+def test_jpeg_decodes_to_float_rgb(astronaut_jpeg):
+    decoded = decode_image(astronaut_jpeg)
+    assert decoded.pixels.dtype == np.float32
+    assert decoded.pixels.shape == (512, 512, 3)
+    assert 0.0 <= decoded.pixels.min() and decoded.pixels.max() <= 1.0
+    assert decoded.format == "JPEG"
+    assert decoded.notes == ()
+
+
+def test_large_jpeg_is_downscaled_while_decoding():
+    big = Image.fromarray(gradient(64, 48)).resize((4000, 3000))
+    decoded = decode_image(encode(big, "JPEG"), max_side=500)
+    assert decoded.pixels.shape == (375, 500, 3)
+    assert decoded.original_size == (4000, 3000)
+
+
+@pytest.mark.parametrize(
+    "data, fragment",
+    [
+        (b"", "empty"),
+        (b"hello, this is text and not a picture at all", "not an image"),
+        (b"%PDF-1.4\n1 0 obj\n", "not an image"),
+    ],
+)
+def test_refuses_non_images(data, fragment):
+    with pytest.raises(ImageError, match=fragment):
+        decode_image(data)
+
+
+def test_refuses_truncated_file():
+    data = encode(Image.fromarray(gradient(200, 150)), "JPEG")
+    with pytest.raises(ImageError, match="damaged or truncated"):
+        decode_image(data[: len(data) // 2])
+
+
+def test_refuses_truncated_png():
+    data = encode(Image.fromarray(gradient(200, 150)), "PNG")
+    with pytest.raises(ImageError, match="damaged"):
+        decode_image(data[: len(data) - 40])
+
+
+def test_refuses_tiny_image():
+    with pytest.raises(ImageError, match="too small"):
+        decode_image(encode(Image.fromarray(gradient(20, 60)), "PNG"))
+
+
+def _png_with_header_size(width: int, height: int) -> bytes:
+    """A PNG whose header claims width×height but holds only a tiny payload (a bomb)."""
+    raw = b"".join(b"\x00" + b"\x00" * 3 for _ in range(1))
+    def chunk(kind, payload):
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def test_refuses_decompression_bomb_from_header():
+    with pytest.raises(ImageError, match="too large|decompression bomb"):
+        decode_image(_png_with_header_size(60000, 60000))
+
+
+def test_pixel_limit_is_configurable():
+    data = encode(Image.fromarray(gradient(200, 150)), "PNG")
+    with pytest.raises(ImageError, match="too large"):
+        decode_image(data, max_pixels=10_000)
+
+
+def test_exif_rotation_is_applied():
+    image = Image.fromarray(gradient(80, 40))  # landscape as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise when shown
+    decoded = decode_image(encode(image, "JPEG", exif=exif.tobytes()))
+    assert decoded.pixels.shape[:2] == (80, 40)  # portrait once shown
+    assert decoded.original_size == (40, 80)
+
+
+def test_sixteen_bit_greyscale():
+    values = (np.linspace(0, 65535, 64 * 64).reshape(64, 64)).astype(np.uint16)
+    image = Image.frombytes("I;16", (64, 64), values.astype("<u2").tobytes())
+    decoded = decode_image(encode(image, "PNG"))
+    assert decoded.pixels.shape == (64, 64, 3)
+    assert decoded.pixels[0, 0, 0] == pytest.approx(0.0, abs=1e-3)
+    assert decoded.pixels[-1, -1, 0] == pytest.approx(1.0, abs=1e-3)
+    assert any("bit-depth" in note for note in decoded.notes)
+
+
+def test_cmyk_jpeg_converted():
+    cmyk = Image.new("CMYK", (64, 64), (0, 255, 255, 0))  # pure red ink mix
+    decoded = decode_image(encode(cmyk, "JPEG"))
+    red, green, blue = decoded.pixels[32, 32]
+    assert red > 0.8 and green < 0.2 and blue < 0.2
+    assert any("CMYK" in note for note in decoded.notes)
+
+
+def test_rgba_is_composited_on_white():
+    rgba = np.zeros((64, 64, 4), np.uint8)
+    rgba[..., 0] = 255
+    rgba[:, :32, 3] = 255  # left half opaque red, right half transparent
+    decoded = decode_image(encode(Image.fromarray(rgba, "RGBA"), "PNG"))
+    assert np.allclose(decoded.pixels[10, 5], [1, 0, 0], atol=0.01)
+    assert np.allclose(decoded.pixels[10, 60], [1, 1, 1], atol=0.01)
+    assert any("white" in note for note in decoded.notes)
+
+
+def test_greyscale_and_palette_images():
+    grey = decode_image(encode(Image.fromarray(gradient()[..., 0], "L"), "PNG"))
+    assert np.allclose(grey.pixels[..., 0], grey.pixels[..., 2])
+    pal = Image.fromarray(gradient()).convert("P", palette=Image.Palette.ADAPTIVE, colors=16)
+    decoded = decode_image(encode(pal, "PNG"))
+    assert decoded.pixels.shape == (48, 64, 3)
+    assert len(np.unique(decoded.pixels.reshape(-1, 3), axis=0)) <= 16
+
+
+def test_animated_gif_uses_first_frame():
+    frames = [Image.new("RGB", (40, 40), color) for color in ((255, 0, 0), (0, 0, 255), (0, 255, 0))]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
+    decoded = decode_image(data)
+    assert decoded.pixels[20, 20, 0] > 0.9 and decoded.pixels[20, 20, 2] < 0.1
+    assert any("first of 3 frames" in note for note in decoded.notes)
+
+
+def test_content_is_sniffed_not_extension(tmp_path):
+    # PNG bytes are PNG whatever the name; decode_image never sees a name at all.
+    data = encode(Image.fromarray(gradient()), "PNG")
+    decoded = decode_image(data)
+    assert decoded.format == "PNG"
+
+
+def test_bad_options_raise_value_error():
+    with pytest.raises(ValueError, match="max_side"):
+        decode_image(b"x", max_side=4)
+
+
+def test_resize_longest_keeps_input_and_aspect():
+    image = np.random.default_rng(0).random((100, 50, 3)).astype(np.float32)
+    before = image.copy()
+    out = resize_longest(image, 40)
+    assert out.shape == (40, 20, 3)
+    assert np.array_equal(image, before)
+    assert to_uint8(np.array([[[0.0, 0.5, 1.0]]])).tolist() == [[[0, 128, 255]]]

@@ -1,0 +1,97 @@
+import numpy as np
+import pytest
+
+from assistant.colors import color_name, delta_e2000, din99o_to_lab, lab_to_din99o, rgb_to_lab
+from assistant.palette import extract_palette, quantize
+from conftest import photo_array
+
+
+def test_din99o_round_trip():
+    lab = np.random.default_rng(1).uniform([0, -80, -80], [100, 80, 80], (500, 3))
+    assert np.allclose(din99o_to_lab(lab_to_din99o(lab)), lab, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "rgb, expected",
+    [((0, 0, 0), "black"), ((255, 255, 255), "white"), ((230, 20, 20), "red"), ((30, 60, 200), "blue"),
+     ((90, 55, 30), "brown"), ((128, 128, 128), "grey")],
+)
+def test_color_names(rgb, expected):
+    lab = rgb_to_lab(np.array(rgb, np.float32) / 255)
+    assert expected in color_name(lab)
+
+
+def test_palette_on_tiny_array_is_sorted_and_covers_everything():
+    image = np.zeros((8, 8, 3), np.float32)
+    image[:4] = (0.9, 0.9, 0.1)
+    image[4:, :4] = (0.1, 0.1, 0.5)
+    image[4:, 4:] = (0.05, 0.05, 0.05)
+    before = image.copy()
+    palette, labels = extract_palette(image, 3, seed=0)
+    assert len(palette) == 3
+    assert [c.index for c in palette] == [1, 2, 3]
+    lightness = [c.lab[0] for c in palette]
+    assert lightness == sorted(lightness)
+    assert sum(c.coverage for c in palette) == pytest.approx(100.0, abs=0.05)
+    assert palette[2].coverage == pytest.approx(50.0)
+    assert np.array_equal(image, before)
+    assert np.allclose(quantize(labels, palette), image, atol=0.02)
+
+
+def test_fewer_distinct_colours_than_requested():
+    image = np.zeros((16, 16, 3), np.float32)
+    image[:, 8:] = 1.0
+    palette, labels = extract_palette(image, 8, seed=0)
+    assert len(palette) == 2
+    assert set(np.unique(labels)) == {0, 1}
+
+
+@pytest.mark.parametrize("n_colors", [0, 1, 33])
+def test_n_colors_is_validated(n_colors):
+    with pytest.raises(ValueError, match=f"Received: n_colors={n_colors}"):
+        extract_palette(np.zeros((8, 8, 3), np.float32), n_colors)
+
+
+def test_rejects_wrong_shape():
+    with pytest.raises(ValueError, match="Expected an \\(H, W, 3\\)"):
+        extract_palette(np.zeros((8, 8), np.float32), 4)
+
+
+def test_small_accent_survives():
+    """A 1.5 % red accent on a busy green/brown scene keeps its own paint."""
+    rng = np.random.default_rng(0)
+    image = np.empty((120, 120, 3), np.float32)
+    y, x = np.mgrid[0:120, 0:120] / 120.0
+    image[..., 0] = 0.25 + 0.35 * x
+    image[..., 1] = 0.35 + 0.35 * y
+    image[..., 2] = 0.15 + 0.1 * x * y
+    image += rng.normal(0, 0.02, image.shape).astype(np.float32)
+    image[50:65, 50:62] = (0.85, 0.08, 0.1)  # the red nose
+    image = np.clip(image, 0, 1)
+    palette, labels = extract_palette(image, 6, seed=0)
+    red = rgb_to_lab(np.array([0.85, 0.08, 0.1], np.float32))
+    best = min(float(delta_e2000(red, np.array(c.lab))) for c in palette)
+    assert best < 6.0
+
+
+def test_same_seed_same_palette_on_real_photo():
+    photo = photo_array("coffee", 200)
+    first = extract_palette(photo, 10, seed=3)
+    second = extract_palette(photo, 10, seed=3)
+    assert first[0] == second[0]
+    assert np.array_equal(first[1], second[1])
+
+
+def test_beats_plain_rgb_kmeans_on_real_photo():
+    """The point of the palette: lower CIEDE2000 than RGB k-means with the same k and seed."""
+    from sklearn.cluster import KMeans
+
+    photo = photo_array("astronaut", 256)
+    palette, labels = extract_palette(photo, 12, seed=0)
+    ours = delta_e2000(rgb_to_lab(photo), rgb_to_lab(quantize(labels, palette)))
+    pixels = photo.reshape(-1, 3)
+    sample = pixels[np.random.default_rng(0).choice(len(pixels), 10000, replace=False)]
+    km = KMeans(12, random_state=0, n_init=4).fit(sample)
+    base = delta_e2000(rgb_to_lab(photo), rgb_to_lab(km.cluster_centers_[km.predict(pixels)].reshape(photo.shape).astype(np.float32)))
+    assert ours.mean() < base.mean()
+    assert np.percentile(ours, 95) < 0.85 * np.percentile(base, 95)

@@ -1,0 +1,121 @@
+import numpy as np
+import pytest
+
+from assistant.palette import extract_palette
+from assistant.regions import clean_labels, default_min_area, find_regions, outline_image
+from assistant.steps import Medium, plan_steps, render_steps
+from conftest import photo_array
+
+
+def test_clean_labels_removes_specks_and_keeps_input():
+    rng = np.random.default_rng(0)
+    labels = np.zeros((60, 60), np.int32)
+    labels[:, 30:] = 1
+    specks = rng.random(labels.shape) < 0.03
+    labels[specks] = 2
+    before = labels.copy()
+    cleaned = clean_labels(labels, min_area=20)
+    assert np.array_equal(labels, before)
+    regions = find_regions(cleaned)
+    assert regions.areas.min() >= 20
+    assert set(np.unique(cleaned)) <= {0, 1, 2}
+    assert (cleaned[:, :25] == 0).mean() > 0.95 and (cleaned[:, 35:] == 1).mean() > 0.95
+
+
+def test_clean_labels_on_real_photo_respects_min_area():
+    photo = photo_array("chelsea", 300)
+    _, labels = extract_palette(photo, 10, seed=0)
+    min_area = default_min_area(*labels.shape)
+    regions = find_regions(clean_labels(labels))
+    assert regions.areas.min() >= min_area
+    assert len(regions) < len(find_regions(labels)) / 5
+    assert (regions.depths * 2 >= 3).all()
+
+
+@pytest.mark.parametrize("kwargs", [{"min_area": 0}, {"min_width": -1}])
+def test_clean_labels_validates(kwargs):
+    with pytest.raises(ValueError, match="Received"):
+        clean_labels(np.zeros((8, 8), np.int32), **kwargs)
+
+
+def test_find_regions_measures_areas_and_anchor():
+    labels = np.zeros((20, 30), np.int32)
+    labels[5:15, 10:20] = 1
+    regions = find_regions(labels)
+    assert sorted(regions.areas.tolist()) == [100, 500]
+    inner = int(np.flatnonzero(regions.labels == 1)[0])
+    row, col = regions.anchors[inner]
+    assert 8 <= row <= 11 and 13 <= col <= 16
+
+
+def test_outline_has_borders_and_numbers():
+    labels = np.zeros((80, 80), np.int32)
+    labels[:, 40:] = 1
+    image = outline_image(labels)
+    assert image.shape == (80, 80, 3)
+    dark = image.mean(axis=2) < 0.6
+    assert dark[:, 39:41].any()  # the border
+    assert dark[:, 10:30].sum() > 10 and dark[:, 50:70].sum() > 10  # a number on each side
+    assert outline_image(labels, scale=2).shape == (160, 160, 3)
+
+
+def _scene():
+    """Big dark background, big light area, small mid and light details."""
+    from assistant.palette import Palette, PaletteColor
+
+    labels = np.zeros((100, 100), np.int32)  # colour 1: dark background
+    labels[:, 50:] = 2  # colour 3: light
+    labels[20:40, 10:30] = 1  # colour 2: mid-tone shape (4 %)
+    labels[80:84, 80:84] = 1  # a small mid-tone detail (0.16 %)
+    labels[60:63, 20:23] = 2  # a small light detail in the dark
+    colors = (
+        PaletteColor(1, (20, 20, 30), (8.0, 2.0, -6.0), "black", 0.0),
+        PaletteColor(2, (120, 90, 60), (41.0, 8.0, 20.0), "brown", 0.0),
+        PaletteColor(3, (240, 235, 225), (93.5, 0.5, 4.0), "white", 0.0),
+    )
+    return find_regions(labels), Palette(colors).with_coverage(labels)
+
+
+def test_opaque_media_go_large_to_small_and_dark_to_light():
+    regions, palette = _scene()
+    steps = plan_steps(regions, palette, medium="acrylic", min_steps=1)
+    titles = [s.title for s in steps]
+    assert titles[0].startswith("Dark") and "masses" in titles[0]
+    assert steps[0].colors == (1,)
+    first_detail = next(i for i, s in enumerate(steps) if "details" in s.title)
+    assert all("details" not in s.title for s in steps[:first_detail])
+    assert "largest" in steps[0].instruction and "colour 1" in steps[0].instruction
+    painted = sorted(r for s in steps for r in s.regions)
+    assert painted == list(range(len(regions)))
+
+
+def test_watercolour_goes_light_to_dark():
+    regions, palette = _scene()
+    steps = plan_steps(regions, palette, medium="watercolour", min_steps=1)
+    lightness = [max(palette[c - 1].lab[0] for c in s.colors) for s in steps]
+    assert lightness[0] == max(lightness) and lightness[-1] == min(lightness)
+    assert steps[0].title == "Keep the whites"
+
+
+def test_step_count_bounds_and_medium_errors():
+    regions, palette = _scene()
+    assert len(plan_steps(regions, palette, min_steps=1)) == 5  # 5 (size, value) groups in the scene
+    assert len(plan_steps(regions, palette, min_steps=4, max_steps=4)) == 4
+    assert len(plan_steps(regions, palette, min_steps=7, max_steps=12)) == 7  # split by colour
+    assert len(plan_steps(regions, palette, min_steps=1, max_steps=2)) == 2
+    with pytest.raises(ValueError, match="Received: medium='crayon'"):
+        plan_steps(regions, palette, medium="crayon")
+    assert Medium.parse("Watercolour") is Medium.WATERCOLOR
+
+
+def test_render_steps_cumulative_and_highlight():
+    regions, palette = _scene()
+    steps = plan_steps(regions, palette, min_steps=1)
+    cumulative, highlights = render_steps(regions, palette, steps)
+    assert len(cumulative) == len(steps) == len(highlights)
+    final = cumulative[-1]
+    assert np.allclose(final, palette.rgb[regions.labels][regions.ids])
+    first_region = steps[0].regions[0]
+    inside = regions.ids == first_region
+    assert np.allclose(cumulative[0][inside], palette.rgb[0])
+    assert np.allclose(cumulative[0][~np.isin(regions.ids, steps[0].regions)], 1.0)
