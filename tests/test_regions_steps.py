@@ -101,7 +101,7 @@ def test_step_count_bounds_and_medium_errors():
     regions, palette = _scene()
     assert len(plan_steps(regions, palette, min_steps=1)) == 5  # 5 (size, value) groups in the scene
     assert len(plan_steps(regions, palette, min_steps=4, max_steps=4)) == 4
-    assert len(plan_steps(regions, palette, min_steps=7, max_steps=12)) == 7  # split by colour
+    assert len(plan_steps(regions, palette, min_steps=7, max_steps=12)) == 5  # one colour each: no split
     assert len(plan_steps(regions, palette, min_steps=1, max_steps=2)) == 2
     with pytest.raises(ValueError, match="Received: medium='crayon'"):
         plan_steps(regions, palette, medium="crayon")
