@@ -39,6 +39,8 @@ __all__ = [
 ALLOWED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "TIFF", "BMP")
 
 _EXIF_ORIENTATION = 0x0112
+# Signatures of the formats we read: such a file that will not open is damaged, not "not an image".
+_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF", b"II*\x00", b"MM\x00*", b"BM")
 
 #: Smallest accepted side in pixels: below this there is nothing to paint.
 MIN_SIDE = 32
@@ -153,6 +155,8 @@ def _open_header(data: bytes) -> Image.Image:
         except Image.DecompressionBombError:
             raise ImageError("The image announces an absurd number of pixels (decompression bomb).") from None
         except Image.UnidentifiedImageError:
+            if data.startswith(_MAGIC):
+                raise ImageError("The image file is damaged or truncated (its header is unreadable).") from None
             raise ImageError(
                 "This file is not an image we can read (JPEG, PNG, WebP, GIF, TIFF or BMP)."
             ) from None

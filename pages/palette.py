@@ -1,0 +1,28 @@
+"""Choose the number of paints and the medium; see swatches and the simplified picture."""
+
+import streamlit as st
+
+from assistant import GuideOptions
+from pages import _state as state
+
+st.title("Palette")
+state.require(state.PHOTO, "Upload a photo first.", "pages/upload.py")
+
+previous = state.get(state.OPTIONS) or GuideOptions()
+left, middle, right = st.columns(3)
+n_colors = left.slider("Number of paints", 2, 32, previous.n_colors, key="palette_n_colors")
+media = ["acrylic", "oil", "gouache", "watercolour"]
+medium = middle.selectbox("Medium", media, index=media.index(previous.medium), key="palette_medium")
+seed = right.number_input("Seed", 0, 2**31 - 1, previous.seed, key="palette_seed")
+
+options = GuideOptions(n_colors=n_colors, medium=medium, seed=int(seed), max_side=previous.max_side)
+state.ensure_guide(options)
+guide = state.get(state.GUIDE)
+
+st.markdown(state.swatches_html(guide.palette), unsafe_allow_html=True)
+a, b = st.columns(2)
+a.image(guide.target, caption="Target", use_container_width=True)
+b.image(guide.quantized, caption=f"With {len(guide.palette)} paints · {len(guide.regions)} regions", use_container_width=True)
+with st.expander("Numbered outline"):
+    st.image(guide.outline, use_container_width=True)
+st.page_link("pages/steps.py", label="Next: the painting steps", icon="➡️")

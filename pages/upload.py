@@ -1,0 +1,26 @@
+"""Upload a photo (or pick a sample)."""
+
+import streamlit as st
+
+from pages import _state as state
+
+st.title("Upload a photo")
+st.write("Any JPEG, PNG, WebP, GIF, TIFF or BMP photo. Large photos are scaled to a working size.")
+
+uploaded = st.file_uploader("Your photo", key="upload_file")
+if uploaded is not None and uploaded.file_id != st.session_state.get("upload_file_id"):
+    st.session_state["upload_file_id"] = uploaded.file_id
+    state.decode_upload(uploaded.getvalue(), uploaded.name)
+
+st.write("…or try a sample photo:")
+columns = st.columns(len(state.SAMPLES))
+for column, (label, name) in zip(columns, state.SAMPLES.items()):
+    if column.button(label, key=f"upload_sample_{name}", use_container_width=True):
+        state.set_photo(state.sample_photo(name), f"sample: {label}")
+
+photo = state.get(state.PHOTO)
+if photo is not None:
+    st.image(photo, caption=f"{state.get(state.PHOTO_NAME)} · {photo.shape[1]}×{photo.shape[0]} px", width=480)
+    for note in state.get(state.PHOTO_NOTES, ()):
+        st.caption(f"ℹ️ {note}")
+    st.page_link("pages/palette.py", label="Next: choose the palette", icon="➡️")

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# One-command install for a fresh Debian/Ubuntu machine (Python 3.11 or 3.12).
+# Creates .venv with the pinned requirements; as root (or with sudo) it also installs
+# Debian's chromium, chromium-driver and poppler-utils, used only by the browser test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -r requirements.txt
+need=()
+for tool in chromium chromedriver pdfinfo; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  if [ -z "$SUDO" ] || command -v sudo >/dev/null 2>&1; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null
+  else
+    echo "note: install chromium, chromium-driver and poppler-utils for the browser test" >&2
+  fi
+fi
+echo "Installed. Activate with: . .venv/bin/activate"

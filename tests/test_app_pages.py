@@ -1,0 +1,81 @@
+"""AppTest per page: the real page scripts run; photos are injected through session state."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from assistant import GuideOptions, make_guide
+from conftest import photo_array
+
+TIMEOUT = 60
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_page(path, **state):
+    """Run app.py (navigation, sidebar) and switch to the real page script at ``path``."""
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in state.items():
+        app.session_state[key] = value
+    app.run()
+    if path != "pages/upload.py":
+        app.switch_page(path)
+    return app.run()
+
+
+@pytest.fixture(scope="module")
+def small_photo():
+    return photo_array("chelsea", 200)
+
+
+def test_upload_page_sample_button_stores_photo():
+    app = run_page("pages/upload.py")
+    assert not app.exception
+    app.button(key="upload_sample_coffee").click().run()
+    assert not app.exception
+    photo = app.session_state["photo"]
+    assert photo.shape == (400, 600, 3) and photo.dtype == np.float32
+    assert app.session_state["photo_name"] == "sample: Coffee"
+
+
+def test_pages_without_inputs_show_a_hint_not_an_error():
+    for page in ("pages/palette.py", "pages/steps.py", "pages/guide.py"):
+        app = run_page(page)
+        assert not app.exception, page
+        assert app.info and "first" in app.info[0].value
+
+
+def test_palette_page_builds_guide_and_reacts_to_slider(small_photo):
+    app = run_page("pages/palette.py", photo=small_photo, photo_name="cat")
+    assert not app.exception
+    assert len(app.session_state["guide"].palette) == 12
+    app.slider(key="palette_n_colors").set_value(5).run()
+    assert not app.exception
+    assert len(app.session_state["guide"].palette) == 5
+    app.selectbox(key="palette_medium").set_value("watercolour").run()
+    assert app.session_state["guide"].options.medium == "watercolour"
+
+
+def test_steps_page_shows_each_step(small_photo):
+    guide = make_guide(small_photo, GuideOptions(n_colors=6))
+    app = run_page("pages/steps.py", guide=guide, photo=small_photo)
+    assert not app.exception
+    assert guide.steps[0].title in app.subheader[0].value
+    app.slider(key="steps_number").set_value(len(guide.steps)).run()
+    assert f"Step {len(guide.steps)} of {len(guide.steps)}" in app.subheader[0].value
+
+
+def test_guide_page_offers_downloads(small_photo):
+    guide = make_guide(small_photo, GuideOptions(n_colors=6))
+    app = run_page("pages/guide.py", guide=guide, photo=small_photo)
+    assert not app.exception
+    exports = app.session_state["exports"]
+    assert exports["pdf"].startswith(b"%PDF") and exports["zip"][:2] == b"PK"
+    assert b'"palette"' in exports["json"]
+
+
+def test_app_entry_point_runs():
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert not app.exception
+    assert app.title[0].value == "Upload a photo"

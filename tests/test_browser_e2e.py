@@ -1,0 +1,109 @@
+"""Real browser end to end: streamlit run app.py + Debian Chromium driven by Playwright."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        raise RuntimeError("streamlit did not start within 60 s")
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update"],
+        )
+        yield instance
+        instance.close()
+
+
+def test_upload_palette_guide_download(server, browser, tmp_path):
+    from skimage import data
+
+    photo = tmp_path / "cat.jpg"
+    Image.fromarray(data.chelsea()).save(photo, quality=90)
+    page = browser.new_page(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    page.get_by_text("Upload a photo").first.wait_for()
+
+    # Bad upload first: a one-line message, no traceback.
+    bogus = tmp_path / "notes.jpg"
+    bogus.write_text("this is not a photo")
+    page.locator("input[type=file]").set_input_files(str(bogus))
+    page.get_by_text("not an image we can read").wait_for()
+    assert page.locator("text=Traceback").count() == 0
+
+    page.locator("input[type=file]").set_input_files(str(photo))
+    page.get_by_text("cat.jpg ·").wait_for()
+
+    page.get_by_role("link", name=re.compile("Palette")).first.click()
+    page.get_by_text("With 12 paints").wait_for()
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    for _ in range(4):
+        slider.press("ArrowLeft")
+    page.get_by_text("With 8 paints").wait_for()
+
+    page.get_by_role("link", name=re.compile("Guide")).first.click()
+    button = page.get_by_role("button", name="Download PDF guide")
+    button.wait_for()
+    with page.expect_download() as info:
+        button.click()
+    pdf_path = tmp_path / "guide.pdf"
+    info.value.save_as(pdf_path)
+    page.screenshot(path=str(tmp_path / "guide-page.png"))
+
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+    report = subprocess.run(["pdfinfo", str(pdf_path)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", report).group(1))
+    steps = int(re.search(r"(\d+) steps", page.content()).group(1))
+    assert pages >= 3 + steps  # cover, palette, a page per step, outline
+    assert "Painting Assistant" in report

@@ -1,0 +1,142 @@
+import io
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import Cancelled, GuideOptions, make_guide
+from assistant.export import plan_dict, plan_json, to_pdf, to_zip, write_guide
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def guide(chelsea_small):
+    return make_guide(chelsea_small, GuideOptions(n_colors=8, seed=1))
+
+
+def test_guide_is_complete(guide, chelsea_small):
+    assert len(guide.palette) == 8
+    assert 4 <= len(guide.steps) <= 12
+    assert len(guide.step_images) == len(guide.steps) == len(guide.step_highlights)
+    assert guide.quantized.shape == chelsea_small.shape
+    assert np.array_equal(guide.photo, chelsea_small)
+    # The last cumulative image is the whole quantised picture.
+    assert np.allclose(guide.step_images[-1], guide.quantized)
+
+
+def test_progress_is_reported_and_cancel_stops(chelsea_small):
+    seen = []
+    make_guide(chelsea_small, GuideOptions(n_colors=4), on_progress=lambda f, m: seen.append(f))
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+
+    def cancel(fraction, message):
+        if fraction > 0.3:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        make_guide(chelsea_small, GuideOptions(n_colors=4), on_progress=cancel)
+
+
+@pytest.mark.parametrize("field, value", [("n_colors", 1), ("medium", "crayon"), ("max_steps", 0), ("seed", -1)])
+def test_options_are_validated(chelsea_small, field, value):
+    with pytest.raises(ValueError, match="Received"):
+        make_guide(chelsea_small, GuideOptions(**{field: value}))
+
+
+def test_plan_json_has_documented_fields(guide):
+    plan = json.loads(plan_json(guide))
+    assert plan["format"] == "painting-assistant/plan" and plan["version"] == 1
+    first = plan["palette"][0]
+    assert {"index", "hex", "name", "coverage"} <= set(first)
+    assert re.fullmatch(r"#[0-9a-f]{6}", first["hex"])
+    assert sum(c["coverage"] for c in plan["palette"]) == pytest.approx(100, abs=0.1)
+    step = plan["steps"][0]
+    assert {"index", "title", "instruction", "colors", "image"} <= set(step)
+    assert step["image"] == "steps/01.png"
+    assert all(1 <= c <= len(plan["palette"]) for s in plan["steps"] for c in s["colors"])
+
+
+def test_zip_holds_every_image_and_plan(guide):
+    archive = zipfile.ZipFile(io.BytesIO(to_zip(guide)))
+    names = set(archive.namelist())
+    plan = json.loads(archive.read("plan.json"))
+    assert {"original.png", "quantized.png", "outline.png", "plan.json"} <= names
+    assert {s["image"] for s in plan["steps"]} <= names
+    assert archive.read("outline.png")[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_pdf_has_a_page_per_step(guide):
+    pdf = to_pdf(guide)
+    assert pdf.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type /Page\b", pdf))
+    assert pages >= 3 + len(guide.steps)
+
+
+def test_same_seed_same_bytes_different_seed_may_differ(chelsea_small):
+    a = make_guide(chelsea_small, GuideOptions(n_colors=8, seed=5))
+    b = make_guide(chelsea_small, GuideOptions(n_colors=8, seed=5))
+    assert plan_json(a) == plan_json(b)
+    assert to_zip(a) == to_zip(b)
+    assert to_pdf(a) == to_pdf(b)
+
+
+def test_write_guide_layout(guide, tmp_path):
+    written = write_guide(guide, tmp_path)
+    for name in ("guide.pdf", "guide.zip", "plan.json", "original.png", "quantized.png", "outline.png", "steps/01.png"):
+        assert (tmp_path / name).is_file(), name
+    assert set(written) >= {"guide.pdf", "plan.json"}
+
+
+def _cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_writes_guide_with_wrong_extension(tmp_path):
+    from PIL import Image
+    from skimage import data
+
+    photo = tmp_path / "cat.gif"  # really a PNG: content is sniffed
+    Image.fromarray(data.chelsea()).save(photo, format="PNG")
+    result = _cli("guide", str(photo), "-o", str(tmp_path / "out"), "--colors", "6", "--medium", "oil", "--max-side", "256")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert len(plan["palette"]) == 6 and plan["options"]["medium"] == "oil"
+    assert len(list((tmp_path / "out" / "steps").glob("??.png"))) == len(plan["steps"])
+    assert "100.0%" in result.stderr  # the progress bar
+
+
+@pytest.mark.parametrize(
+    "make, args, message",
+    [
+        (lambda p: p.write_bytes(b""), [], "empty"),
+        (lambda p: p.write_text("not a photo"), [], "not an image"),
+        (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00"), [], "damaged"),
+        (None, [], "No such file"),
+        (lambda p: p.write_bytes(b"x"), ["--colors", "0"], "n_colors"),
+        (lambda p: p.write_bytes(b"x"), ["--medium", "crayon"], "invalid choice"),
+    ],
+)
+def test_cli_bad_input_is_one_line_exit_2(tmp_path, make, args, message):
+    photo = tmp_path / "in.jpg"
+    if make:
+        make(photo)
+    result = _cli("guide", str(photo), "-o", str(tmp_path / "out"), *args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_importing_core_does_not_import_tensorflow_or_streamlit():
+    code = (
+        "import sys, assistant, assistant.pipeline, assistant.export, assistant.cli;"
+        "print('tensorflow' in sys.modules, 'streamlit' in sys.modules, 'keras' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False", "False"]
