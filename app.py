@@ -6,9 +6,10 @@ st.set_page_config(page_title="Painting Assistant", page_icon="🎨", layout="wi
 
 pages = [
     st.Page("pages/upload.py", title="1 · Upload", icon="📷", default=True),
-    st.Page("pages/palette.py", title="2 · Palette", icon="🎨"),
-    st.Page("pages/steps.py", title="3 · Steps", icon="🪜"),
-    st.Page("pages/guide.py", title="4 · Guide", icon="📄"),
+    st.Page("pages/style.py", title="2 · Style", icon="🖌️"),
+    st.Page("pages/palette.py", title="3 · Palette", icon="🎨"),
+    st.Page("pages/steps.py", title="4 · Steps", icon="🪜"),
+    st.Page("pages/guide.py", title="5 · Guide", icon="📄"),
 ]
 navigation = st.navigation(pages)
 

@@ -103,3 +103,18 @@ def swatches_html(palette) -> str:
         for c in palette
     )
     return f"<div>{cells}</div>"
+
+
+@st.cache_resource(show_spinner="Loading the feature network (once per server)…")
+def get_network():
+    """The perceptual network, shared read-only by all sessions."""
+    from assistant.features import build_feature_extractor
+
+    return build_feature_extractor("auto")
+
+
+@st.cache_data(show_spinner=False)
+def bundled_styles():
+    from assistant.styles import list_styles, load_style
+
+    return [(asset, load_style(asset.id, max_side=512)[0]) for asset in list_styles()]

@@ -79,3 +79,25 @@ def test_app_entry_point_runs():
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     assert not app.exception
     assert app.title[0].value == "Upload a photo"
+
+
+def test_style_page_runs_real_transfer_with_untrained_network(small_photo, monkeypatch):
+    """The expensive boundary (the pretrained network) is swapped for the real untrained VGG19."""
+    from assistant import features
+    from pages import _state
+
+    untrained = features.build_feature_extractor(None)
+    monkeypatch.setattr(_state, "get_network", lambda: untrained)
+    monkeypatch.setattr(features, "build_feature_extractor", lambda *a, **k: untrained)
+    app = run_page("pages/style.py", photo=small_photo[:64, :96], photo_name="cat")
+    assert not app.exception
+    assert "untrained VGG19" in app.caption[0].value
+    app.select_slider(key="style_size").set_value(128)
+    app.slider(key="style_iterations").set_value(2)
+    app.button(key="style_run").click().run()
+    assert not app.exception
+    target = app.session_state["target"]
+    assert target.shape == (64, 96, 3)
+    assert app.session_state["target_info"]["network"] == "vgg19-random"
+    app.button(key="style_skip").click().run()
+    assert "target" not in app.session_state

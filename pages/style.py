@@ -1,0 +1,82 @@
+"""Optional: repaint the photo with a brushstroke style (neural style transfer)."""
+
+import streamlit as st
+
+from assistant import ImageError, decode_image
+from assistant import style as style_transfer
+from pages import _state as state
+
+st.title("Brushstroke style")
+state.require(state.PHOTO, "Upload a photo first.", "pages/upload.py")
+network = state.get_network()
+st.caption(f"Feature network in use: **{network.description}**.")
+
+styles = state.bundled_styles()
+columns = st.columns(len(styles))
+for column, (asset, image) in zip(columns, styles):
+    column.image(image, caption=asset.name, use_container_width=True)
+names = [asset.name for asset, _ in styles] + ["My own style image"]
+choice = st.radio("Style", names, horizontal=True, key="style_choice")
+if choice == "My own style image":
+    upload = st.file_uploader("Style image", key="style_upload")
+    if upload is None:
+        st.stop()
+    try:
+        style_image = decode_image(upload.getvalue(), max_side=512).pixels
+    except ImageError as exc:
+        st.error(f"{upload.name}: {exc}")
+        st.stop()
+else:
+    asset, style_image = styles[names.index(choice)]
+    st.caption(f"{asset.description} Suggests: {asset.brushes}.")
+
+left, middle, right = st.columns(3)
+style_weight = left.select_slider("Style weight", [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0], 1.0, key="style_weight")
+content_weight = middle.select_slider("Content weight", [0.1, 0.3, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0], 5.0, key="style_content_weight")
+keep_colours = right.toggle("Keep the photo's colours", key="style_keep_colours")
+with st.expander("Advanced"):
+    style_layers = st.multiselect("Style layers", network.layer_names, list(network.style_layers), key="style_layers")
+    content_layer = st.selectbox("Content layer", network.layer_names, network.layer_names.index(network.content_layers[0]), key="style_content_layer")
+    iterations = st.slider("Iterations at full size", 0, 60, 15, key="style_iterations")
+    size = st.select_slider("Working size (px)", [128, 256, 384, 512, 768], 512, key="style_size")
+
+run, skip, cancel = st.columns(3)
+if skip.button("Skip: paint from the photo", key="style_skip"):
+    st.session_state.pop(state.TARGET, None)
+    st.session_state.pop(state.TARGET_INFO, None)
+cancel.button("Cancel", key="style_cancel", help="Stops a running transfer")
+if run.button("Run style transfer", type="primary", key="style_run") and style_layers:
+    options = style_transfer.StyleOptions(
+        style_weight=style_weight, content_weight=content_weight, preserve_colors=keep_colours,
+        style_layers=tuple(style_layers), content_layers=(content_layer,), max_side=size,
+        iterations=(max(10, 2 * iterations), max(8, round(1.5 * iterations)), iterations),
+    )
+    bar = st.progress(0.0, text="Starting…")
+    preview = st.empty()
+
+    def on_progress(fraction, message, image):
+        bar.progress(fraction, text=message)
+        if image is not None:
+            preview.image(image, caption="Working…", width=360)
+
+    result = style_transfer.stylize(state.get(state.PHOTO), [(style_image, 1.0)], network=network,
+                                    options=options, on_progress=on_progress)
+    bar.empty()
+    preview.empty()
+    st.session_state[state.TARGET] = result.image
+    st.session_state[state.TARGET_INFO] = {
+        "name": choice, "style_weight": style_weight, "content_weight": content_weight,
+        "preserve_colors": keep_colours, "network": result.network,
+        "network_description": result.network_description, "seconds": round(result.elapsed_s, 1),
+    }
+    st.session_state.pop(state.GUIDE, None)
+
+target = state.get(state.TARGET)
+before, after = st.columns(2)
+before.image(state.get(state.PHOTO), caption="Photo", use_container_width=True)
+if target is not None:
+    info = state.get(state.TARGET_INFO)
+    after.image(target, caption=f"{info['name']} · {info['seconds']} s · {info['network']}", use_container_width=True)
+else:
+    after.info("No style yet: the guide will paint from the photo.")
+st.page_link("pages/palette.py", label="Next: choose the palette", icon="➡️")
