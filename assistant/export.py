@@ -46,11 +46,16 @@ def _step_name(index: int, suffix: str = "") -> str:
     return f"steps/{index:02d}{suffix}.png"
 
 
+def _has_target(guide: Guide) -> bool:
+    """True when the guide paints a stylised target rather than the photo itself."""
+    return not np.array_equal(guide.target, guide.photo)
+
+
 def plan_dict(guide: Guide) -> dict:
     """The machine-readable plan (see module docstring)."""
     height, width = guide.labels.shape
     files = {"original": "original.png", "quantized": "quantized.png", "outline": "outline.png"}
-    if guide.target is not guide.photo and not np.array_equal(guide.target, guide.photo):
+    if _has_target(guide):
         files["target"] = "stylized.png"
     plan = {
         "format": "painting-assistant/plan",
@@ -105,7 +110,7 @@ def plan_json(guide: Guide) -> bytes:
 def image_files(guide: Guide) -> dict[str, np.ndarray]:
     """Every image of the guide under its file name (the ZIP / output-folder layout)."""
     files = {"original.png": guide.photo, "quantized.png": guide.quantized, "outline.png": guide.outline}
-    if "target" in plan_dict(guide)["files"]:
+    if _has_target(guide):
         files["stylized.png"] = guide.target
     for step, image, highlight in zip(guide.steps, guide.step_images, guide.step_highlights):
         files[_step_name(step.index)] = image
@@ -177,7 +182,7 @@ def to_pdf(guide: Guide, *, title: str = "Your painting guide") -> bytes:
         body(f"Stylised with: {guide.extras['style'].get('name', 'a style')} - feature network: {network}.")
     y = pdf.get_y() + 4
     half = (usable - 6) / 2
-    has_target = "target" in plan_dict(guide)["files"]
+    has_target = _has_target(guide)
     left = picture(guide.photo, margin, y, half, 110)
     right = picture(guide.target if has_target else guide.quantized, margin + half + 6, y, half, 110)
     pdf.set_y(y + max(left, right) + 2)

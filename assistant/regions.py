@@ -46,8 +46,6 @@ def clean_labels(
     Raises:
         ValueError: on a malformed label map or negative sizes.
     """
-    import cv2
-
     if labels.ndim != 2 or labels.size == 0:
         raise ValueError(f"Expected a non-empty 2-D label map. Received: labels.shape={labels.shape}")
     height, width = labels.shape
@@ -69,7 +67,6 @@ def clean_labels(
             break
         unknown = too_small[regions.ids]
         result = _fill_from_nearest(result, unknown)
-    del cv2
     return result
 
 
@@ -115,15 +112,13 @@ def find_regions(labels: np.ndarray) -> Regions:
     areas = np.bincount(ids.ravel(), minlength=n).astype(np.int64)
 
     # Distance to the nearest pixel of another region (or the canvas edge).
-    interior = np.ones((height + 2, width + 2), dtype=np.uint8)
-    interior[1:-1, 1:-1] = 1
+    interior = np.zeros((height + 2, width + 2), dtype=np.uint8)
     border = np.zeros((height, width), dtype=bool)
     border[:, 1:] |= ids[:, 1:] != ids[:, :-1]
     border[:, :-1] |= ids[:, :-1] != ids[:, 1:]
     border[1:, :] |= ids[1:, :] != ids[:-1, :]
     border[:-1, :] |= ids[:-1, :] != ids[1:, :]
-    interior[1:-1, 1:-1] = (~border).astype(np.uint8)
-    interior[0, :] = interior[-1, :] = interior[:, 0] = interior[:, -1] = 0
+    interior[1:-1, 1:-1] = (~border).astype(np.uint8)  # the zero frame is the canvas edge
     distance = cv2.distanceTransform(interior, cv2.DIST_L2, 5)[1:-1, 1:-1]
     index = np.arange(n)
     depths = np.asarray(ndimage.maximum(distance, ids, index), dtype=np.float32).reshape(n)
