@@ -1,0 +1,504 @@
+"""Turn a target image into an ordered list of opaque, single-colour brushstrokes.
+
+The painter works coarse to fine, like a painter who blocks in masses and then adds
+smaller and smaller strokes. Layer ``n`` splits the canvas into a ``g × g`` grid
+(g = 1, 2, 4 …). Every cell owns a square *frame* (the cell plus a margin) in which
+its strokes live; frame coordinates are what the learned renderer draws in.
+
+For each layer:
+
+1. **Placement.** In every frame, strokes start where the current canvas differs
+   most from the target (the error map, blurred to the brush size), are oriented
+   along the image structure (perpendicular to the dominant gradient of the
+   structure tensor) and take the palette colour nearest to the target under them.
+2. **Refinement.** All strokes of the layer are refined together by gradient
+   descent (Adam) on the squared error of the composited frames; the composite is
+   differentiable because the strokes are drawn by the learned renderer. Colours
+   are re-picked from the palette halfway and at the end, so every stroke stays a
+   single paint a person can mix.
+3. **Commit.** The strokes are ordered within the layer by paint (dark to light for
+   opaque media, light to dark for watercolour) and painted onto the canvas with
+   the procedural brush, which is the ground truth the renderer imitates.
+
+The final picture is composited with the procedural brush at full resolution.
+Everything is seeded: same target, palette and options → same strokes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .strokes import SHAPE_LAYOUT, WIDTH_RANGE, Stroke, paint_strokes, stroke_alpha
+
+__all__ = ["PainterOptions", "Painting", "LayerReport", "paint", "plan_layers"]
+
+ProgressFn = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class PainterOptions:
+    """Options of :func:`paint`.
+
+    Attributes:
+        n_strokes: stroke budget (the painting uses at most this many).
+        min_brush: smallest brush diameter as a fraction of the canvas' long side.
+        max_brush: largest brush diameter as a fraction of the canvas' long side.
+        max_layers: most layers (grid 1, 2, 4 … 2^(max_layers-1)); fewer are used
+            when the budget or the brush range cannot feed them.
+        refine_steps: gradient steps per layer (0 = placement only).
+        learning_rate: Adam step on frame coordinates.
+        max_side: long side of the planning canvas in pixels.
+        margin: frame margin around each cell, as a fraction of the cell.
+        light_to_dark: order paints light to dark within a layer (watercolour).
+        seed: seeds every random choice.
+    """
+
+    n_strokes: int = 1000
+    min_brush: float = 0.006
+    max_brush: float = 0.3
+    max_layers: int = 5
+    refine_steps: int = 30
+    learning_rate: float = 0.01
+    max_side: int = 512
+    margin: float = 0.25
+    light_to_dark: bool = False
+    seed: int = 0
+
+    def validate(self) -> "PainterOptions":
+        if not 1 <= self.n_strokes <= 20000:
+            raise ValueError(f"Expected 1 <= n_strokes <= 20000. Received: n_strokes={self.n_strokes}")
+        if not 0.0 < self.min_brush < self.max_brush <= 1.0:
+            raise ValueError(
+                f"Expected 0 < min_brush < max_brush <= 1. Received: min_brush={self.min_brush}, max_brush={self.max_brush}"
+            )
+        if not 1 <= self.max_layers <= 7:
+            raise ValueError(f"Expected 1 <= max_layers <= 7. Received: max_layers={self.max_layers}")
+        if not 0 <= self.refine_steps <= 1000:
+            raise ValueError(f"Expected 0 <= refine_steps <= 1000. Received: refine_steps={self.refine_steps}")
+        if not 0.0 < self.learning_rate <= 1.0:
+            raise ValueError(f"Expected 0 < learning_rate <= 1. Received: learning_rate={self.learning_rate}")
+        if not 64 <= self.max_side <= 2048:
+            raise ValueError(f"Expected 64 <= max_side <= 2048. Received: max_side={self.max_side}")
+        if not 0.0 <= self.margin <= 1.0:
+            raise ValueError(f"Expected 0 <= margin <= 1. Received: margin={self.margin}")
+        if self.seed < 0:
+            raise ValueError(f"Expected seed >= 0. Received: seed={self.seed}")
+        return self
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    """What one layer did.
+
+    Attributes:
+        layer: 1-based layer number.
+        grid: cells per side.
+        strokes: strokes painted in this layer.
+        width_px: (min, max) brush diameter used, planning-canvas pixels.
+        error_before: mean CIEDE2000 of the canvas vs the target before the layer.
+        error_placed: the same after painting the placed (unrefined) strokes.
+        error_after: the same after painting the refined strokes.
+        seconds: wall time of the layer.
+    """
+
+    layer: int
+    grid: int
+    strokes: int
+    width_px: tuple[float, float]
+    error_before: float
+    error_placed: float
+    error_after: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Painting:
+    """Result of :func:`paint`.
+
+    Attributes:
+        strokes: in painting order; coordinates in pixels of the planning canvas.
+        size: (height, width) of the planning canvas.
+        image: the procedural composite at the target's full resolution, float32.
+        layers: one report per layer.
+        options: the options used.
+        renderer: one line naming the renderer used for refinement.
+    """
+
+    strokes: tuple[Stroke, ...]
+    size: tuple[int, int]
+    image: np.ndarray
+    layers: tuple[LayerReport, ...]
+    options: PainterOptions
+    renderer: str = ""
+    extras: dict = field(default_factory=dict)
+
+
+def plan_layers(n_strokes: int, *, max_layers: int = 5, min_per_cell: float = 3.0) -> list[tuple[int, np.ndarray]]:
+    """Grid size and strokes per cell of each layer for a stroke budget.
+
+    Layers are added (grids 1, 2, 4 …) while the budget still gives every cell of
+    every layer about ``min_per_cell`` strokes. The budget is split evenly over all
+    cells; what is left over goes one stroke per cell to the finest layers.
+
+    Returns:
+        ``[(grid, counts)]`` with ``counts`` an int array of length grid² that sums,
+        over all layers, to exactly ``n_strokes``.
+    """
+    if n_strokes < 1:
+        raise ValueError(f"Expected n_strokes >= 1. Received: n_strokes={n_strokes}")
+    grids = [1]
+    while len(grids) < max_layers:
+        nxt = grids[-1] * 2
+        if n_strokes / sum(g * g for g in grids + [nxt]) < min_per_cell:
+            break
+        grids.append(nxt)
+    total_cells = sum(g * g for g in grids)
+    base = n_strokes // total_cells
+    left = n_strokes - base * total_cells
+    plan = []
+    for g in reversed(grids):
+        counts = np.full(g * g, base, dtype=np.int64)
+        extra = min(left, g * g)
+        counts[:extra] += 1
+        left -= extra
+        plan.append((g, counts))
+    plan.reverse()
+    if base == 0:  # tiny budget: drop empty layers
+        plan = [(g, c) for g, c in plan if c.sum() > 0]
+    return plan
+
+
+def paint(
+    target: np.ndarray,
+    palette_rgb: np.ndarray,
+    options: PainterOptions = PainterOptions(),
+    *,
+    renderer,
+    on_progress: ProgressFn | None = None,
+) -> Painting:
+    """Paint ``target`` with opaque strokes of the palette's colours.
+
+    Args:
+        target: float32 (H, W, 3) in [0, 1]; not modified.
+        palette_rgb: (K, 3) float RGB in [0, 1]; stroke colour ``c`` is row ``c - 1``.
+        options: a :class:`PainterOptions`.
+        renderer: a :class:`assistant.renderer.LearnedRenderer`, or ``None`` to
+            place strokes without refinement.
+        on_progress: ``on_progress(fraction, message)``; may raise to cancel.
+
+    Returns:
+        A :class:`Painting`.
+    """
+    import cv2
+
+    from .colors import delta_e2000, rgb_to_lab
+
+    options.validate()
+    target = np.asarray(target, dtype=np.float32)
+    if target.ndim != 3 or target.shape[2] != 3 or min(target.shape[:2]) < 16:
+        raise ValueError(f"Expected a target of shape (H, W, 3), at least 16 px. Received: {target.shape}")
+    palette_rgb = np.asarray(palette_rgb, dtype=np.float32)
+    if palette_rgb.ndim != 2 or palette_rgb.shape[1] != 3 or len(palette_rgb) < 1:
+        raise ValueError(f"Expected a palette of shape (K, 3). Received: {palette_rgb.shape}")
+    report = on_progress or (lambda fraction, message: None)
+
+    full_h, full_w = target.shape[:2]
+    scale = min(1.0, options.max_side / max(full_h, full_w))
+    h, w = max(16, round(full_h * scale)), max(16, round(full_w * scale))
+    work = cv2.resize(target, (w, h), interpolation=cv2.INTER_AREA) if (h, w) != (full_h, full_w) else target.copy()
+    work_lab = rgb_to_lab(work)
+    palette_lab = rgb_to_lab(palette_rgb[None])[0]
+    order_rank = np.argsort(np.argsort(palette_lab[:, 0]))  # rank by lightness
+    if options.light_to_dark:
+        order_rank = len(order_rank) - 1 - order_rank
+
+    def mean_error(canvas: np.ndarray) -> float:
+        return float(np.mean(delta_e2000(rgb_to_lab(canvas), work_lab)))
+
+    rng = np.random.default_rng(options.seed)
+    canvas = np.ones_like(work)
+    long_side = max(h, w)
+    brush_lo, brush_hi = options.min_brush * long_side, options.max_brush * long_side
+    layers = plan_layers(options.n_strokes, max_layers=options.max_layers)
+    reports: list[LayerReport] = []
+    strokes_all: list[Stroke] = []
+    total = float(sum(c.sum() for _, c in layers))
+    done = 0.0
+    size = renderer.size if renderer is not None else 64
+    for number, (grid, counts) in enumerate(layers, start=1):
+        t0 = time.perf_counter()
+        report(done / total * 0.9, f"Layer {number} of {len(layers)}: placing {int(counts.sum())} strokes")
+        frames = _frames(h, w, grid, options.margin)
+        side = frames[0][2]
+        lo = max(WIDTH_RANGE[0], brush_lo / side)
+        hi = min(WIDTH_RANGE[1], brush_hi / side)
+        if lo > hi:  # brush range outside what this grid can draw: clamp to the nearest end
+            lo = hi = float(np.clip(brush_lo / side, WIDTH_RANGE[0], WIDTH_RANGE[1]))
+        crops = _crop_frames(work, canvas, frames, size, h, w)
+        shapes, colors, valid = _place(crops, counts, palette_rgb, palette_lab, (lo, hi), size, rng)
+        error_before = mean_error(canvas)
+        placed = _to_strokes(shapes, colors, valid, frames, number, order_rank)
+        error_placed = mean_error(paint_strokes(canvas, placed, palette_rgb))
+        if renderer is not None and options.refine_steps > 0:
+            report((done + 0.1 * counts.sum()) / total * 0.9, f"Layer {number}: refining {int(counts.sum())} strokes")
+            shapes, colors, valid = _refine(
+                renderer, crops, shapes, colors, valid, palette_rgb, palette_lab, order_rank, (lo, hi), options,
+                lambda f: report((done + f * counts.sum()) / total * 0.9, f"Layer {number}: refining strokes"),
+            )
+            layer_strokes = _to_strokes(shapes, colors, valid, frames, number, order_rank)
+        else:
+            layer_strokes = placed
+        canvas = paint_strokes(canvas, layer_strokes, palette_rgb)
+        error_after = mean_error(canvas)
+        strokes_all.extend(layer_strokes)
+        widths = [s.widths[i] for s in layer_strokes for i in (0, 1)] or [0.0]
+        reports.append(
+            LayerReport(number, grid, len(layer_strokes), (round(min(widths), 2), round(max(widths), 2)),
+                        round(error_before, 3), round(error_placed, 3), round(error_after, 3),
+                        round(time.perf_counter() - t0, 2))
+        )
+        done += counts.sum()
+    report(0.92, "Painting at full resolution")
+    image = render_painting(strokes_all, palette_rgb, (h, w), (full_h, full_w))
+    report(1.0, "Done")
+    name = "procedural placement only" if renderer is None else renderer.describe()
+    return Painting(tuple(strokes_all), (h, w), image, tuple(reports), options, name)
+
+
+def render_painting(strokes, palette_rgb, plan_size, out_size, *, bristles: float = 0.0, seed: int = 0) -> np.ndarray:
+    """Procedural composite of planned strokes at another resolution (white canvas)."""
+    sy = out_size[0] / plan_size[0]
+    sx = out_size[1] / plan_size[1]
+    s = 0.5 * (sx + sy)
+    scaled = [
+        Stroke(st.layer, st.color, tuple((x * sx, y * sy) for x, y in st.points), (st.widths[0] * s, st.widths[1] * s))
+        for st in strokes
+    ]
+    canvas = np.ones((out_size[0], out_size[1], 3), dtype=np.float32)
+    return paint_strokes(canvas, scaled, palette_rgb, bristles=bristles, seed=seed)
+
+
+# --- frames ---------------------------------------------------------------------
+
+
+def _frames(h: int, w: int, grid: int, margin: float) -> list[tuple[float, float, float]]:
+    """Square frames (left, top, side) in canvas px, one per cell, row-major."""
+    ch, cw = h / grid, w / grid
+    side = max(ch, cw) * (1.0 + 2.0 * margin)
+    out = []
+    for r in range(grid):
+        for c in range(grid):
+            cy, cx = (r + 0.5) * ch, (c + 0.5) * cw
+            out.append((cx - side / 2, cy - side / 2, side))
+    return out
+
+
+@dataclass
+class _Crops:
+    target: np.ndarray  # (cells, S, S, 3)
+    canvas: np.ndarray  # (cells, S, S, 3)
+    weight: np.ndarray  # (cells, S, S): 1 inside the cell, less in the margin, 0 off-canvas
+    frames: list
+
+
+def _crop_frames(work, canvas, frames, size, h, w) -> _Crops:
+    import cv2
+
+    n = len(frames)
+    tgt = np.empty((n, size, size, 3), np.float32)
+    cnv = np.empty((n, size, size, 3), np.float32)
+    wgt = np.empty((n, size, size), np.float32)
+    grid = int(round(np.sqrt(n)))
+    ch, cw = h / grid, w / grid
+    coords = (np.arange(size) + 0.5) / size
+    for k, (left, top, side) in enumerate(frames):
+        m = np.array([[size / side, 0, -left * size / side], [0, size / side, -top * size / side]], np.float32)
+        flags = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
+        tgt[k] = cv2.warpAffine(work, m, (size, size), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+        cnv[k] = cv2.warpAffine(canvas, m, (size, size), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+        xs = left + coords * side
+        ys = top + coords * side
+        r, c = divmod(k, grid)
+        in_x = (xs >= c * cw) & (xs < (c + 1) * cw)
+        in_y = (ys >= r * ch) & (ys < (r + 1) * ch)
+        on_x = (xs >= 0) & (xs < w)
+        on_y = (ys >= 0) & (ys < h)
+        wgt[k] = np.outer(on_y, on_x) * (0.3 + 0.7 * np.outer(in_y, in_x))
+    return _Crops(tgt, cnv, wgt, frames)
+
+
+# --- placement ------------------------------------------------------------------
+
+
+def _nearest_color(rgb_mean: np.ndarray, palette_lab: np.ndarray) -> int:
+    from .colors import rgb_to_lab
+
+    lab = rgb_to_lab(np.asarray(rgb_mean, np.float32)[None, None])[0, 0]
+    return int(np.argmin(((palette_lab - lab) ** 2).sum(1))) + 1
+
+
+def _orientation(target: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Stroke direction (along edges) and coherence in [0, 1] from the structure tensor."""
+    import cv2
+
+    gray = target @ np.array([0.299, 0.587, 0.114], np.float32)
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    jxx = cv2.GaussianBlur(gx * gx, (0, 0), sigma)
+    jyy = cv2.GaussianBlur(gy * gy, (0, 0), sigma)
+    jxy = cv2.GaussianBlur(gx * gy, (0, 0), sigma)
+    gradient_angle = 0.5 * np.arctan2(2 * jxy, jxx - jyy)
+    spread = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2)
+    coherence = spread / (jxx + jyy + 1e-6)
+    return gradient_angle + np.pi / 2, coherence
+
+
+def _place(crops: _Crops, counts, palette_rgb, palette_lab, width_bounds, size, rng):
+    """Initial strokes per frame: largest error first, along the structure."""
+    import cv2
+
+    cells = len(counts)
+    kmax = int(max(1, counts.max()))
+    shapes = np.zeros((cells, kmax, len(SHAPE_LAYOUT)), np.float32)
+    colors = np.ones((cells, kmax), np.int64)
+    valid = np.zeros((cells, kmax), bool)
+    lo, hi = width_bounds
+    cell_frac = 1.0 / (1.0 + 2.0 * 0.25)
+    for c in range(cells):
+        k_n = int(counts[c])
+        if k_n == 0:
+            continue
+        # Width so that k_n strokes of aspect ~3 roughly cover the cell.
+        wid = float(np.clip(np.sqrt(cell_frac**2 / (3.0 * k_n)) * 1.2, lo, hi))
+        tgt = crops.target[c]
+        err = ((crops.canvas[c] - tgt) ** 2).sum(-1) * crops.weight[c]
+        sigma = max(1.0, wid * size / 2)
+        direction, coherence = _orientation(tgt, sigma)
+        for k in range(k_n):
+            blurred = cv2.GaussianBlur(err, (0, 0), sigma)
+            y, x = np.unravel_index(int(np.argmax(blurred)), blurred.shape)
+            theta = direction[y, x] if coherence[y, x] > 0.2 else rng.uniform(0, np.pi)
+            length = wid * rng.uniform(2.0, 4.0)
+            cx, cy = (x + 0.5) / size, (y + 0.5) / size
+            dx, dy = np.cos(theta) * length / 2, np.sin(theta) * length / 2
+            bend = rng.uniform(-0.15, 0.15) * length
+            vec = np.array([
+                cx - dx, cy - dy,
+                cx - np.sin(theta) * bend, cy + np.cos(theta) * bend,
+                cx + dx, cy + dy,
+                wid * rng.uniform(0.85, 1.15), wid * rng.uniform(0.85, 1.15),
+            ], np.float32)
+            vec[:6] = np.clip(vec[:6], 0.0, 1.0)
+            vec[6:] = np.clip(vec[6:], lo, hi)
+            alpha = stroke_alpha(vec, size)
+            mass = float(alpha.sum())
+            mean = (tgt * alpha[..., None]).sum((0, 1)) / max(mass, 1e-6) if mass > 0 else tgt[y, x]
+            shapes[c, k] = vec
+            colors[c, k] = _nearest_color(mean, palette_lab)
+            valid[c, k] = True
+            err = err * (1.0 - alpha)
+    return shapes, colors, valid
+
+
+def _to_strokes(shapes, colors, valid, frames, layer, order_rank) -> list[Stroke]:
+    """Frame-space parameters → canvas-px strokes, ordered by paint within the layer."""
+    items = []
+    ix = {name: SHAPE_LAYOUT.index(name) for name in SHAPE_LAYOUT.fields}
+    for c, (left, top, side) in enumerate(frames):
+        for k in range(shapes.shape[1]):
+            if not valid[c, k]:
+                continue
+            v = shapes[c, k]
+            pts = tuple(
+                (float(left + v[ix[f"x{i}"]] * side), float(top + v[ix[f"y{i}"]] * side)) for i in range(3)
+            )
+            stroke = Stroke(layer, int(colors[c, k]), pts, (float(v[ix["w0"]] * side), float(v[ix["w1"]] * side)))
+            items.append(((int(order_rank[colors[c, k] - 1]), c, k), stroke))
+    items.sort(key=lambda item: item[0])
+    return [s for _, s in items]
+
+
+# --- refinement -----------------------------------------------------------------
+
+
+def _refine(renderer, crops, shapes, colors, valid, palette_rgb, palette_lab, order_rank, width_bounds, options, tick):
+    """Adam on frame coordinates through the learned renderer; colours stay palette paints."""
+    import tensorflow as tf
+
+    cells, kmax, n_par = shapes.shape
+    lo, hi = width_bounds
+    low = np.zeros(n_par, np.float32)
+    high = np.ones(n_par, np.float32)
+    low[SHAPE_LAYOUT.index("w0")] = low[SHAPE_LAYOUT.index("w1")] = lo
+    high[SHAPE_LAYOUT.index("w0")] = high[SHAPE_LAYOUT.index("w1")] = hi
+    low_t, high_t = tf.constant(low), tf.constant(high)
+
+    # Within a frame, strokes are composited in paint order; re-sorting when the
+    # colours change keeps the optimised order equal to the order they are painted.
+    def sort_by_paint(shapes, colors, valid):
+        key = np.where(valid, order_rank[colors - 1], 10**6) * kmax + np.arange(kmax)[None]
+        idx = np.argsort(key, axis=1, kind="stable")
+        take = lambda a: np.take_along_axis(a, idx.reshape(idx.shape + (1,) * (a.ndim - 2)), axis=1)
+        return take(shapes), take(colors), take(valid)
+
+    shapes, colors, valid = sort_by_paint(shapes, colors, valid)
+    target = tf.constant(crops.target)
+    canvas0 = tf.constant(crops.canvas)
+    weight = tf.constant(crops.weight[..., None])
+    norm = float(crops.weight.sum() * 3) or 1.0
+    var = tf.Variable(shapes.reshape(-1, n_par))
+    import keras
+
+    optimizer = keras.optimizers.Adam(learning_rate=options.learning_rate)
+    optimizer.build([var])
+    size = renderer.size
+
+    def composite(alpha, rgb, mask):
+        out = canvas0
+        for k in range(kmax):
+            a = alpha[:, k, :, :, None] * mask[:, k, None, None, None]
+            out = out + a * (rgb[:, k, None, None, :] - out)
+        return out
+
+    @tf.function
+    def step(rgb, mask, softness):
+        with tf.GradientTape() as tape:
+            alpha = tf.reshape(renderer.alpha(var, softness=softness), (cells, kmax, size, size))
+            painted = composite(alpha, rgb, mask)
+            loss = tf.reduce_sum(weight * tf.square(painted - target)) / norm
+        grads = tape.gradient(loss, [var])
+        optimizer.apply_gradients(zip(grads, [var]))
+        var.assign(tf.clip_by_value(var, low_t, high_t))
+        return loss
+
+    def repick(shapes_now, colors_now):
+        alpha = renderer.render(shapes_now.reshape(-1, n_par)).reshape(cells, kmax, size, size)
+        mass = alpha.sum((2, 3))
+        sums = np.einsum("ckyx,cyxd->ckd", alpha, crops.target)
+        means = sums / np.maximum(mass, 1e-6)[..., None]
+        from .colors import rgb_to_lab
+
+        lab = rgb_to_lab(means.astype(np.float32))
+        dist = ((lab[:, :, None, :] - palette_lab[None, None]) ** 2).sum(-1)
+        picked = np.argmin(dist, axis=-1) + 1
+        return np.where(mass > 1e-3, picked, colors_now)
+
+    steps = options.refine_steps
+    for phase in range(2):
+        rgb = tf.constant(palette_rgb[colors - 1])
+        mask = tf.constant(valid.astype(np.float32))
+        n = steps // 2 if phase == 0 else steps - steps // 2
+        for i in range(n):
+            done = phase * (steps // 2) + i
+            softness = tf.constant(2.0 - 1.0 * done / max(steps - 1, 1), tf.float32)
+            step(rgb, mask, softness)
+            tick(0.1 + 0.9 * (done + 1) / steps)
+        shapes = var.numpy().reshape(cells, kmax, n_par)
+        colors = repick(shapes, colors)
+        shapes, colors, valid = sort_by_paint(shapes, colors, valid)
+        var.assign(shapes.reshape(-1, n_par))
+    return np.where(valid[..., None], shapes, 0.0), np.where(valid, colors, 1), valid
