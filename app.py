@@ -9,7 +9,8 @@ pages = [
     st.Page("pages/style.py", title="2 · Style", icon="🖌️"),
     st.Page("pages/palette.py", title="3 · Palette", icon="🎨"),
     st.Page("pages/steps.py", title="4 · Steps", icon="🪜"),
-    st.Page("pages/guide.py", title="5 · Guide", icon="📄"),
+    st.Page("pages/strokes.py", title="5 · Brushstrokes", icon="✍️"),
+    st.Page("pages/guide.py", title="6 · Guide", icon="📄"),
 ]
 navigation = st.navigation(pages)
 
@@ -20,5 +21,7 @@ with st.sidebar:
     guide = st.session_state.get("guide")
     if guide is not None:
         st.write(f"{len(guide.palette)} colours · {len(guide.steps)} steps")
+        if guide.strokes is not None:
+            st.write(f"{len(guide.strokes.painting.strokes)} brushstrokes · {len(guide.strokes.steps)} stroke steps")
 
 navigation.run()

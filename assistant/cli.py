@@ -2,6 +2,8 @@
 
     python -m assistant guide PHOTO -o OUTDIR [--colors 12] [--medium acrylic]
                                               [--max-side 1024] [--seed 0]
+                                              [--style impasto_oil:0.7,ink_hatching:0.3]
+                                              [--strokes 1000]
 
 Exit codes: 0 success, 2 bad input or options (one ``error: …`` line on stderr),
 130 interrupted.
@@ -43,13 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("--seed", type=int, default=0, help="random seed; same seed, same guide (default 0)")
     guide.add_argument("--style", default="none",
                        help="brushstroke style: a bundled id (impasto_oil, dry_brush, palette_knife, pointillist, "
-                            "watercolour_wash, ink_hatching), an image path, or none (default)")
+                            "watercolour_wash, ink_hatching), an image path, or none (default); blend several "
+                            "with weights as ID:W,ID:W (e.g. impasto_oil:0.7,ink_hatching:0.3)")
     guide.add_argument("--style-weight", type=float, default=1.0, help="strength of the brushwork texture (default 1)")
     guide.add_argument("--content-weight", type=float, default=5.0, help="how much of the photo's structure to keep (default 5)")
     guide.add_argument("--preserve-colors", action="store_true", help="keep the photo's colours, transfer only texture")
     guide.add_argument("--style-size", type=int, default=512, help="longest side of the stylised image (default 512)")
     guide.add_argument("--weights", default="auto",
                        help="feature network weights: auto (default), imagenet, hed, or a VGG19 .h5 file")
+    guide.add_argument("--strokes", type=int, default=0,
+                       help="paint the target with this many brushstrokes (about 200-3000; 0 = off, the default); "
+                            "writes painting.png, strokes.json, timelapse.gif")
+    guide.add_argument("--brush-min", type=float, default=0.6, help="smallest brush, %% of the long side (default 0.6)")
+    guide.add_argument("--brush-max", type=float, default=30.0, help="largest brush, %% of the long side (default 30)")
     guide.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -103,19 +111,57 @@ def _stylise(args: argparse.Namespace, photo, report):
         style_weight=args.style_weight, content_weight=args.content_weight,
         preserve_colors=args.preserve_colors, max_side=args.style_size, seed=args.seed,
     ).validate()
-    style_image, label = load_style(args.style)
+    styles = []
+    for name, weight in parse_style_mix(args.style):
+        image, label = load_style(name)
+        styles.append((image, weight, label))
     report(0.0, "Loading the feature network")
     network = build_feature_extractor(args.weights)
     print(f"\nnote: feature network: {network.description}", file=sys.stderr)
-    result = stylize(photo, [(style_image, 1.0)], network=network, options=style_options,
-                     on_progress=lambda f, m, _preview: report(0.6 * f, m))
+    result = stylize(photo, [(image, weight) for image, weight, _ in styles], network=network, options=style_options,
+                     on_progress=lambda f, m, _preview: report(f, m))
+    label = " + ".join(f"{lab} ({w:g})" if len(styles) > 1 else lab for _, w, lab in styles)
     info = {
-        "name": label, "style_weight": args.style_weight, "content_weight": args.content_weight,
+        "name": label,
+        "blend": [{"style": lab, "weight": w} for _, w, lab in styles], "style_weight": args.style_weight, "content_weight": args.content_weight,
         "preserve_colors": args.preserve_colors, "size": args.style_size,
         "network": result.network, "network_description": result.network_description,
         "iterations": len(result.history), "seconds": round(result.elapsed_s, 1),
     }
     return result.image, {"style": info}
+
+
+def parse_style_mix(text: str) -> list[tuple[str, float]]:
+    """``"a:0.7,b:0.3"`` → ``[("a", 0.7), ("b", 0.3)]``; a missing weight is 1."""
+    mix = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            raise ValueError(f"Expected style names separated by commas. Received: --style {text!r}")
+        name, _, weight = part.rpartition(":")
+        try:
+            value = float(weight) if name else None
+        except ValueError:
+            value = None
+        if value is None:
+            name, value = part, 1.0
+        if not value > 0:
+            raise ValueError(f"Expected a style weight > 0. Received: {part!r}")
+        mix.append((name, value))
+    return mix
+
+
+def _strokes(args: argparse.Namespace, guide, report):
+    """Run the brushstroke painter on the guide; returns the guide with its stroke plan."""
+    from .painter import PainterOptions
+    from .renderer import load_renderer
+    from .stroke_guide import add_strokes
+
+    options = PainterOptions(
+        n_strokes=args.strokes, min_brush=args.brush_min / 100.0, max_brush=args.brush_max / 100.0, seed=args.seed,
+    ).validate()
+    renderer = load_renderer()
+    print(f"\nnote: stroke renderer: {renderer.describe()}", file=sys.stderr)
+    return add_strokes(guide, options, renderer=renderer, on_progress=report)
 
 
 def _guide(args: argparse.Namespace) -> int:
@@ -137,17 +183,30 @@ def _guide(args: argparse.Namespace) -> int:
     decoded = decode_image(args.photo.read_bytes(), max_side=options.max_side)
     for note in decoded.notes:
         print(f"note: {note}", file=sys.stderr)
-    report = _progress_bar(not args.quiet)
+    if args.strokes < 0:
+        raise ValueError(f"Expected --strokes >= 0. Received: {args.strokes}")
+    bar = _progress_bar(not args.quiet)
+    styled = args.style.lower() != "none"
+    # Share of the bar per stage: style transfer, guide, strokes; the last 10 % is writing.
+    spans = [0.45 if styled else 0.0, 0.0, 0.45 if args.strokes else 0.0]
+    spans[1] = 0.9 - spans[0] - spans[2]
+    starts = [0.0, spans[0], spans[0] + spans[1]]
+
+    def stage(k):
+        return lambda f, m: bar(starts[k] + spans[k] * f, m)
+
     target, extras = None, {}
-    if args.style.lower() != "none":
-        target, extras = _stylise(args, decoded.pixels, report)
-    base = 0.6 if target is not None else 0.0
-    guide = make_guide(
-        decoded.pixels, options, target=target, extras=extras,
-        on_progress=lambda f, m: report(base + (0.9 - base) * f, m),
-    )
+    if styled:
+        target, extras = _stylise(args, decoded.pixels, stage(0))
+    guide = make_guide(decoded.pixels, options, target=target, extras=extras, on_progress=stage(1))
+    if args.strokes:
+        guide = _strokes(args, guide, stage(2))
+    report = bar
     report(0.92, "Writing PDF, ZIP and images")
     written = write_guide(guide, args.output)
     report(1.0, "Done")
-    print(f"Wrote {len(written)} files to {args.output} ({len(guide.palette)} colours, {len(guide.steps)} steps).")
+    summary = f"{len(guide.palette)} colours, {len(guide.steps)} steps"
+    if guide.strokes is not None:
+        summary += f", {len(guide.strokes.painting.strokes)} brushstrokes in {len(guide.strokes.steps)} stroke steps"
+    print(f"Wrote {len(written)} files to {args.output} ({summary}).")
     return 0

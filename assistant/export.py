@@ -57,6 +57,8 @@ def plan_dict(guide: Guide) -> dict:
     files = {"original": "original.png", "quantized": "quantized.png", "outline": "outline.png"}
     if _has_target(guide):
         files["target"] = "stylized.png"
+    if guide.strokes is not None:
+        files.update(painting="painting.png", strokes="strokes.json", timelapse="timelapse.gif")
     plan = {
         "format": "painting-assistant/plan",
         "version": 1,
@@ -97,10 +99,32 @@ def plan_dict(guide: Guide) -> dict:
         "regions": int(len(guide.regions)),
         "files": files,
     }
+    if guide.strokes is not None:
+        from .stroke_guide import strokes_dict
+
+        plan["brushstrokes"] = strokes_dict(guide.strokes, guide.palette)
+        for entry in plan["brushstrokes"]["steps"]:
+            entry["image"] = _stroke_step_name(entry["index"])
+            entry["highlight"] = _stroke_step_name(entry["index"], "_new")
     for key, value in guide.extras.items():
         if key not in plan and not isinstance(value, np.ndarray):
             plan[key] = value
     return plan
+
+
+def _stroke_step_name(index: int, suffix: str = "") -> str:
+    return f"strokes/{index:03d}{suffix}.png"
+
+
+def stroke_files(guide: Guide) -> dict[str, bytes]:
+    """``strokes.json`` and ``timelapse.gif`` of a guide with a stroke plan (else empty)."""
+    if guide.strokes is None:
+        return {}
+    from .stroke_guide import encode_gif, strokes_dict, timelapse_frames
+
+    data = json.dumps(strokes_dict(guide.strokes, guide.palette), indent=1, ensure_ascii=False) + "\n"
+    frames = timelapse_frames(guide.strokes.painting, guide.palette.rgb)
+    return {"strokes.json": data.encode("utf-8"), "timelapse.gif": encode_gif(frames)}
 
 
 def plan_json(guide: Guide) -> bytes:
@@ -115,6 +139,11 @@ def image_files(guide: Guide) -> dict[str, np.ndarray]:
     for step, image, highlight in zip(guide.steps, guide.step_images, guide.step_highlights):
         files[_step_name(step.index)] = image
         files[_step_name(step.index, "_new")] = highlight
+    if guide.strokes is not None:
+        files["painting.png"] = guide.strokes.painting.image
+        for step, image, highlight in zip(guide.strokes.steps, guide.strokes.images, guide.strokes.highlights):
+            files[_stroke_step_name(step.index)] = image
+            files[_stroke_step_name(step.index, "_new")] = highlight
     for name, value in guide.extras.items():
         if isinstance(value, np.ndarray) and value.ndim == 3:
             files[f"{name}.png"] = value
@@ -127,10 +156,11 @@ def to_zip(guide: Guide, *, extra_files: dict[str, bytes] | None = None) -> byte
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         entries = {name: encode_png(image, compression=1) for name, image in image_files(guide).items()}
         entries["plan.json"] = plan_json(guide)
+        entries.update(stroke_files(guide))
         entries.update(extra_files or {})
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-            info.compress_type = zipfile.ZIP_STORED if name.endswith(".png") else zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED if name.endswith((".png", ".gif")) else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, entries[name])
     return buffer.getvalue()
@@ -226,6 +256,9 @@ def to_pdf(guide: Guide, *, title: str = "Your painting guide") -> bytes:
         pdf.cell(0, 5, "New in this step (outlined). Below: the canvas when this step is done.", new_x="LMARGIN", new_y="NEXT")
         picture(image, margin, pdf.get_y() + 1, usable / 2, 265 - pdf.get_y())
 
+    if guide.strokes is not None:
+        _stroke_pages(pdf, guide, heading, body, picture, margin, usable)
+
     # Outline
     pdf.add_page()
     heading("Numbered outline")
@@ -234,17 +267,64 @@ def to_pdf(guide: Guide, *, title: str = "Your painting guide") -> bytes:
     return bytes(pdf.output())
 
 
+def _stroke_pages(pdf, guide: Guide, heading, body, picture, margin: float, usable: float) -> None:
+    """Brushstroke layers: the finished painting, then one page per layer."""
+    plan = guide.strokes
+    painting = plan.painting
+    pdf.add_page()
+    heading("Painting it stroke by stroke")
+    body(
+        f"{len(painting.strokes)} brushstrokes in {len(painting.layers)} layers, {len(plan.steps)} steps. "
+        "Each stroke is one paint from the palette, opaque, painted in one movement. "
+        "Work layer by layer; within a layer, one paint after the other in the order listed."
+    )
+    body(f"Planned with: {painting.renderer}.", 9)
+    picture(painting.image, margin, pdf.get_y() + 3, usable, 200)
+    for layer in painting.layers:
+        steps = [s for s in plan.steps if s.layer == layer.layer]
+        if not steps:
+            continue
+        pdf.add_page()
+        heading(f"Layer {layer.layer} of {len(painting.layers)}: {layer.strokes} strokes", 16)
+        last = plan.steps.index(steps[-1])
+        y = pdf.get_y() + 2
+        height = picture(plan.images[last], margin, y, usable * 0.55, 110)
+        pdf.set_y(y + height + 3)
+        for step in steps:
+            if pdf.get_y() > 272:
+                pdf.add_page()
+            color = guide.palette[step.color - 1]
+            y = pdf.get_y()
+            pdf.set_fill_color(*color.rgb)
+            pdf.set_draw_color(120, 120, 120)
+            pdf.rect(margin, y + 0.5, 8, 5, style="DF")
+            pdf.set_xy(margin + 10, y)
+            pdf.set_font("helvetica", "", 9)
+            pdf.multi_cell(usable - 10, 4.5, _latin1(f"Step {step.index}: {step.instruction}"), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
+
+
 def write_guide(guide: Guide, outdir: str | Path) -> dict[str, Path]:
     """Write the guide to ``outdir`` (created if needed). Returns the paths written."""
     outdir = Path(outdir)
     (outdir / "steps").mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
+    if guide.strokes is not None:
+        (outdir / "strokes").mkdir(exist_ok=True)
     for name, image in image_files(guide).items():
         path = outdir / name
         path.write_bytes(encode_png(image))
         written[name] = path
+    extra = stroke_files(guide)
+    if guide.strokes is not None:
+        from .stroke_guide import encode_mp4, timelapse_frames
+
+        mp4 = encode_mp4(timelapse_frames(guide.strokes.painting, guide.palette.rgb))
+        if mp4:
+            extra["timelapse.mp4"] = mp4
     pdf = to_pdf(guide)
-    for name, data in (("plan.json", plan_json(guide)), ("guide.pdf", pdf), ("guide.zip", to_zip(guide, extra_files={"guide.pdf": pdf}))):
+    extra.update({"plan.json": plan_json(guide), "guide.pdf": pdf, "guide.zip": to_zip(guide, extra_files={"guide.pdf": pdf})})
+    for name, data in extra.items():
         path = outdir / name
         path.write_bytes(data)
         written[name] = path

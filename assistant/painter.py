@@ -98,7 +98,7 @@ class LayerReport:
         layer: 1-based layer number.
         grid: cells per side.
         strokes: strokes painted in this layer.
-        width_px: (min, max) brush diameter used, planning-canvas pixels.
+        width_px: (min, max) brush diameter used, in planning-canvas pixels.
         error_before: mean CIEDE2000 of the canvas vs the target before the layer.
         error_placed: the same after painting the placed (unrefined) strokes.
         error_after: the same after painting the refined strokes.
@@ -120,8 +120,8 @@ class Painting:
     """Result of :func:`paint`.
 
     Attributes:
-        strokes: in painting order; coordinates in pixels of the planning canvas.
-        size: (height, width) of the planning canvas.
+        strokes: in painting order; coordinates in pixels of the target image.
+        size: (height, width) of the target image.
         image: the procedural composite at the target's full resolution, float32.
         layers: one report per layer.
         options: the options used.
@@ -179,6 +179,7 @@ def paint(
     *,
     renderer,
     on_progress: ProgressFn | None = None,
+    on_layer: Callable[[int, np.ndarray], None] | None = None,
 ) -> Painting:
     """Paint ``target`` with opaque strokes of the palette's colours.
 
@@ -189,6 +190,8 @@ def paint(
         renderer: a :class:`assistant.renderer.LearnedRenderer`, or ``None`` to
             place strokes without refinement.
         on_progress: ``on_progress(fraction, message)``; may raise to cancel.
+        on_layer: ``on_layer(layer, canvas)`` after each layer with the canvas so far
+            (planning size), for live previews; may raise to cancel.
 
     Returns:
         A :class:`Painting`.
@@ -262,24 +265,21 @@ def paint(
                         round(time.perf_counter() - t0, 2))
         )
         done += counts.sum()
+        if on_layer is not None:
+            on_layer(number, canvas)
     report(0.92, "Painting at full resolution")
-    image = render_painting(strokes_all, palette_rgb, (h, w), (full_h, full_w))
+    sx, sy = full_w / w, full_h / h
+    strokes_full = tuple(s.scaled(sx, sy) for s in strokes_all)
+    image = render_painting(strokes_full, palette_rgb, (full_h, full_w))
     report(1.0, "Done")
     name = "procedural placement only" if renderer is None else renderer.describe()
-    return Painting(tuple(strokes_all), (h, w), image, tuple(reports), options, name)
+    return Painting(strokes_full, (full_h, full_w), image, tuple(reports), options, name, {"plan_size": [h, w]})
 
 
-def render_painting(strokes, palette_rgb, plan_size, out_size, *, bristles: float = 0.0, seed: int = 0) -> np.ndarray:
-    """Procedural composite of planned strokes at another resolution (white canvas)."""
-    sy = out_size[0] / plan_size[0]
-    sx = out_size[1] / plan_size[1]
-    s = 0.5 * (sx + sy)
-    scaled = [
-        Stroke(st.layer, st.color, tuple((x * sx, y * sy) for x, y in st.points), (st.widths[0] * s, st.widths[1] * s))
-        for st in strokes
-    ]
-    canvas = np.ones((out_size[0], out_size[1], 3), dtype=np.float32)
-    return paint_strokes(canvas, scaled, palette_rgb, bristles=bristles, seed=seed)
+def render_painting(strokes, palette_rgb, size, *, bristles: float = 0.0, seed: int = 0) -> np.ndarray:
+    """Procedural composite of strokes (in the pixels of ``size``) on a white canvas."""
+    canvas = np.ones((size[0], size[1], 3), dtype=np.float32)
+    return paint_strokes(canvas, strokes, palette_rgb, bristles=bristles, seed=seed)
 
 
 # --- frames ---------------------------------------------------------------------

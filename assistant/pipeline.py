@@ -79,7 +79,9 @@ class Guide:
         steps: ordered painting steps.
         step_images: canvas after each step (cumulative).
         step_highlights: what is new in each step.
-        extras: provenance added by later stages (style settings, network, strokes).
+        extras: provenance added by later stages (style settings, network).
+        strokes: the brushstroke plan (``assistant.stroke_guide.StrokePlan``) once
+            :func:`assistant.stroke_guide.add_strokes` ran, else None.
     """
 
     options: GuideOptions
@@ -94,6 +96,7 @@ class Guide:
     step_images: tuple[np.ndarray, ...]
     step_highlights: tuple[np.ndarray, ...]
     extras: dict[str, Any] = field(default_factory=dict)
+    strokes: Any = None
 
 
 def make_guide(

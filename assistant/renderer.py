@@ -164,8 +164,11 @@ def psnr(predicted: np.ndarray, reference: np.ndarray) -> float:
 
 
 def default_model_dir() -> Path:
-    """``models/`` of this repository."""
-    return Path(__file__).resolve().parent.parent / "models"
+    """``$PAINTING_ASSISTANT_MODELS`` if set, else ``models/`` of this repository."""
+    import os
+
+    folder = os.environ.get("PAINTING_ASSISTANT_MODELS")
+    return Path(folder) if folder else Path(__file__).resolve().parent.parent / "models"
 
 
 def sha256_file(path: Path) -> str:

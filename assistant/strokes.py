@@ -100,6 +100,17 @@ class Stroke:
     points: tuple[tuple[float, float], tuple[float, float], tuple[float, float]]
     widths: tuple[float, float]
 
+    def scaled(self, sx: float, sy: float | None = None) -> "Stroke":
+        """The same stroke on a canvas resized by (sx, sy); widths scale by their mean."""
+        sy = sx if sy is None else sy
+        s = 0.5 * (sx + sy)
+        return Stroke(
+            self.layer,
+            self.color,
+            tuple((x * sx, y * sy) for x, y in self.points),
+            (self.widths[0] * s, self.widths[1] * s),
+        )
+
     def shape_vector(self, scale: float = 1.0) -> np.ndarray:
         """Layout vector in units of ``scale`` px (``scale`` = frame side)."""
         (x0, y0), (x1, y1), (x2, y2) = self.points

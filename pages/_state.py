@@ -20,6 +20,7 @@ TARGET_INFO = "target_info"  # dict of style provenance or None
 OPTIONS = "guide_options"  # GuideOptions last used
 GUIDE = "guide"  # assistant.Guide
 EXPORTS = "exports"  # {"pdf": bytes, "zip": bytes, "json": bytes} for the current guide
+TIMELAPSE = "timelapse"  # (id of the stroke plan, GIF bytes)
 
 SAMPLES = {"Astronaut": "astronaut", "Coffee": "coffee", "Cat": "chelsea"}
 
@@ -33,7 +34,7 @@ def set_photo(pixels: np.ndarray, name: str, notes: tuple[str, ...] = ()) -> Non
     st.session_state[PHOTO] = pixels
     st.session_state[PHOTO_NAME] = name
     st.session_state[PHOTO_NOTES] = tuple(notes)
-    for key in (TARGET, TARGET_INFO, GUIDE, EXPORTS):
+    for key in (TARGET, TARGET_INFO, GUIDE, EXPORTS, TIMELAPSE):
         st.session_state.pop(key, None)
 
 
@@ -118,3 +119,11 @@ def bundled_styles():
     from assistant.styles import list_styles, load_style
 
     return [(asset, load_style(asset.id, max_side=512)[0]) for asset in list_styles()]
+
+
+@st.cache_resource(show_spinner="Loading the stroke renderer (once per server)…")
+def get_renderer():
+    """The learned stroke renderer (manifest-checked), shared read-only by all sessions."""
+    from assistant.renderer import load_renderer
+
+    return load_renderer()

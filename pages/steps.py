@@ -21,4 +21,5 @@ right.image(guide.step_images[number - 1], caption="Canvas after this step", use
 with st.expander("All steps"):
     for s in guide.steps:
         st.markdown(f"**{s.index}. {s.title}** — {s.instruction}")
-st.page_link("pages/guide.py", label="Next: download the guide", icon="➡️")
+st.page_link("pages/strokes.py", label="Next: paint it with brushstrokes (optional)", icon="➡️")
+st.page_link("pages/guide.py", label="Or go straight to the guide", icon="📄")

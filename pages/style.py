@@ -29,6 +29,15 @@ if choice == "My own style image":
 else:
     asset, style_image = styles[names.index(choice)]
     st.caption(f"{asset.description} Suggests: {asset.brushes}.")
+mix = [(style_image, 1.0)]
+label = choice
+others = [asset.name for asset, _ in styles if asset.name != choice]
+blend = st.selectbox("Blend with a second style", ["None"] + others, key="style_blend")
+if blend != "None":
+    share = st.slider(f"Share of {blend}", 0.1, 0.9, 0.5, step=0.05, key="style_blend_share")
+    second = styles[[asset.name for asset, _ in styles].index(blend)][1]
+    mix = [(style_image, 1.0 - share), (second, share)]
+    label = f"{choice} ({1 - share:.0%}) + {blend} ({share:.0%})"
 
 left, middle, right = st.columns(3)
 style_weight = left.select_slider("Style weight", [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0], 1.0, key="style_weight")
@@ -59,13 +68,13 @@ if run.button("Run style transfer", type="primary", key="style_run") and style_l
         if image is not None:
             preview.image(image, caption="Working…", width=360)
 
-    result = style_transfer.stylize(state.get(state.PHOTO), [(style_image, 1.0)], network=network,
+    result = style_transfer.stylize(state.get(state.PHOTO), mix, network=network,
                                     options=options, on_progress=on_progress)
     bar.empty()
     preview.empty()
     st.session_state[state.TARGET] = result.image
     st.session_state[state.TARGET_INFO] = {
-        "name": choice, "style_weight": style_weight, "content_weight": content_weight,
+        "name": label, "style_weight": style_weight, "content_weight": content_weight,
         "preserve_colors": keep_colours, "network": result.network,
         "network_description": result.network_description, "seconds": round(result.elapsed_s, 1),
     }

@@ -40,7 +40,7 @@ def test_upload_page_sample_button_stores_photo():
 
 
 def test_pages_without_inputs_show_a_hint_not_an_error():
-    for page in ("pages/palette.py", "pages/steps.py", "pages/guide.py"):
+    for page in ("pages/palette.py", "pages/steps.py", "pages/strokes.py", "pages/guide.py"):
         app = run_page(page)
         assert not app.exception, page
         assert app.info and "first" in app.info[0].value
@@ -94,10 +94,40 @@ def test_style_page_runs_real_transfer_with_untrained_network(small_photo, monke
     assert "untrained VGG19" in app.caption[0].value
     app.select_slider(key="style_size").set_value(128)
     app.slider(key="style_iterations").set_value(2)
+    app.selectbox(key="style_blend").set_value("Ink cross-hatching").run()
+    app.slider(key="style_blend_share").set_value(0.3)
     app.button(key="style_run").click().run()
     assert not app.exception
     target = app.session_state["target"]
     assert target.shape == (64, 96, 3)
-    assert app.session_state["target_info"]["network"] == "vgg19-random"
+    info = app.session_state["target_info"]
+    assert info["network"] == "vgg19-random"
+    assert "Ink cross-hatching (30%)" in info["name"]
     app.button(key="style_skip").click().run()
     assert "target" not in app.session_state
+
+
+def test_strokes_page_paints_with_real_renderer(small_photo):
+    guide = make_guide(small_photo, GuideOptions(n_colors=6))
+    app = run_page("pages/strokes.py", guide=guide, photo=small_photo)
+    assert not app.exception
+    assert "learned stroke renderer" in app.caption[0].value
+    assert "No brushstrokes yet" in app.info[0].value
+    app.slider(key="strokes_budget").set_value(200)
+    app.slider(key="strokes_brush").set_value((1.0, 25.0))
+    app.button(key="strokes_run").click().run()
+    assert not app.exception
+    painted = app.session_state["guide"]
+    assert painted.strokes is not None and len(painted.strokes.painting.strokes) == 200
+    assert painted.strokes.painting.options.min_brush == 0.01
+    assert app.session_state["timelapse"][1][:6] == b"GIF89a"
+    count = len(painted.strokes.steps)
+    app.slider(key="strokes_step").set_value(count).run()
+    assert f"Step {count} of {count}" in app.subheader[0].value
+    # Leaving and coming back keeps the strokes (plain session-state keys).
+    app.switch_page("pages/steps.py").run()
+    app.switch_page("pages/strokes.py").run()
+    assert not app.exception
+    kept = app.session_state["guide"].strokes
+    assert kept is not None and kept.painting.strokes == painted.strokes.painting.strokes
+    assert "No brushstrokes yet" not in [info.value for info in app.info]

@@ -1,0 +1,255 @@
+"""Brushstroke layers as painting steps: steps, images, time-lapse, ``strokes.json``.
+
+:func:`add_strokes` paints a guide's target with :func:`assistant.painter.paint`
+(palette of the guide, order by medium) and returns a new :class:`Guide` carrying
+the :class:`StrokePlan`. Each run of consecutive strokes with the same layer and
+paint is one step, so a person paints layer by layer and, within a layer, one
+paint at a time (dark to light for opaque media, light to dark for watercolour).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+from .painter import Painting, PainterOptions, paint
+from .pipeline import Guide, ProgressFn
+from .steps import Medium
+from .strokes import SHAPE_LAYOUT, paint_strokes
+
+__all__ = [
+    "StrokeStep",
+    "StrokePlan",
+    "add_strokes",
+    "plan_stroke_steps",
+    "strokes_dict",
+    "timelapse_frames",
+    "encode_gif",
+    "encode_mp4",
+    "render_stroke_steps",
+]
+
+#: Canvas width used to translate brush fractions into millimetres in the text.
+REFERENCE_CANVAS_CM = 40
+
+
+@dataclass(frozen=True)
+class StrokeStep:
+    """One brushstroke step: one layer, one paint.
+
+    Attributes:
+        index: 1-based step number.
+        layer: 1-based layer (coarse to fine).
+        color: 1-based palette index.
+        title: short heading.
+        instruction: one line a person can follow.
+        start, stop: the step's strokes are ``plan.painting.strokes[start:stop]``.
+        width_px: (min, max) brush diameter in image pixels.
+        width_fraction: the same as fractions of the canvas width.
+    """
+
+    index: int
+    layer: int
+    color: int
+    title: str
+    instruction: str
+    start: int
+    stop: int
+    width_px: tuple[float, float]
+    width_fraction: tuple[float, float]
+
+    @property
+    def count(self) -> int:
+        return self.stop - self.start
+
+
+@dataclass(frozen=True)
+class StrokePlan:
+    """A painting made of strokes, with its steps and step images.
+
+    Attributes:
+        painting: the :class:`assistant.painter.Painting` (strokes in image px).
+        steps: stroke steps in painting order.
+        images: cumulative canvas after each step (long side <= 768 px).
+        highlights: each step's new strokes at full strength over the faded canvas.
+    """
+
+    painting: Painting
+    steps: tuple[StrokeStep, ...]
+    images: tuple[np.ndarray, ...]
+    highlights: tuple[np.ndarray, ...]
+
+
+def add_strokes(
+    guide: Guide,
+    options: PainterOptions = PainterOptions(),
+    *,
+    renderer,
+    on_progress: ProgressFn | None = None,
+    on_layer=None,
+) -> Guide:
+    """Paint the guide's target with strokes and return a guide carrying the plan.
+
+    The medium of the guide decides the paint order inside a layer (its
+    ``light_to_dark`` overrides the one in ``options``); the guide's seed is used
+    unless ``options`` sets another.
+    """
+    medium = Medium.parse(guide.options.medium)
+    options = dataclasses.replace(options, light_to_dark=not medium.value.opaque)
+    painting = paint(guide.target, guide.palette.rgb, options, renderer=renderer, on_progress=on_progress, on_layer=on_layer)
+    steps = plan_stroke_steps(painting, guide.palette, medium=medium)
+    images, highlights = render_stroke_steps(painting, guide.palette.rgb, steps)
+    return dataclasses.replace(guide, strokes=StrokePlan(painting, steps, tuple(images), tuple(highlights)))
+
+
+def _brush_words(fraction: float) -> str:
+    mm = fraction * REFERENCE_CANVAS_CM * 10
+    return f"{100 * fraction:.1f}% of the canvas width: {mm:.0f} mm on a {REFERENCE_CANVAS_CM} cm canvas"
+
+
+def plan_stroke_steps(painting: Painting, palette, *, medium: "Medium | str" = Medium.ACRYLIC) -> tuple[StrokeStep, ...]:
+    """Group the painting's ordered strokes into (layer, paint) steps."""
+    medium = Medium.parse(medium)
+    strokes = painting.strokes
+    width = float(painting.size[1])
+    n_layers = max((s.layer for s in strokes), default=0)
+    steps: list[StrokeStep] = []
+    start = 0
+    for i in range(1, len(strokes) + 1):
+        if i < len(strokes) and (strokes[i].layer, strokes[i].color) == (strokes[start].layer, strokes[start].color):
+            continue
+        group = strokes[start:i]
+        first = group[0]
+        widths = [w for s in group for w in s.widths]
+        w_lo, w_hi = min(widths), max(widths)
+        color = palette[first.color - 1]
+        brush = medium.value.brushes[min(2, (first.layer - 1) * 3 // max(n_layers, 1))]
+        title = f"Layer {first.layer} of {n_layers}: colour {first.color} ({color.name})"
+        count = len(group)
+        instruction = (
+            f"With {brush} (about {_brush_words(w_hi / width)}), paint "
+            + ("1 stroke" if count == 1 else f"{count} strokes")
+            + f" of colour {first.color} as shown, each in one movement from start to end."
+        )
+        steps.append(
+            StrokeStep(
+                len(steps) + 1, first.layer, first.color, title, instruction, start, i,
+                (round(w_lo, 1), round(w_hi, 1)), (round(w_lo / width, 4), round(w_hi / width, 4)),
+            )
+        )
+        start = i
+    return tuple(steps)
+
+
+def _display_scale(size: tuple[int, int], max_side: int) -> float:
+    return min(1.0, max_side / max(size))
+
+
+def render_stroke_steps(painting: Painting, palette_rgb, steps, *, max_side: int = 768):
+    """Cumulative canvas after each step and a highlight of each step's strokes."""
+    scale = _display_scale(painting.size, max_side)
+    h, w = round(painting.size[0] * scale), round(painting.size[1] * scale)
+    strokes = [s.scaled(scale) for s in painting.strokes]
+    canvas = np.ones((h, w, 3), np.float32)
+    images, highlights = [], []
+    for step in steps:
+        new = strokes[step.start : step.stop]
+        faded = canvas * 0.35 + 0.65
+        highlights.append(paint_strokes(faded, new, palette_rgb))
+        canvas = paint_strokes(canvas, new, palette_rgb)
+        images.append(canvas)
+    return images, highlights
+
+
+def timelapse_frames(painting: Painting, palette_rgb, *, max_side: int = 360, n_frames: int = 60) -> list[np.ndarray]:
+    """uint8 frames of the painting being painted, stroke by stroke, in plan order."""
+    scale = _display_scale(painting.size, max_side)
+    h, w = round(painting.size[0] * scale), round(painting.size[1] * scale)
+    strokes = [s.scaled(scale) for s in painting.strokes]
+    canvas = np.ones((h, w, 3), np.float32)
+    cuts = np.unique(np.linspace(0, len(strokes), max(2, n_frames) + 1).round().astype(int))
+    frames = [(canvas * 255).round().astype(np.uint8)]
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        canvas = paint_strokes(canvas, strokes[a:b], palette_rgb)
+        frames.append((canvas * 255).round().astype(np.uint8))
+    return frames
+
+
+def encode_gif(frames: list[np.ndarray], *, frame_ms: int = 90, hold_ms: int = 2000) -> bytes:
+    """Animated GIF (loops); the last frame is held ``hold_ms``."""
+    from PIL import Image
+
+    images = [Image.fromarray(f) for f in frames]
+    palette_source = images[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    quantized = [im.quantize(palette=palette_source, dither=Image.Dither.NONE) for im in images]
+    durations = [frame_ms] * (len(quantized) - 1) + [hold_ms]
+    buffer = io.BytesIO()
+    quantized[0].save(buffer, format="GIF", save_all=True, append_images=quantized[1:], duration=durations, loop=0, optimize=False)
+    return buffer.getvalue()
+
+
+def encode_mp4(frames: list[np.ndarray], *, fps: int = 12) -> bytes | None:
+    """MP4 (mp4v) through OpenCV in a private temporary folder; None if OpenCV cannot write it."""
+    import tempfile
+    from pathlib import Path
+
+    import cv2
+
+    h, w = frames[0].shape[:2]
+    with tempfile.TemporaryDirectory(prefix="painting-assistant-") as folder:
+        path = Path(folder) / "timelapse.mp4"
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w - w % 2, h - h % 2))
+        if not writer.isOpened():
+            return None
+        for frame in frames + [frames[-1]] * fps * 2:
+            writer.write(cv2.cvtColor(np.ascontiguousarray(frame[: h - h % 2, : w - w % 2]), cv2.COLOR_RGB2BGR))
+        writer.release()
+        data = path.read_bytes() if path.is_file() else b""
+    return data or None
+
+
+def strokes_dict(plan: StrokePlan, palette) -> dict:
+    """The ordered stroke list, for ``strokes.json`` and ``plan.json``."""
+    painting = plan.painting
+    h, w = painting.size
+    steps_of = {}
+    for step in plan.steps:
+        for i in range(step.start, step.stop):
+            steps_of[i] = step.index
+    return {
+        "format": "painting-assistant/strokes",
+        "version": 1,
+        "layout": SHAPE_LAYOUT.describe(),
+        "coordinates": "image pixels (x right, y down) of the guide's working image; fractions are of its width",
+        "image": {"width": int(w), "height": int(h)},
+        "renderer": painting.renderer,
+        "options": dataclasses.asdict(painting.options),
+        # Wall times are left out so that the same seed gives the same file.
+        "layers": [{k: v for k, v in dataclasses.asdict(layer).items() if k != "seconds"} for layer in painting.layers],
+        "steps": [
+            {
+                "index": s.index, "layer": s.layer, "color": s.color, "title": s.title,
+                "instruction": s.instruction, "strokes": [s.start, s.stop],
+                "width_px": list(s.width_px), "width_fraction": list(s.width_fraction),
+            }
+            for s in plan.steps
+        ],
+        "strokes": [
+            {
+                "order": i + 1,
+                "step": steps_of.get(i),
+                "layer": s.layer,
+                "color": s.color,
+                "hex": palette[s.color - 1].hex,
+                "width_px": [round(s.widths[0], 2), round(s.widths[1], 2)],
+                "width_fraction": [round(s.widths[0] / w, 5), round(s.widths[1] / w, 5)],
+                "points_px": [[round(x, 2), round(y, 2)] for x, y in s.points],
+                "points_fraction": [[round(x / w, 5), round(y / h, 5)] for x, y in s.points],
+            }
+            for i, s in enumerate(painting.strokes)
+        ],
+    }
+

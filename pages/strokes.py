@@ -1,0 +1,83 @@
+"""Optional: repaint the target as an ordered list of real brushstrokes."""
+
+import streamlit as st
+
+from assistant.painter import PainterOptions
+from assistant.renderer import RendererFileError
+from assistant.stroke_guide import add_strokes, encode_gif, timelapse_frames
+from pages import _state as state
+
+st.title("Brushstrokes")
+state.require(state.GUIDE, "Choose a palette first.", "pages/palette.py")
+guide = state.get(state.GUIDE)
+try:
+    renderer = state.get_renderer()
+except RendererFileError as exc:
+    st.error(f"The stroke renderer cannot be loaded: {exc}")
+    st.stop()
+st.caption(
+    f"Every stroke is one opaque paint from your palette. Strokes are placed coarse to fine and refined "
+    f"with the {renderer.describe()}."
+)
+
+left, right = st.columns(2)
+budget = left.slider("Stroke budget", 200, 3000, 1000, step=50, key="strokes_budget",
+                     help="More strokes: more detail, and more painting time")
+brush = right.slider("Brush size, % of the long side", 0.3, 40.0, (0.6, 30.0), step=0.1, key="strokes_brush")
+run, cancel = st.columns(2)
+cancel.button("Cancel", key="strokes_cancel", help="Stops a running painting")
+if run.button("Paint with brushstrokes", type="primary", key="strokes_run"):
+    options = PainterOptions(n_strokes=budget, min_brush=brush[0] / 100, max_brush=brush[1] / 100, seed=guide.options.seed)
+    bar = st.progress(0.0, text="Starting…")
+    preview = st.empty()
+    try:
+        guide = add_strokes(
+            guide, options, renderer=renderer,
+            on_progress=lambda fraction, message: bar.progress(min(1.0, fraction), text=message),
+            on_layer=lambda layer, canvas: preview.image(canvas, caption=f"After layer {layer}", width=360),
+        )
+    except ValueError as exc:
+        bar.empty()
+        st.error(str(exc))
+        st.stop()
+    bar.empty()
+    preview.empty()
+    st.session_state[state.GUIDE] = guide
+    st.session_state.pop(state.EXPORTS, None)
+    st.session_state.pop(state.TIMELAPSE, None)
+
+plan = guide.strokes
+if plan is None:
+    st.info("No brushstrokes yet: choose a budget and press “Paint with brushstrokes”.")
+    st.stop()
+
+painting = plan.painting
+before, after = st.columns(2)
+before.image(guide.target, caption="Target", use_container_width=True)
+after.image(painting.image, caption=f"{len(painting.strokes)} strokes in {len(painting.layers)} layers",
+            use_container_width=True)
+st.table(
+    [
+        {"layer": r.layer, "grid": f"{r.grid}×{r.grid}", "strokes": r.strokes,
+         "brush (px)": f"{r.width_px[0]:.0f}–{r.width_px[1]:.0f}", "ΔE before": r.error_before,
+         "ΔE placed": r.error_placed, "ΔE refined": r.error_after, "seconds": r.seconds}
+        for r in painting.layers
+    ]
+)
+
+cached = state.get(state.TIMELAPSE)
+if cached is None or cached[0] != id(plan):
+    with st.spinner("Making the time-lapse…"):
+        cached = (id(plan), encode_gif(timelapse_frames(painting, guide.palette.rgb)))
+    st.session_state[state.TIMELAPSE] = cached
+st.image(cached[1], caption="Time-lapse, in painting order", width=420)
+
+count = len(plan.steps)
+number = st.slider("Stroke step", 1, count, 1, key="strokes_step") if count > 1 else 1
+step = plan.steps[number - 1]
+st.subheader(f"Step {step.index} of {count}: {step.title}")
+st.write(step.instruction)
+left, right = st.columns(2)
+left.image(plan.highlights[number - 1], caption="Strokes of this step", use_container_width=True)
+right.image(plan.images[number - 1], caption="Canvas after this step", use_container_width=True)
+st.page_link("pages/guide.py", label="Next: download the guide", icon="➡️")
