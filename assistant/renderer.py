@@ -5,7 +5,8 @@ square frame. Being a network, it is differentiable with respect to the stroke's
 control points and widths, which is what lets the painter refine strokes by
 gradient descent. Colour is applied outside the network (``canvas += a (c - canvas)``).
 
-The network predicts the procedural brush's signed field (radius minus distance,
+The network draws the stroke in a canonical pose (see :class:`RendererConfig`) and
+predicts the procedural brush's signed field (radius minus distance,
 in pixels, clipped to ``±field_clip``); coverage is ``clip(field + 0.5, 0, 1)``.
 The trained weights live in ``models/`` next to a JSON manifest holding their
 sha256, the architecture config, the stroke layout version, the training data
@@ -47,30 +48,44 @@ class RendererFileError(ValueError):
 class RendererConfig:
     """Architecture of the learned renderer (stored in the manifest).
 
+    The network draws every stroke in a *canonical pose* (chord centred and
+    horizontal), so it only has to learn the stroke's shape from five numbers
+    (chord length, control point relative to the chord, two widths); an exact
+    rotation and translation then places the predicted field in the frame by
+    bilinear sampling. This removes three of the eight degrees of freedom from
+    what must be learned, which is what makes an accurate renderer trainable on a
+    CPU in under an hour.
+
     Attributes:
         size: side of the square output frame in pixels.
+        canonical_size: side of the canonical (pose-free) field the network draws.
+        extent: the canonical field covers [-extent, extent]² in frame units.
         field_clip: the predicted field is clipped to ±this many pixels.
         dense_units: widths of the fully connected stem.
-        base_grid: side of the first feature map (size must be base_grid · 4).
-        base_channels: channels of that map.
-        conv_channels: channels of the conv blocks at base_grid and 2 · base_grid.
+        base_channels: channels of the first feature map (canonical_size / 4 per side).
+        conv_channels: channels of the two conv blocks (each followed by a ×2 upsampling).
         layout_version: version of :data:`assistant.strokes.SHAPE_LAYOUT` it was built for.
     """
 
     size: int = 64
+    canonical_size: int = 64
+    extent: float = 0.9
     field_clip: float = 4.0
     dense_units: tuple[int, ...] = (512, 1024)
-    base_grid: int = 16
     base_channels: int = 16
     conv_channels: tuple[int, int] = (32, 16)
     layout_version: int = SHAPE_LAYOUT.version
 
     def validate(self) -> "RendererConfig":
-        if self.size != self.base_grid * 4:
-            raise ValueError(f"Expected size == 4 * base_grid. Received: size={self.size}, base_grid={self.base_grid}")
+        if self.canonical_size % 4 or self.canonical_size < 8:
+            raise ValueError(f"Expected canonical_size a multiple of 4, >= 8. Received: canonical_size={self.canonical_size}")
+        if self.size < 8:
+            raise ValueError(f"Expected size >= 8. Received: size={self.size}")
+        if not 0.5 <= self.extent <= 2.0:
+            raise ValueError(f"Expected 0.5 <= extent <= 2. Received: extent={self.extent}")
         if self.field_clip <= 0.5:
             raise ValueError(f"Expected field_clip > 0.5. Received: field_clip={self.field_clip}")
-        if not self.dense_units or min(self.dense_units) < 1 or min(self.conv_channels) < 1:
+        if not self.dense_units or min(self.dense_units) < 1 or min(self.conv_channels) < 1 or len(self.conv_channels) != 2:
             raise ValueError(f"Expected positive layer widths. Received: {self.dense_units}, {self.conv_channels}")
         return self
 
@@ -90,7 +105,10 @@ class RendererConfig:
         for key in ("dense_units", "conv_channels"):
             if key in values:
                 values[key] = tuple(int(v) for v in values[key])
-        return cls(**values).validate()
+        try:
+            return cls(**values).validate()
+        except (TypeError, ValueError) as exc:
+            raise RendererFileError(f"Renderer config not usable: {exc}") from None
 
 
 def build_renderer(config: RendererConfig | None = None, *, weights: str | Path | None = None):
@@ -109,29 +127,104 @@ def build_renderer(config: RendererConfig | None = None, *, weights: str | Path 
     import keras
     from keras import layers
 
+    canonicalize, place, depth_to_space = _custom_layers()
     inputs = keras.Input((len(SHAPE_LAYOUT),), name="shape")
-    # Centre the inputs: frame coordinates and widths live in [0, 1].
-    x = layers.Rescaling(2.0, offset=-1.0, name="centre")(inputs)
+    canonical, pose = canonicalize(name="canonical_pose")(inputs)
+    # Centre the canonical parameters (lengths and widths live in [0, 1.3]).
+    x = layers.Rescaling(2.0, offset=-1.0, name="centre")(canonical)
     for i, units in enumerate(config.dense_units):
         x = layers.Dense(units, activation="relu", name=f"dense_{i + 1}")(x)
-    g, c = config.base_grid, config.base_channels
+    g, c = config.canonical_size // 4, config.base_channels
     x = layers.Dense(g * g * c, activation="relu", name="dense_grid")(x)
     x = layers.Reshape((g, g, c), name="grid")(x)
     for level, channels in enumerate(config.conv_channels):
         x = layers.Conv2D(channels, 3, padding="same", activation="relu", name=f"conv_{level + 1}a")(x)
         x = layers.Conv2D(channels, 3, padding="same", activation="relu", name=f"conv_{level + 1}b")(x)
         # Sub-pixel upsampling: sharp edges without checkerboard artefacts.
-        x = _DepthToSpace(2, name=f"upsample_{level + 1}")(x)
+        x = depth_to_space(2, name=f"upsample_{level + 1}")(x)
     x = layers.Conv2D(1, 3, padding="same", name="field")(x)
-    outputs = layers.Reshape((config.size, config.size), name="frame")(x)
+    field = layers.Reshape((config.canonical_size, config.canonical_size), name="canonical_field")(x)
+    outputs = place(config.size, config.extent, name="frame")([field, pose])
     model = keras.Model(inputs, outputs, name="stroke_renderer")
     if weights is not None:
         model.load_weights(str(weights))
     return model
 
 
-def _depth_to_space_layer():
+def _custom_layers():
+    """The three custom layers (built lazily so that importing this module stays light)."""
     import keras
+    import tensorflow as tf
+
+    from .strokes import SHAPE_LAYOUT as L
+
+    ix = {name: L.index(name) for name in L.fields}
+
+    class CanonicalPose(keras.layers.Layer):
+        """(N, 8) shapes → canonical (length, control along, control across, w0, w1) and pose (cx, cy, cos, sin)."""
+
+        def call(self, shapes):
+            p0 = tf.stack([shapes[:, ix["x0"]], shapes[:, ix["y0"]]], axis=1)
+            p1 = tf.stack([shapes[:, ix["x1"]], shapes[:, ix["y1"]]], axis=1)
+            p2 = tf.stack([shapes[:, ix["x2"]], shapes[:, ix["y2"]]], axis=1)
+            centre = 0.5 * (p0 + p2)
+            chord = p2 - p0
+            length = tf.sqrt(tf.reduce_sum(chord * chord, axis=1) + 1e-8)
+            cos, sin = chord[:, 0] / length, chord[:, 1] / length
+            q = p1 - centre
+            along = q[:, 0] * cos + q[:, 1] * sin
+            across = -q[:, 0] * sin + q[:, 1] * cos
+            canonical = tf.stack([length, along, across, shapes[:, ix["w0"]], shapes[:, ix["w1"]]], axis=1)
+            pose = tf.stack([centre[:, 0], centre[:, 1], cos, sin], axis=1)
+            return canonical, pose
+
+        def compute_output_shape(self, shape):
+            return (shape[0], 5), (shape[0], 4)
+
+    class PlaceField(keras.layers.Layer):
+        """Rotate and translate the canonical field into the frame (bilinear, differentiable)."""
+
+        def __init__(self, size: int, extent: float, **kwargs):
+            super().__init__(**kwargs)
+            self.size = size
+            self.extent = extent
+
+        def call(self, inputs):
+            field, pose = inputs
+            n_canon = tf.shape(field)[1]
+            c = tf.cast(n_canon, field.dtype)
+            centres = (tf.range(self.size, dtype=field.dtype) + 0.5) / self.size
+            py, px = tf.meshgrid(centres, centres, indexing="ij")
+            cx, cy, cos, sin = (tf.reshape(pose[:, k], (-1, 1, 1)) for k in range(4))
+            dx = px[None] - cx
+            dy = py[None] - cy
+            u = dx * cos + dy * sin
+            v = -dx * sin + dy * cos
+            gx = (u + self.extent) / (2 * self.extent) * c - 0.5
+            gy = (v + self.extent) / (2 * self.extent) * c - 0.5
+            x0, y0 = tf.floor(gx), tf.floor(gy)
+            ax, ay = gx - x0, gy - y0
+            # Outside the canonical field is outside the stroke: pad with the clip value.
+            padded = tf.pad(field, [[0, 0], [1, 1], [1, 1]], constant_values=-1.0)
+            top = tf.cast(n_canon + 1, field.dtype)
+
+            def at(yy, xx):
+                yi = tf.cast(tf.clip_by_value(yy + 1, 0, top), tf.int32)
+                xi = tf.cast(tf.clip_by_value(xx + 1, 0, top), tf.int32)
+                return tf.gather_nd(padded, tf.stack([yi, xi], axis=-1), batch_dims=1)
+
+            return (
+                at(y0, x0) * (1 - ax) * (1 - ay)
+                + at(y0, x0 + 1) * ax * (1 - ay)
+                + at(y0 + 1, x0) * (1 - ax) * ay
+                + at(y0 + 1, x0 + 1) * ax * ay
+            )
+
+        def compute_output_shape(self, shapes):
+            return (shapes[0][0], self.size, self.size)
+
+        def get_config(self):
+            return {**super().get_config(), "size": self.size, "extent": self.extent}
 
     class DepthToSpace(keras.layers.Layer):
         def __init__(self, block: int, **kwargs):
@@ -139,8 +232,6 @@ def _depth_to_space_layer():
             self.block = block
 
         def call(self, x):
-            import tensorflow as tf
-
             return tf.nn.depth_to_space(x, self.block)
 
         def compute_output_shape(self, shape):
@@ -150,11 +241,7 @@ def _depth_to_space_layer():
         def get_config(self):
             return {**super().get_config(), "block": self.block}
 
-    return DepthToSpace
-
-
-def _DepthToSpace(block: int, **kwargs):
-    return _depth_to_space_layer()(block, **kwargs)
+    return CanonicalPose, PlaceField, DepthToSpace
 
 
 def psnr(predicted: np.ndarray, reference: np.ndarray) -> float:
