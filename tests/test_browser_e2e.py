@@ -92,6 +92,17 @@ def test_upload_palette_guide_download(server, browser, tmp_path):
         slider.press("ArrowLeft")
     page.get_by_text("With 8 paints").wait_for()
 
+    # Brushstrokes: smallest budget (200), paint, then the painting and its time-lapse show.
+    page.get_by_role("link", name=re.compile("Brushstrokes")).first.click()
+    page.get_by_text("No brushstrokes yet").wait_for()
+    budget = page.get_by_role("slider").first
+    budget.focus()
+    budget.press("Home")
+    page.get_by_role("button", name="Paint with brushstrokes").click()
+    page.get_by_text("200 strokes in").wait_for(timeout=180_000)
+    page.get_by_text("Time-lapse, in painting order").wait_for()
+    assert page.locator("text=Traceback").count() == 0
+
     page.get_by_role("link", name=re.compile("Guide")).first.click()
     button = page.get_by_role("button", name="Download PDF guide")
     button.wait_for()
@@ -105,5 +116,5 @@ def test_upload_palette_guide_download(server, browser, tmp_path):
     report = subprocess.run(["pdfinfo", str(pdf_path)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", report).group(1))
     steps = int(re.search(r"(\d+) steps", page.content()).group(1))
-    assert pages >= 3 + steps  # cover, palette, a page per step, outline
+    assert pages >= 3 + steps + 2  # cover, palette, a page per step, stroke pages, outline
     assert "Painting Assistant" in report
