@@ -150,15 +150,22 @@ def parse_style_mix(text: str) -> list[tuple[str, float]]:
     return mix
 
 
-def _strokes(args: argparse.Namespace, guide, report):
-    """Run the brushstroke painter on the guide; returns the guide with its stroke plan."""
+def _painter_options(args: argparse.Namespace):
     from .painter import PainterOptions
+
+    if args.strokes < 0:
+        raise ValueError(f"Expected --strokes >= 0. Received: {args.strokes}")
+    return PainterOptions(
+        n_strokes=max(1, args.strokes), min_brush=args.brush_min / 100.0, max_brush=args.brush_max / 100.0,
+        seed=args.seed,
+    ).validate()
+
+
+def _strokes(options, guide, report):
+    """Run the brushstroke painter on the guide; returns the guide with its stroke plan."""
     from .renderer import load_renderer
     from .stroke_guide import add_strokes
 
-    options = PainterOptions(
-        n_strokes=args.strokes, min_brush=args.brush_min / 100.0, max_brush=args.brush_max / 100.0, seed=args.seed,
-    ).validate()
     renderer = load_renderer()
     print(f"\nnote: stroke renderer: {renderer.describe()}", file=sys.stderr)
     return add_strokes(guide, options, renderer=renderer, on_progress=report)
@@ -178,13 +185,12 @@ def _guide(args: argparse.Namespace) -> int:
         max_side=args.max_side,
         seed=args.seed,
     ).validate()
+    painter_options = _painter_options(args)  # checked before any work is done
     if not args.photo.is_file():
         raise ValueError(f"No such file: {args.photo}")
     decoded = decode_image(args.photo.read_bytes(), max_side=options.max_side)
     for note in decoded.notes:
         print(f"note: {note}", file=sys.stderr)
-    if args.strokes < 0:
-        raise ValueError(f"Expected --strokes >= 0. Received: {args.strokes}")
     bar = _progress_bar(not args.quiet)
     styled = args.style.lower() != "none"
     # Share of the bar per stage: style transfer, guide, strokes; the last 10 % is writing.
@@ -200,7 +206,7 @@ def _guide(args: argparse.Namespace) -> int:
         target, extras = _stylise(args, decoded.pixels, stage(0))
     guide = make_guide(decoded.pixels, options, target=target, extras=extras, on_progress=stage(1))
     if args.strokes:
-        guide = _strokes(args, guide, stage(2))
+        guide = _strokes(painter_options, guide, stage(2))
     report = bar
     report(0.92, "Writing PDF, ZIP and images")
     written = write_guide(guide, args.output)

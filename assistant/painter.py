@@ -69,8 +69,8 @@ class PainterOptions:
     seed: int = 0
 
     def validate(self) -> "PainterOptions":
-        if not 1 <= self.n_strokes <= 20000:
-            raise ValueError(f"Expected 1 <= n_strokes <= 20000. Received: n_strokes={self.n_strokes}")
+        if not 1 <= self.n_strokes <= 5000:
+            raise ValueError(f"Expected 1 <= n_strokes <= 5000. Received: n_strokes={self.n_strokes}")
         if not 0.0 < self.min_brush < self.max_brush <= 1.0:
             raise ValueError(
                 f"Expected 0 < min_brush < max_brush <= 1. Received: min_brush={self.min_brush}, max_brush={self.max_brush}"

@@ -141,6 +141,18 @@ def test_exports_carry_strokes(painted):
     assert pages(to_pdf(painted)) == pages(to_pdf(without)) + 1 + len(layers)
 
 
+def test_timelapse_frames_and_video(painted):
+    from assistant.stroke_guide import encode_mp4, timelapse_frames
+
+    frames = timelapse_frames(painted.strokes.painting, painted.palette.rgb, max_side=96, n_frames=20)
+    assert len(frames) == 21 and frames[0].min() == 255  # starts from the white canvas
+    assert frames[-1].dtype == np.uint8 and frames[-1].max() <= 255
+    changed = [np.any(a != b) for a, b in zip(frames, frames[1:])]
+    assert sum(changed) >= 15  # strokes appear frame after frame
+    video = encode_mp4(frames)
+    assert video is None or video[4:8] == b"ftyp"  # MP4 when OpenCV can write it here
+
+
 def test_cli_strokes(tmp_path, astronaut_jpeg):
     photo = tmp_path / "astronaut.jpg"
     photo.write_bytes(astronaut_jpeg)
@@ -155,9 +167,10 @@ def test_cli_strokes(tmp_path, astronaut_jpeg):
     data = json.loads((out / "strokes.json").read_text())
     assert len(data["strokes"]) == 120
 
-    bad = subprocess.run(cmd[:-4] + ["--strokes", "-5"], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert bad.returncode == 2
-    assert bad.stderr.strip().startswith("error:") and len(bad.stderr.strip().splitlines()) == 1
+    for wrong in (["--strokes", "-5"], ["--strokes", "99999"], ["--strokes", "100", "--brush-min", "20", "--brush-max", "5"]):
+        bad = subprocess.run(cmd[:-4] + wrong, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert bad.returncode == 2, wrong
+        assert bad.stderr.strip().startswith("error:") and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
 
 
 def test_style_mix_parsing():
