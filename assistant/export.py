@@ -302,6 +302,34 @@ def _stroke_pages(pdf, guide: Guide, heading, body, picture, margin: float, usab
             pdf.set_font("helvetica", "", 9)
             pdf.multi_cell(usable - 10, 4.5, _latin1(f"Step {step.index}: {step.instruction}"), new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1)
+        # Where each step's strokes go: small pictures, new strokes at full strength.
+        columns, gap = 4, 4.0
+        thumb_w = (usable - gap * (columns - 1)) / columns
+        for k, step in enumerate(steps):
+            index = plan.steps.index(step)
+            image = _thumbnail(plan.highlights[index], 360)
+            thumb_h = thumb_w * image.shape[0] / image.shape[1]
+            if k % columns == 0:
+                if pdf.get_y() + thumb_h + 8 > 282:
+                    pdf.add_page()
+                row_y = pdf.get_y() + 2
+            x = margin + (k % columns) * (thumb_w + gap)
+            pdf.image(io.BytesIO(encode_jpeg(image, quality=85)), x=x, y=row_y, w=thumb_w)
+            pdf.set_xy(x, row_y + thumb_h + 0.5)
+            pdf.set_font("helvetica", "I", 7)
+            pdf.cell(thumb_w, 3.5, _latin1(f"Step {step.index}: colour {step.color}, {step.count} strokes"))
+            if k % columns == columns - 1 or k == len(steps) - 1:
+                pdf.set_xy(margin, row_y + thumb_h + 5)
+
+
+def _thumbnail(image: np.ndarray, max_side: int) -> np.ndarray:
+    import cv2
+
+    scale = max_side / max(image.shape[:2])
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def write_guide(guide: Guide, outdir: str | Path) -> dict[str, Path]:
