@@ -108,6 +108,23 @@ def test_watercolour_orders_light_to_dark(renderer):
             assert lightness[a.color - 1] >= lightness[b.color - 1]
 
 
+def test_cancel_stops_the_painter(guide, renderer):
+    from assistant import Cancelled
+
+    seen = []
+
+    def cancel(fraction, message):
+        seen.append(fraction)
+        if "refining" in message:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        paint(guide.target, guide.palette.rgb, OPTIONS, renderer=renderer, on_progress=cancel)
+    assert seen and max(seen) < 0.5  # stopped in the first layer, not at the end
+    with pytest.raises(ValueError, match="at least 16 px"):
+        paint(guide.target[:10, :10], guide.palette.rgb, OPTIONS, renderer=renderer)
+
+
 def test_same_seed_same_strokes(guide, renderer, painted):
     from assistant.export import plan_json
     from assistant.stroke_guide import add_strokes
