@@ -16,9 +16,13 @@ if exports is None:
         exports = {"pdf": pdf, "zip": to_zip(guide, extra_files={"guide.pdf": pdf}), "json": plan_json(guide)}
     st.session_state[state.EXPORTS] = exports
 
-st.write(
-    f"{len(guide.palette)} paints, {len(guide.steps)} steps, medium {guide.options.medium}, seed {guide.options.seed}."
-)
+summary = f"{len(guide.palette)} paints, {len(guide.steps)} steps, medium {guide.options.medium}, seed {guide.options.seed}."
+if guide.strokes is not None:
+    summary += (f" Brushstrokes: {len(guide.strokes.painting.strokes)} strokes in {len(guide.strokes.steps)} steps "
+                "(pages in the PDF; painting.png, strokes.json and timelapse.gif in the ZIP).")
+else:
+    summary += " No brushstrokes yet (optional, on the Brushstrokes page)."
+st.write(summary)
 a, b, c = st.columns(3)
 a.download_button("Download PDF guide", exports["pdf"], "painting-guide.pdf", "application/pdf", key="guide_pdf")
 b.download_button("Download ZIP (all images)", exports["zip"], "painting-guide.zip", "application/zip", key="guide_zip")
