@@ -248,7 +248,7 @@ def paint(
         if lo > hi:  # brush range outside what this grid can draw: clamp to the nearest end
             lo = hi = float(np.clip(brush_lo / side, WIDTH_RANGE[0], WIDTH_RANGE[1]))
         crops = _crop_frames(work, canvas, frames, size, h, w)
-        shapes, colors, valid = _place(crops, counts, palette_rgb, palette_lab, (lo, hi), size, rng)
+        shapes, colors, valid = _place(crops, counts, palette_lab, (lo, hi), size, options.margin, rng)
         error_before = mean_error(canvas)
         placed = _to_strokes(shapes, colors, valid, frames, number, order_rank)
         error_placed = mean_error(paint_strokes(canvas, placed, palette_rgb))
@@ -363,7 +363,7 @@ def _orientation(target: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarr
     return gradient_angle + np.pi / 2, coherence
 
 
-def _place(crops: _Crops, counts, palette_rgb, palette_lab, width_bounds, size, rng):
+def _place(crops: _Crops, counts, palette_lab, width_bounds, size, margin, rng):
     """Initial strokes per frame: largest error first, along the structure."""
     import cv2
 
@@ -373,7 +373,7 @@ def _place(crops: _Crops, counts, palette_rgb, palette_lab, width_bounds, size, 
     colors = np.ones((cells, kmax), np.int64)
     valid = np.zeros((cells, kmax), bool)
     lo, hi = width_bounds
-    cell_frac = 1.0 / (1.0 + 2.0 * 0.25)
+    cell_frac = 1.0 / (1.0 + 2.0 * margin)  # the cell's side as a fraction of its frame
     for c in range(cells):
         k_n = int(counts[c])
         if k_n == 0:
@@ -448,7 +448,10 @@ def _refine(renderer, crops, shapes, colors, valid, palette_rgb, palette_lab, or
     def sort_by_paint(shapes, colors, valid):
         key = np.where(valid, order_rank[colors - 1], 10**6) * kmax + np.arange(kmax)[None]
         idx = np.argsort(key, axis=1, kind="stable")
-        take = lambda a: np.take_along_axis(a, idx.reshape(idx.shape + (1,) * (a.ndim - 2)), axis=1)
+
+        def take(a):
+            return np.take_along_axis(a, idx.reshape(idx.shape + (1,) * (a.ndim - 2)), axis=1)
+
         return take(shapes), take(colors), take(valid)
 
     shapes, colors, valid = sort_by_paint(shapes, colors, valid)
