@@ -118,13 +118,18 @@ def _stroke_step_name(index: int, suffix: str = "") -> str:
 
 def stroke_files(guide: Guide) -> dict[str, bytes]:
     """``strokes.json`` and ``timelapse.gif`` of a guide with a stroke plan (else empty)."""
+    return _stroke_media(guide)[0]
+
+
+def _stroke_media(guide: Guide) -> tuple[dict[str, bytes], list[np.ndarray]]:
+    """:func:`stroke_files` and the time-lapse frames they were made from."""
     if guide.strokes is None:
-        return {}
+        return {}, []
     from .stroke_guide import encode_gif, strokes_dict, timelapse_frames
 
     data = json.dumps(strokes_dict(guide.strokes, guide.palette), indent=1, ensure_ascii=False) + "\n"
     frames = timelapse_frames(guide.strokes.painting, guide.palette.rgb)
-    return {"strokes.json": data.encode("utf-8"), "timelapse.gif": encode_gif(frames)}
+    return {"strokes.json": data.encode("utf-8"), "timelapse.gif": encode_gif(frames)}, frames
 
 
 def plan_json(guide: Guide) -> bytes:
@@ -150,13 +155,18 @@ def image_files(guide: Guide) -> dict[str, np.ndarray]:
     return files
 
 
-def to_zip(guide: Guide, *, extra_files: dict[str, bytes] | None = None) -> bytes:
-    """ZIP with every PNG, ``plan.json`` and ``extra_files`` (e.g. the PDF)."""
+def to_zip(
+    guide: Guide, *, extra_files: dict[str, bytes] | None = None, stroke_media: dict[str, bytes] | None = None
+) -> bytes:
+    """ZIP with every PNG, ``plan.json``, the stroke files and ``extra_files`` (e.g. the PDF).
+
+    ``stroke_media``: the result of :func:`stroke_files` when the caller already has it.
+    """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         entries = {name: encode_png(image, compression=1) for name, image in image_files(guide).items()}
         entries["plan.json"] = plan_json(guide)
-        entries.update(stroke_files(guide))
+        entries.update(stroke_files(guide) if stroke_media is None else stroke_media)
         entries.update(extra_files or {})
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
@@ -335,25 +345,24 @@ def _thumbnail(image: np.ndarray, max_side: int) -> np.ndarray:
 def write_guide(guide: Guide, outdir: str | Path) -> dict[str, Path]:
     """Write the guide to ``outdir`` (created if needed). Returns the paths written."""
     outdir = Path(outdir)
-    (outdir / "steps").mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
-    if guide.strokes is not None:
-        (outdir / "strokes").mkdir(exist_ok=True)
-    for name, image in image_files(guide).items():
-        path = outdir / name
-        path.write_bytes(encode_png(image))
-        written[name] = path
-    extra = stroke_files(guide)
-    if guide.strokes is not None:
-        from .stroke_guide import encode_mp4, timelapse_frames
+    files: dict[str, bytes] = {name: encode_png(image) for name, image in image_files(guide).items()}
+    media, frames = _stroke_media(guide)
+    files.update(media)
+    if frames:
+        from .stroke_guide import encode_mp4
 
-        mp4 = encode_mp4(timelapse_frames(guide.strokes.painting, guide.palette.rgb))
+        mp4 = encode_mp4(frames)
         if mp4:
-            extra["timelapse.mp4"] = mp4
+            files["timelapse.mp4"] = mp4
     pdf = to_pdf(guide)
-    extra.update({"plan.json": plan_json(guide), "guide.pdf": pdf, "guide.zip": to_zip(guide, extra_files={"guide.pdf": pdf})})
-    for name, data in extra.items():
+    files.update(
+        {"plan.json": plan_json(guide), "guide.pdf": pdf,
+         "guide.zip": to_zip(guide, extra_files={"guide.pdf": pdf}, stroke_media=media)}
+    )
+    written: dict[str, Path] = {}
+    for name, data in files.items():
         path = outdir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         written[name] = path
     return written

@@ -27,7 +27,7 @@ Everything is seeded: same target, palette and options → same strokes.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -132,6 +132,8 @@ class Painting:
         layers: one report per layer.
         options: the options used.
         renderer: one line naming the renderer used for refinement.
+        plan_size: (height, width) of the planning canvas (the unit of
+            :attr:`LayerReport.width_px`).
     """
 
     strokes: tuple[Stroke, ...]
@@ -140,7 +142,7 @@ class Painting:
     layers: tuple[LayerReport, ...]
     options: PainterOptions
     renderer: str = ""
-    extras: dict = field(default_factory=dict)
+    plan_size: tuple[int, int] = (0, 0)
 
 
 def plan_layers(n_strokes: int, *, max_layers: int = 5, min_per_cell: float = 3.0) -> list[tuple[int, np.ndarray]]:
@@ -238,6 +240,7 @@ def paint(
     total = float(sum(c.sum() for _, c in layers))
     done = 0.0
     size = renderer.size if renderer is not None else 64
+    error_before = mean_error(canvas)
     for number, (grid, counts) in enumerate(layers, start=1):
         t0 = time.perf_counter()
         report(done / total * 0.9, f"Layer {number} of {len(layers)}: placing {int(counts.sum())} strokes")
@@ -249,9 +252,9 @@ def paint(
             lo = hi = float(np.clip(brush_lo / side, WIDTH_RANGE[0], WIDTH_RANGE[1]))
         crops = _crop_frames(work, canvas, frames, size, h, w)
         shapes, colors, valid = _place(crops, counts, palette_lab, (lo, hi), size, options.margin, rng)
-        error_before = mean_error(canvas)
-        placed = _to_strokes(shapes, colors, valid, frames, number, order_rank)
-        error_placed = mean_error(paint_strokes(canvas, placed, palette_rgb))
+        layer_strokes = _to_strokes(shapes, colors, valid, frames, number, order_rank)
+        placed_canvas = paint_strokes(canvas, layer_strokes, palette_rgb)
+        error_placed = error_after = mean_error(placed_canvas)
         if renderer is not None and options.refine_steps > 0:
             report((done + 0.1 * counts.sum()) / total * 0.9, f"Layer {number}: refining {int(counts.sum())} strokes")
             shapes, colors, valid = _refine(
@@ -259,10 +262,10 @@ def paint(
                 lambda f: report((done + f * counts.sum()) / total * 0.9, f"Layer {number}: refining strokes"),
             )
             layer_strokes = _to_strokes(shapes, colors, valid, frames, number, order_rank)
+            canvas = paint_strokes(canvas, layer_strokes, palette_rgb)
+            error_after = mean_error(canvas)
         else:
-            layer_strokes = placed
-        canvas = paint_strokes(canvas, layer_strokes, palette_rgb)
-        error_after = mean_error(canvas)
+            canvas = placed_canvas
         strokes_all.extend(layer_strokes)
         widths = [s.widths[i] for s in layer_strokes for i in (0, 1)] or [0.0]
         reports.append(
@@ -270,6 +273,7 @@ def paint(
                         round(error_before, 3), round(error_placed, 3), round(error_after, 3),
                         round(time.perf_counter() - t0, 2))
         )
+        error_before = error_after
         done += counts.sum()
         if on_layer is not None:
             on_layer(number, canvas)
@@ -279,7 +283,7 @@ def paint(
     image = render_painting(strokes_full, palette_rgb, (full_h, full_w))
     report(1.0, "Done")
     name = "procedural placement only" if renderer is None else renderer.describe()
-    return Painting(strokes_full, (full_h, full_w), image, tuple(reports), options, name, {"plan_size": [h, w]})
+    return Painting(strokes_full, (full_h, full_w), image, tuple(reports), options, name, (h, w))
 
 
 def render_painting(strokes, palette_rgb, size, *, bristles: float = 0.0, seed: int = 0) -> np.ndarray:
@@ -308,7 +312,6 @@ class _Crops:
     target: np.ndarray  # (cells, S, S, 3)
     canvas: np.ndarray  # (cells, S, S, 3)
     weight: np.ndarray  # (cells, S, S): 1 inside the cell, less in the margin, 0 off-canvas
-    frames: list
 
 
 def _crop_frames(work, canvas, frames, size, h, w) -> _Crops:
@@ -334,17 +337,19 @@ def _crop_frames(work, canvas, frames, size, h, w) -> _Crops:
         on_x = (xs >= 0) & (xs < w)
         on_y = (ys >= 0) & (ys < h)
         wgt[k] = np.outer(on_y, on_x) * (0.3 + 0.7 * np.outer(in_y, in_x))
-    return _Crops(tgt, cnv, wgt, frames)
+    return _Crops(tgt, cnv, wgt)
 
 
 # --- placement ------------------------------------------------------------------
 
 
-def _nearest_color(rgb_mean: np.ndarray, palette_lab: np.ndarray) -> int:
+def _nearest_colors(rgb: np.ndarray, palette_lab: np.ndarray) -> np.ndarray:
+    """1-based palette index nearest (CIELAB) to each colour of ``rgb`` (..., 3)."""
     from .colors import rgb_to_lab
 
-    lab = rgb_to_lab(np.asarray(rgb_mean, np.float32)[None, None])[0, 0]
-    return int(np.argmin(((palette_lab - lab) ** 2).sum(1))) + 1
+    rgb = np.asarray(rgb, np.float32)
+    lab = rgb_to_lab(rgb.reshape(1, -1, 3)).reshape(rgb.shape)
+    return np.argmin(((lab[..., None, :] - palette_lab) ** 2).sum(-1), axis=-1) + 1
 
 
 def _orientation(target: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
@@ -404,7 +409,7 @@ def _place(crops: _Crops, counts, palette_lab, width_bounds, size, margin, rng):
             mass = float(alpha.sum())
             mean = (tgt * alpha[..., None]).sum((0, 1)) / max(mass, 1e-6) if mass > 0 else tgt[y, x]
             shapes[c, k] = vec
-            colors[c, k] = _nearest_color(mean, palette_lab)
+            colors[c, k] = _nearest_colors(mean, palette_lab)
             valid[c, k] = True
             err = err * (1.0 - alpha)
     return shapes, colors, valid
@@ -433,6 +438,7 @@ def _to_strokes(shapes, colors, valid, frames, layer, order_rank) -> list[Stroke
 
 def _refine(renderer, crops, shapes, colors, valid, palette_rgb, palette_lab, order_rank, width_bounds, options, tick):
     """Adam on frame coordinates through the learned renderer; colours stay palette paints."""
+    import keras
     import tensorflow as tf
 
     cells, kmax, n_par = shapes.shape
@@ -460,8 +466,6 @@ def _refine(renderer, crops, shapes, colors, valid, palette_rgb, palette_lab, or
     weight = tf.constant(crops.weight[..., None])
     norm = float(crops.weight.sum() * 3) or 1.0
     var = tf.Variable(shapes.reshape(-1, n_par))
-    import keras
-
     optimizer = keras.optimizers.Adam(learning_rate=options.learning_rate)
     optimizer.build([var])
     size = renderer.size
@@ -489,12 +493,7 @@ def _refine(renderer, crops, shapes, colors, valid, palette_rgb, palette_lab, or
         mass = alpha.sum((2, 3))
         sums = np.einsum("ckyx,cyxd->ckd", alpha, crops.target)
         means = sums / np.maximum(mass, 1e-6)[..., None]
-        from .colors import rgb_to_lab
-
-        lab = rgb_to_lab(means.astype(np.float32))
-        dist = ((lab[:, :, None, :] - palette_lab[None, None]) ** 2).sum(-1)
-        picked = np.argmin(dist, axis=-1) + 1
-        return np.where(mass > 1e-3, picked, colors_now)
+        return np.where(mass > 1e-3, _nearest_colors(means, palette_lab), colors_now)
 
     steps = options.refine_steps
     for phase in range(2):

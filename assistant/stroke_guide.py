@@ -144,16 +144,16 @@ def plan_stroke_steps(painting: Painting, palette, *, medium: "Medium | str" = M
     return tuple(steps)
 
 
-def _display_scale(size: tuple[int, int], max_side: int) -> float:
-    return min(1.0, max_side / max(size))
+def _display_strokes(painting: Painting, max_side: int):
+    """The painting's strokes scaled to a display size, and a white canvas of that size."""
+    scale = min(1.0, max_side / max(painting.size))
+    h, w = round(painting.size[0] * scale), round(painting.size[1] * scale)
+    return [s.scaled(scale) for s in painting.strokes], np.ones((h, w, 3), np.float32)
 
 
 def render_stroke_steps(painting: Painting, palette_rgb, steps, *, max_side: int = 768):
     """Cumulative canvas after each step and a highlight of each step's strokes."""
-    scale = _display_scale(painting.size, max_side)
-    h, w = round(painting.size[0] * scale), round(painting.size[1] * scale)
-    strokes = [s.scaled(scale) for s in painting.strokes]
-    canvas = np.ones((h, w, 3), np.float32)
+    strokes, canvas = _display_strokes(painting, max_side)
     images, highlights = [], []
     for step in steps:
         new = strokes[step.start : step.stop]
@@ -166,10 +166,7 @@ def render_stroke_steps(painting: Painting, palette_rgb, steps, *, max_side: int
 
 def timelapse_frames(painting: Painting, palette_rgb, *, max_side: int = 360, n_frames: int = 60) -> list[np.ndarray]:
     """uint8 frames of the painting being painted, stroke by stroke, in plan order."""
-    scale = _display_scale(painting.size, max_side)
-    h, w = round(painting.size[0] * scale), round(painting.size[1] * scale)
-    strokes = [s.scaled(scale) for s in painting.strokes]
-    canvas = np.ones((h, w, 3), np.float32)
+    strokes, canvas = _display_strokes(painting, max_side)
     cuts = np.unique(np.linspace(0, len(strokes), max(2, n_frames) + 1).round().astype(int))
     frames = [(canvas * 255).round().astype(np.uint8)]
     for a, b in zip(cuts[:-1], cuts[1:]):
