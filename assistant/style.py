@@ -8,6 +8,7 @@ Speed comes from the optimisation, not the hardware:
 
 * start from the photo (not noise), so the content is right from the first step;
 * coarse to fine: most iterations run at 1/4 and 1/2 size, the full size only polishes;
+  each enlargement adds back the photo's own detail, so edges do not start blurred;
 * L-BFGS (SciPy's L-BFGS-B, with the pixel range as bounds) instead of Adam: it uses
   curvature and needs far fewer evaluations (see ``bench/style_transfer.py``).
 
@@ -35,6 +36,7 @@ __all__ = [
     "style_loss",
     "stylize",
     "total_variation_loss",
+    "upsample_with_detail",
 ]
 
 StyleProgress = Callable[[float, str, "np.ndarray | None"], None]
@@ -281,7 +283,7 @@ def stylize(
         if current is None:
             start_image = level_content + rng.normal(0, options.init_noise, level_content.shape).astype(np.float32)
         else:
-            start_image = cv2.resize(current, size, interpolation=cv2.INTER_CUBIC)
+            start_image = upsample_with_detail(current, level_content)
         layers = options.style_layers or network.style_layers
         grams = style_grams(network, styles, max(size), layers)
         objective = _Objective(network, options, preprocess(level_content), grams)
@@ -331,6 +333,24 @@ def stylize(
         stopped_early=stopped_early,
         options=options,
     )
+
+
+def upsample_with_detail(coarse: np.ndarray, fine_content: np.ndarray) -> np.ndarray:
+    """Enlarge a coarse level's result and add back the photo detail it could not hold.
+
+    A plain enlargement is blurred, and blur costs far more content loss than the
+    texture gains (measured: the full-size level then starts 11 % lower and ends 9 %
+    lower; ``bench/RESULTS.md``). The photo's own band between the two sizes is added.
+    """
+    import cv2
+
+    height, width = fine_content.shape[:2]
+    coarse_size = (coarse.shape[1], coarse.shape[0])
+    enlarged = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
+    photo_band = fine_content - cv2.resize(
+        cv2.resize(fine_content, coarse_size, interpolation=cv2.INTER_AREA), (width, height), interpolation=cv2.INTER_CUBIC
+    )
+    return np.clip(enlarged + photo_band, 0.0, 1.0).astype(np.float32)
 
 
 def _bounds(low: np.ndarray, high: np.ndarray):

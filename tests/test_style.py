@@ -27,6 +27,26 @@ def test_losses_match_numpy_reference():
     assert np.isclose(float(total_variation_loss(tf.constant(image))), tv, rtol=1e-5)
 
 
+def test_upsample_with_detail_keeps_the_photo_band():
+    import cv2
+
+    from assistant.style import upsample_with_detail
+
+    fine = photo_array("chelsea", 64)
+    before = fine.copy()
+    coarse = cv2.resize(fine, (fine.shape[1] // 2, fine.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    # A coarse level that changed nothing gives the photo back, sharp; a plain enlargement does not.
+    out = upsample_with_detail(coarse, fine)
+    assert out.shape == fine.shape and out.dtype == np.float32
+    assert np.abs(out - fine).max() < 1e-5
+    plain = cv2.resize(coarse, (fine.shape[1], fine.shape[0]), interpolation=cv2.INTER_CUBIC)
+    assert np.abs(plain - fine).mean() > 0.01
+    # A change made at the coarse level is carried over.
+    shifted = upsample_with_detail(np.clip(coarse + 0.1, 0, 1), fine)
+    assert 0.07 < float((shifted - out).mean()) < 0.1 + 1e-6
+    assert np.array_equal(fine, before)
+
+
 def test_untrained_vgg19_has_stable_layer_names():
     from assistant.features import build_feature_extractor
 
