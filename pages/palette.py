@@ -21,8 +21,8 @@ guide = state.get(state.GUIDE)
 
 st.markdown(state.swatches_html(guide.palette), unsafe_allow_html=True)
 a, b = st.columns(2)
-a.image(guide.target, caption="Target", use_container_width=True)
-b.image(guide.quantized, caption=f"With {len(guide.palette)} paints · {len(guide.regions)} regions", use_container_width=True)
+a.image(guide.target, caption="Target", width="stretch")
+b.image(guide.quantized, caption=f"With {len(guide.palette)} paints · {len(guide.regions)} regions", width="stretch")
 with st.expander("Numbered outline"):
-    st.image(guide.outline, use_container_width=True)
+    st.image(guide.outline, width="stretch")
 st.page_link("pages/steps.py", label="Next: the painting steps", icon="➡️")

@@ -15,8 +15,8 @@ st.subheader(f"Step {step.index} of {count}: {step.title}")
 st.write(step.instruction)
 st.caption(f"Colours {', '.join(map(str, step.colors))} · {step.area:.1f}% of the canvas")
 left, right = st.columns(2)
-left.image(guide.step_highlights[number - 1], caption="New in this step", use_container_width=True)
-right.image(guide.step_images[number - 1], caption="Canvas after this step", use_container_width=True)
+left.image(guide.step_highlights[number - 1], caption="New in this step", width="stretch")
+right.image(guide.step_images[number - 1], caption="Canvas after this step", width="stretch")
 
 with st.expander("All steps"):
     for s in guide.steps:

@@ -53,9 +53,9 @@ if plan is None:
 
 painting = plan.painting
 before, after = st.columns(2)
-before.image(guide.target, caption="Target", use_container_width=True)
+before.image(guide.target, caption="Target", width="stretch")
 after.image(painting.image, caption=f"{len(painting.strokes)} strokes in {len(painting.layers)} layers",
-            use_container_width=True)
+            width="stretch")
 st.table(
     [
         {"layer": r.layer, "grid": f"{r.grid}×{r.grid}", "strokes": r.strokes,
@@ -78,6 +78,6 @@ step = plan.steps[number - 1]
 st.subheader(f"Step {step.index} of {count}: {step.title}")
 st.write(step.instruction)
 left, right = st.columns(2)
-left.image(plan.highlights[number - 1], caption="Strokes of this step", use_container_width=True)
-right.image(plan.images[number - 1], caption="Canvas after this step", use_container_width=True)
+left.image(plan.highlights[number - 1], caption="Strokes of this step", width="stretch")
+right.image(plan.images[number - 1], caption="Canvas after this step", width="stretch")
 st.page_link("pages/guide.py", label="Next: download the guide", icon="➡️")

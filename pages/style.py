@@ -14,7 +14,7 @@ st.caption(f"Feature network in use: **{network.description}**.")
 styles = state.bundled_styles()
 columns = st.columns(len(styles))
 for column, (asset, image) in zip(columns, styles):
-    column.image(image, caption=asset.name, use_container_width=True)
+    column.image(image, caption=asset.name, width="stretch")
 names = [asset.name for asset, _ in styles] + ["My own style image"]
 choice = st.radio("Style", names, horizontal=True, key="style_choice")
 if choice == "My own style image":
@@ -82,10 +82,10 @@ if run.button("Run style transfer", type="primary", key="style_run") and style_l
 
 target = state.get(state.TARGET)
 before, after = st.columns(2)
-before.image(state.get(state.PHOTO), caption="Photo", use_container_width=True)
+before.image(state.get(state.PHOTO), caption="Photo", width="stretch")
 if target is not None:
     info = state.get(state.TARGET_INFO)
-    after.image(target, caption=f"{info['name']} · {info['seconds']} s · {info['network']}", use_container_width=True)
+    after.image(target, caption=f"{info['name']} · {info['seconds']} s · {info['network']}", width="stretch")
 else:
     after.info("No style yet: the guide will paint from the photo.")
 st.page_link("pages/palette.py", label="Next: choose the palette", icon="➡️")

