@@ -134,7 +134,7 @@ def _extractor(base, name: str, description: str, style, content) -> FeatureNetw
 
     convs = tuple(layer.name for layer in base.layers if "conv" in layer.name)
     outputs = {layer: base.get_layer(layer).output for layer in convs}
-    model = keras.Model(inputs=base.inputs, outputs=outputs, name=f"{name}-features")
+    model = keras.Model(inputs=base.input, outputs=outputs, name=f"{name}-features")
     model.trainable = False
     return FeatureNetwork(name, description, model, tuple(style), tuple(content), convs)
 
