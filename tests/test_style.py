@@ -80,6 +80,25 @@ def test_weight_resolution_never_downloads(monkeypatch, tmp_path):
         features._vgg19_imagenet(download=False)
 
 
+def test_networks_load_once_per_process(monkeypatch, tmp_path):
+    import time
+
+    from assistant import features
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.delenv(features.WEIGHTS_ENV, raising=False)
+    first = features.build_feature_extractor("hed")
+    start = time.perf_counter()
+    again = features.build_feature_extractor("auto", allow_download=False)
+    assert again is first and time.perf_counter() - start < 0.5
+    # A weights file is checked and loaded once too; an untrained network is always fresh.
+    path = tmp_path / "vgg19.weights.h5"
+    features.build_feature_extractor(None).model.save_weights(path)
+    from_file = features.build_feature_extractor(str(path))
+    assert from_file.name == "vgg19-file" and features.build_feature_extractor(str(path)) is from_file
+    assert features.build_feature_extractor(None) is not features.build_feature_extractor(None)
+
+
 @pytest.fixture(scope="module")
 def trunk():
     from assistant.features import build_feature_extractor
