@@ -80,6 +80,7 @@ def test_weight_resolution_never_downloads(monkeypatch, tmp_path):
         features._vgg19_imagenet(download=False)
 
 
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras' save_weights
 def test_networks_load_once_per_process(monkeypatch, tmp_path):
     import time
 
