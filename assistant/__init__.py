@@ -10,8 +10,9 @@ stroke stages, imported when they run). Main entry points::
 
 __version__ = "0.1.0"
 
-from .images import DecodedImage, ImageError, decode_image  # noqa: E402
-from .pipeline import Cancelled, Guide, GuideOptions, make_guide  # noqa: E402
+from .base import Cancelled
+from .images import DecodedImage, ImageError, decode_image
+from .pipeline import Guide, GuideOptions, make_guide
 
 __all__ = [
     "Cancelled",

@@ -17,8 +17,11 @@ import time
 from pathlib import Path
 
 from . import __version__
+from .base import progress_span
+from .palette import MAX_COLORS, MIN_COLORS
+from .steps import Medium
 
-_MEDIA = ("acrylic", "oil", "gouache", "watercolour", "watercolor")
+_MEDIA = (*Medium.choices(), "watercolor")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     guide = sub.add_parser("guide", help="write a painting guide for PHOTO")
     guide.add_argument("photo", type=Path, help="the photo (JPEG, PNG, WebP, GIF, TIFF or BMP)")
     guide.add_argument("-o", "--output", type=Path, required=True, help="folder to write the guide into")
-    guide.add_argument("--colors", type=int, default=12, help="number of paints, 2-32 (default 12)")
+    guide.add_argument("--colors", type=int, default=12, help=f"number of paints, {MIN_COLORS}-{MAX_COLORS} (default 12)")
     guide.add_argument("--medium", default="acrylic", choices=_MEDIA, help="painting medium (default acrylic)")
     guide.add_argument("--steps", type=int, default=12, help="largest number of steps, 4-32 (default 12)")
     guide.add_argument("--min-region", type=int, default=None, help="smallest region in pixels (default: automatic)")
@@ -65,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _progress_bar(enabled: bool):
     start = time.perf_counter()
 
-    def report(fraction: float, message: str) -> None:
+    def report(fraction: float, message: str, preview=None) -> None:
         if not enabled:
             return
         filled = int(round(fraction * 30))
@@ -102,33 +105,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _stylise(args: argparse.Namespace, photo, report):
-    """Run the style stage; returns (stylised image at photo size, provenance for plan.json)."""
-    from .features import build_feature_extractor
-    from .styles import load_style
-    from .style import StyleOptions, stylize
+    """Run the style stage; returns (stylised image at photo size, its :class:`StyleRecord`)."""
+    from .models import device_description
+    from .style.assets import load_style
+    from .style.features import build_feature_extractor
+    from .style.transfer import StyleOptions, stylize
 
     style_options = StyleOptions(
         style_weight=args.style_weight, content_weight=args.content_weight,
         preserve_colors=args.preserve_colors, max_side=args.style_size, seed=args.seed,
     ).validate()
-    styles = []
-    for name, weight in parse_style_mix(args.style):
-        image, label = load_style(name)
-        styles.append((image, weight, label))
+    styles = [(*load_style(name), weight) for name, weight in parse_style_mix(args.style)]
     report(0.0, "Loading the feature network")
     network = build_feature_extractor(args.weights)
-    print(f"\nnote: feature network: {network.description}", file=sys.stderr)
-    result = stylize(photo, [(image, weight) for image, weight, _ in styles], network=network, options=style_options,
-                     on_progress=lambda f, m, _preview: report(f, m))
-    label = " + ".join(f"{lab} ({w:g})" if len(styles) > 1 else lab for _, w, lab in styles)
-    info = {
-        "name": label,
-        "blend": [{"style": lab, "weight": w} for _, w, lab in styles], "style_weight": args.style_weight, "content_weight": args.content_weight,
-        "preserve_colors": args.preserve_colors, "size": args.style_size,
-        "network": result.network, "network_description": result.network_description,
-        "iterations": len(result.history), "seconds": round(result.elapsed_s, 1),
-    }
-    return result.image, {"style": info}
+    device = device_description()
+    print(f"\nnote: feature network: {network.description}; running on {device}", file=sys.stderr)
+    result = stylize(photo, [(image, weight) for image, _, weight in styles], network=network,
+                     options=style_options, on_progress=report)
+    return result.image, result.record([label for _, label, _ in styles], device=device)
 
 
 def parse_style_mix(text: str) -> list[tuple[str, float]]:
@@ -155,10 +149,7 @@ def _painter_options(args: argparse.Namespace):
 
     if args.strokes < 0:
         raise ValueError(f"Expected --strokes >= 0. Received: {args.strokes}")
-    return PainterOptions(
-        n_strokes=max(1, args.strokes), min_brush=args.brush_min / 100.0, max_brush=args.brush_max / 100.0,
-        seed=args.seed,
-    ).validate()
+    return PainterOptions.from_brush_percent(max(1, args.strokes), args.brush_min, args.brush_max).validate()
 
 
 def _strokes(options, guide, report):
@@ -194,23 +185,19 @@ def _guide(args: argparse.Namespace) -> int:
     bar = _progress_bar(not args.quiet)
     styled = args.style.lower() != "none"
     # Share of the bar per stage: style transfer, guide, strokes; the last 10 % is writing.
-    spans = [0.45 if styled else 0.0, 0.0, 0.45 if args.strokes else 0.0]
-    spans[1] = 0.9 - spans[0] - spans[2]
-    starts = [0.0, spans[0], spans[0] + spans[1]]
-
-    def stage(k):
-        return lambda f, m: bar(starts[k] + spans[k] * f, m)
-
-    target, extras = None, {}
+    style_span = 0.45 if styled else 0.0
+    strokes_span = 0.45 if args.strokes else 0.0
+    guide_span = 0.9 - style_span - strokes_span
+    target, style = None, None
     if styled:
-        target, extras = _stylise(args, decoded.pixels, stage(0))
-    guide = make_guide(decoded.pixels, options, target=target, extras=extras, on_progress=stage(1))
+        target, style = _stylise(args, decoded.pixels, progress_span(bar, 0.0, style_span))
+    guide = make_guide(decoded.pixels, options, target=target, style=style,
+                       on_progress=progress_span(bar, style_span, guide_span))
     if args.strokes:
-        guide = _strokes(painter_options, guide, stage(2))
-    report = bar
-    report(0.92, "Writing PDF, ZIP and images")
+        guide = _strokes(painter_options, guide, progress_span(bar, style_span + guide_span, strokes_span))
+    bar(0.92, "Writing PDF, ZIP and images")
     written = write_guide(guide, args.output)
-    report(1.0, "Done")
+    bar(1.0, "Done")
     summary = f"{len(guide.palette)} colours, {len(guide.steps)} steps"
     if guide.strokes is not None:
         summary += f", {len(guide.strokes.painting.strokes)} brushstrokes in {len(guide.strokes.steps)} stroke steps"

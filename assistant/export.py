@@ -16,7 +16,7 @@ reproducible: fixed ZIP timestamps and a fixed PDF creation date.
                  "instruction": "Block in ...", "colors": [1, 4], "area": 21.5,
                  "image": "steps/01.png", "highlight": "steps/01_new.png"}, ...],
       "files": {"original": "original.png", "quantized": "quantized.png", ...},
-      ...extras (style, network, strokes) when those stages ran
+      "style": {...}, "brushstrokes": {...}   (when those stages ran)
     }
 
 ``coverage`` and ``area`` are percentages of the canvas; palette ``index`` is the
@@ -25,6 +25,7 @@ number written on the outline; ``colors`` lists palette indices.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import io
 import json
@@ -63,15 +64,7 @@ def plan_dict(guide: Guide) -> dict:
         "format": "painting-assistant/plan",
         "version": 1,
         "generator": f"painting-assistant {__version__}",
-        "options": {
-            "n_colors": guide.options.n_colors,
-            "medium": guide.options.medium,
-            "min_steps": guide.options.min_steps,
-            "max_steps": guide.options.max_steps,
-            "min_region": guide.options.min_region,
-            "max_side": guide.options.max_side,
-            "seed": guide.options.seed,
-        },
+        "options": dataclasses.asdict(guide.options),
         "image": {"width": int(width), "height": int(height)},
         "palette": [
             {
@@ -106,9 +99,8 @@ def plan_dict(guide: Guide) -> dict:
         for entry in plan["brushstrokes"]["steps"]:
             entry["image"] = _stroke_step_name(entry["index"])
             entry["highlight"] = _stroke_step_name(entry["index"], "_new")
-    for key, value in guide.extras.items():
-        if key not in plan and not isinstance(value, np.ndarray):
-            plan[key] = value
+    if guide.style is not None:
+        plan["style"] = guide.style.to_dict()
     return plan
 
 
@@ -141,7 +133,7 @@ def image_files(guide: Guide) -> dict[str, np.ndarray]:
     files = {"original.png": guide.photo, "quantized.png": guide.quantized, "outline.png": guide.outline}
     if _has_target(guide):
         files["stylized.png"] = guide.target
-    for step, image, highlight in zip(guide.steps, guide.step_images, guide.step_highlights):
+    for step, image, highlight in zip(guide.steps, guide.steps.images, guide.steps.highlights):
         files[_step_name(step.index)] = image
         files[_step_name(step.index, "_new")] = highlight
     if guide.strokes is not None:
@@ -149,9 +141,6 @@ def image_files(guide: Guide) -> dict[str, np.ndarray]:
         for step, image, highlight in zip(guide.strokes.steps, guide.strokes.images, guide.strokes.highlights):
             files[_stroke_step_name(step.index)] = image
             files[_stroke_step_name(step.index, "_new")] = highlight
-    for name, value in guide.extras.items():
-        if isinstance(value, np.ndarray) and value.ndim == 3:
-            files[f"{name}.png"] = value
     return files
 
 
@@ -183,67 +172,102 @@ def _latin1(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
-def to_pdf(guide: Guide, *, title: str = "Your painting guide") -> bytes:
-    """A printable A4 guide: cover, palette, one page per step, the numbered outline."""
-    from fpdf import FPDF
+class _GuidePdf:
+    """An A4 page writer with the guide's few text and picture styles."""
 
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_creation_date(_dt.datetime(2020, 1, 1, tzinfo=_dt.timezone.utc))
-    pdf.set_title(_latin1(title))
-    pdf.set_creator(f"Painting Assistant {__version__}")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    page_w, margin = 210.0, 15.0
-    usable = page_w - 2 * margin
+    margin = 15.0
+    usable = 210.0 - 2 * 15.0
 
-    def heading(text: str, size: int = 18) -> None:
-        pdf.set_font("helvetica", "B", size)
-        pdf.cell(0, 10, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    def __init__(self, title: str):
+        from fpdf import FPDF
 
-    def body(text: str, size: int = 11) -> None:
-        pdf.set_font("helvetica", "", size)
-        pdf.multi_cell(0, 6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+        pdf.set_creation_date(_dt.datetime(2020, 1, 1, tzinfo=_dt.UTC))
+        pdf.set_title(_latin1(title))
+        pdf.set_creator(f"Painting Assistant {__version__}")
+        pdf.set_auto_page_break(auto=True, margin=15)
+        self.pdf = pdf
 
-    def picture(image: np.ndarray, x: float, y: float, w: float, h_max: float) -> float:
+    def heading(self, text: str, size: int = 18) -> None:
+        self.pdf.set_font("helvetica", "B", size)
+        self.pdf.cell(0, 10, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+    def body(self, text: str, size: int = 11) -> None:
+        self.pdf.set_font("helvetica", "", size)
+        self.pdf.multi_cell(0, 6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+    def caption(self, text: str, width: float = 0, *, size: int = 9, next_line: bool = True) -> None:
+        self.pdf.set_font("helvetica", "I", size)
+        if next_line:
+            self.pdf.cell(width, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        else:
+            self.pdf.cell(width, 5, _latin1(text))
+
+    def picture(self, image: np.ndarray, x: float, y: float, w: float, h_max: float, *, quality: int = 92) -> float:
+        """Place ``image`` at most ``w`` wide and ``h_max`` tall; returns its height in mm."""
         height, width = image.shape[:2]
         w_fit = min(w, h_max * width / height)
-        pdf.image(io.BytesIO(encode_jpeg(image, quality=92)), x=x, y=y, w=w_fit)
+        self.pdf.image(io.BytesIO(encode_jpeg(image, quality=quality)), x=x, y=y, w=w_fit)
         return w_fit * height / width
 
-    # Cover
+    def swatch(self, rgb, x: float, y: float, w: float, h: float) -> None:
+        self.pdf.set_fill_color(*rgb)
+        self.pdf.set_draw_color(120, 120, 120)
+        self.pdf.rect(x, y, w, h, style="DF")
+
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())
+
+
+def to_pdf(guide: Guide, *, title: str = "Your painting guide") -> bytes:
+    """A printable A4 guide: cover, palette, one page per step, brushstrokes, the numbered outline."""
+    doc = _GuidePdf(title)
+    _cover_page(doc, guide, title)
+    _palette_pages(doc, guide)
+    _step_pages(doc, guide)
+    if guide.strokes is not None:
+        _stroke_pages(doc, guide)
+    doc.pdf.add_page()
+    doc.heading("Numbered outline")
+    doc.body("Trace or print this sheet; each number is a palette colour.")
+    doc.picture(guide.outline, doc.margin, doc.pdf.get_y() + 2, doc.usable, 240)
+    return doc.output()
+
+
+def _cover_page(doc: _GuidePdf, guide: Guide, title: str) -> None:
+    pdf, margin, usable = doc.pdf, doc.margin, doc.usable
     pdf.add_page()
-    heading(title, 22)
+    doc.heading(title, 22)
     options = guide.options
-    body(
+    doc.body(
         f"{len(guide.palette)} colours, {len(guide.steps)} steps, {len(guide.regions)} regions, "
         f"medium: {options.medium}, seed {options.seed}."
     )
-    network = guide.extras.get("style", {}).get("network") if isinstance(guide.extras.get("style"), dict) else None
-    if network:
-        body(f"Stylised with: {guide.extras['style'].get('name', 'a style')} - feature network: {network}.")
+    if guide.style is not None:
+        doc.body(f"Brushstroke style: {guide.style.name}. Texture from {guide.style.network_description}.")
     y = pdf.get_y() + 4
     half = (usable - 6) / 2
-    has_target = _has_target(guide)
-    left = picture(guide.photo, margin, y, half, 110)
-    right = picture(guide.target if has_target else guide.quantized, margin + half + 6, y, half, 110)
+    styled = _has_target(guide)
+    left = doc.picture(guide.photo, margin, y, half, 110)
+    right = doc.picture(guide.target if styled else guide.quantized, margin + half + 6, y, half, 110)
     pdf.set_y(y + max(left, right) + 2)
-    pdf.set_font("helvetica", "I", 9)
-    pdf.cell(half + 6, 5, "Your photo")
-    pdf.cell(half, 5, "Stylised target" if has_target else "What you will paint", new_x="LMARGIN", new_y="NEXT")
+    doc.caption("Your photo", half + 6, next_line=False)
+    doc.caption("Stylised target" if styled else "What you will paint", half)
     pdf.ln(4)
-    picture(guide.quantized, margin, pdf.get_y(), usable, 100)
+    doc.picture(guide.quantized, margin, pdf.get_y(), usable, 100)
 
-    # Palette
+
+def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
+    pdf, margin = doc.pdf, doc.margin
     pdf.add_page()
-    heading("Palette")
-    body("Mix each paint to match its swatch. Numbers match the outline sheet.")
+    doc.heading("Palette")
+    doc.body("Mix each paint to match its swatch. Numbers match the outline sheet.")
     pdf.ln(2)
     for color in guide.palette:
         if pdf.get_y() > 270:
             pdf.add_page()
         y = pdf.get_y()
-        pdf.set_fill_color(*color.rgb)
-        pdf.set_draw_color(120, 120, 120)
-        pdf.rect(margin, y, 16, 9, style="DF")
+        doc.swatch(color.rgb, margin, y, 16, 9)
         pdf.set_xy(margin + 20, y + 1.5)
         pdf.set_font("helvetica", "B", 11)
         pdf.cell(12, 6, str(color.index))
@@ -253,83 +277,74 @@ def to_pdf(guide: Guide, *, title: str = "Your painting guide") -> bytes:
         pdf.cell(0, 6, f"{color.coverage:.1f}% of canvas", new_x="LMARGIN", new_y="NEXT")
         pdf.set_y(y + 11)
 
-    # Steps
-    for step, highlight, image in zip(guide.steps, guide.step_highlights, guide.step_images):
+
+def _step_pages(doc: _GuidePdf, guide: Guide) -> None:
+    pdf, margin, usable = doc.pdf, doc.margin, doc.usable
+    for step, highlight, image in zip(guide.steps, guide.steps.highlights, guide.steps.images):
         pdf.add_page()
-        heading(f"Step {step.index} of {len(guide.steps)}: {step.title}", 16)
-        body(step.instruction, 12)
-        body(f"Colours: {', '.join(str(c) for c in step.colors)} - {step.area:.1f}% of the canvas.", 10)
+        doc.heading(f"Step {step.index} of {len(guide.steps)}: {step.title}", 16)
+        doc.body(step.instruction, 12)
+        doc.body(f"Colours: {', '.join(str(c) for c in step.colors)} - {step.area:.1f}% of the canvas.", 10)
         y = pdf.get_y() + 3
-        height = picture(highlight, margin, y, usable, 150)
+        height = doc.picture(highlight, margin, y, usable, 150)
         pdf.set_y(y + height + 3)
-        pdf.set_font("helvetica", "I", 9)
-        pdf.cell(0, 5, "New in this step (outlined). Below: the canvas when this step is done.", new_x="LMARGIN", new_y="NEXT")
-        picture(image, margin, pdf.get_y() + 1, usable / 2, 265 - pdf.get_y())
-
-    if guide.strokes is not None:
-        _stroke_pages(pdf, guide, heading, body, picture, margin, usable)
-
-    # Outline
-    pdf.add_page()
-    heading("Numbered outline")
-    body("Trace or print this sheet; each number is a palette colour.")
-    picture(guide.outline, margin, pdf.get_y() + 2, usable, 240)
-    return bytes(pdf.output())
+        doc.caption("New in this step (outlined). Below: the canvas when this step is done.")
+        doc.picture(image, margin, pdf.get_y() + 1, usable / 2, 265 - pdf.get_y())
 
 
-def _stroke_pages(pdf, guide: Guide, heading, body, picture, margin: float, usable: float) -> None:
+def _stroke_pages(doc: _GuidePdf, guide: Guide) -> None:
     """Brushstroke layers: the finished painting, then one page per layer."""
     plan = guide.strokes
     painting = plan.painting
-    pdf.add_page()
-    heading("Painting it stroke by stroke")
-    body(
+    doc.pdf.add_page()
+    doc.heading("Painting it stroke by stroke")
+    doc.body(
         f"{len(painting.strokes)} brushstrokes in {len(painting.layers)} layers, {len(plan.steps)} steps. "
         "Each stroke is one paint from the palette, opaque, painted in one movement. "
         "Work layer by layer; within a layer, one paint after the other in the order listed."
     )
-    body(f"Planned with: {painting.renderer}.", 9)
-    picture(painting.image, margin, pdf.get_y() + 3, usable, 200)
+    doc.body(f"Planned with: {painting.renderer}.", 9)
+    doc.picture(painting.image, doc.margin, doc.pdf.get_y() + 3, doc.usable, 200)
     for layer in painting.layers:
         steps = [s for s in plan.steps if s.layer == layer.layer]
-        if not steps:
-            continue
-        pdf.add_page()
-        heading(f"Layer {layer.layer} of {len(painting.layers)}: {layer.strokes} strokes", 16)
-        last = plan.steps.index(steps[-1])
-        y = pdf.get_y() + 2
-        height = picture(plan.images[last], margin, y, usable * 0.55, 110)
-        pdf.set_y(y + height + 3)
-        for step in steps:
-            if pdf.get_y() > 272:
+        if steps:
+            _stroke_layer_page(doc, guide, layer, steps)
+
+
+def _stroke_layer_page(doc: _GuidePdf, guide: Guide, layer, steps) -> None:
+    pdf, margin, usable = doc.pdf, doc.margin, doc.usable
+    plan = guide.strokes
+    pdf.add_page()
+    doc.heading(f"Layer {layer.layer} of {len(plan.painting.layers)}: {layer.strokes} strokes", 16)
+    y = pdf.get_y() + 2
+    height = doc.picture(plan.images[plan.steps.index(steps[-1])], margin, y, usable * 0.55, 110)
+    pdf.set_y(y + height + 3)
+    for step in steps:
+        if pdf.get_y() > 272:
+            pdf.add_page()
+        y = pdf.get_y()
+        doc.swatch(guide.palette[step.color - 1].rgb, margin, y + 0.5, 8, 5)
+        pdf.set_xy(margin + 10, y)
+        pdf.set_font("helvetica", "", 9)
+        pdf.multi_cell(usable - 10, 4.5, _latin1(f"Step {step.index}: {step.instruction}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+    # Where each step's strokes go: small pictures, new strokes at full strength.
+    columns, gap = 4, 4.0
+    thumb_w = (usable - gap * (columns - 1)) / columns
+    for k, step in enumerate(steps):
+        image = _thumbnail(plan.highlights[plan.steps.index(step)], 360)
+        thumb_h = thumb_w * image.shape[0] / image.shape[1]
+        if k % columns == 0:
+            if pdf.get_y() + thumb_h + 8 > 282:
                 pdf.add_page()
-            color = guide.palette[step.color - 1]
-            y = pdf.get_y()
-            pdf.set_fill_color(*color.rgb)
-            pdf.set_draw_color(120, 120, 120)
-            pdf.rect(margin, y + 0.5, 8, 5, style="DF")
-            pdf.set_xy(margin + 10, y)
-            pdf.set_font("helvetica", "", 9)
-            pdf.multi_cell(usable - 10, 4.5, _latin1(f"Step {step.index}: {step.instruction}"), new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(1)
-        # Where each step's strokes go: small pictures, new strokes at full strength.
-        columns, gap = 4, 4.0
-        thumb_w = (usable - gap * (columns - 1)) / columns
-        for k, step in enumerate(steps):
-            index = plan.steps.index(step)
-            image = _thumbnail(plan.highlights[index], 360)
-            thumb_h = thumb_w * image.shape[0] / image.shape[1]
-            if k % columns == 0:
-                if pdf.get_y() + thumb_h + 8 > 282:
-                    pdf.add_page()
-                row_y = pdf.get_y() + 2
-            x = margin + (k % columns) * (thumb_w + gap)
-            pdf.image(io.BytesIO(encode_jpeg(image, quality=85)), x=x, y=row_y, w=thumb_w)
-            pdf.set_xy(x, row_y + thumb_h + 0.5)
-            pdf.set_font("helvetica", "I", 7)
-            pdf.cell(thumb_w, 3.5, _latin1(f"Step {step.index}: colour {step.color}, {step.count} strokes"))
-            if k % columns == columns - 1 or k == len(steps) - 1:
-                pdf.set_xy(margin, row_y + thumb_h + 5)
+            row_y = pdf.get_y() + 2
+        x = margin + (k % columns) * (thumb_w + gap)
+        doc.picture(image, x, row_y, thumb_w, thumb_h + 1, quality=85)
+        pdf.set_xy(x, row_y + thumb_h + 0.5)
+        pdf.set_font("helvetica", "I", 7)
+        pdf.cell(thumb_w, 3.5, _latin1(f"Step {step.index}: colour {step.color}, {step.count} strokes"))
+        if k % columns == columns - 1 or k == len(steps) - 1:
+            pdf.set_xy(margin, row_y + thumb_h + 5)
 
 
 def _thumbnail(image: np.ndarray, max_side: int) -> np.ndarray:

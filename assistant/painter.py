@@ -28,15 +28,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
+from .base import ProgressFn, check_image, no_progress, progress_span
 from .strokes import SHAPE_LAYOUT, WIDTH_RANGE, Stroke, paint_strokes, stroke_alpha
 
 __all__ = ["PainterOptions", "Painting", "LayerReport", "paint", "plan_layers"]
-
-ProgressFn = Callable[[float, str], None]
 
 # Initial brush width relative to "k strokes of aspect 3 tile the cell exactly".
 # Below 1 the strokes overlap less and leave room for detail; measured with
@@ -74,7 +72,12 @@ class PainterOptions:
     light_to_dark: bool = False
     seed: int = 0
 
-    def validate(self) -> "PainterOptions":
+    @classmethod
+    def from_brush_percent(cls, n_strokes: int, min_percent: float, max_percent: float, **others) -> PainterOptions:
+        """Options with the brush range given in percent of the long side (as the UI and CLI show it)."""
+        return cls(n_strokes=n_strokes, min_brush=min_percent / 100.0, max_brush=max_percent / 100.0, **others)
+
+    def validate(self) -> PainterOptions:
         if not 1 <= self.n_strokes <= 5000:
             raise ValueError(f"Expected 1 <= n_strokes <= 5000. Received: n_strokes={self.n_strokes}")
         if not 0.0 < self.min_brush < self.max_brush <= 1.0:
@@ -187,7 +190,6 @@ def paint(
     *,
     renderer,
     on_progress: ProgressFn | None = None,
-    on_layer: Callable[[int, np.ndarray], None] | None = None,
 ) -> Painting:
     """Paint ``target`` with opaque strokes of the palette's colours.
 
@@ -197,93 +199,118 @@ def paint(
         options: a :class:`PainterOptions`.
         renderer: a :class:`assistant.renderer.LearnedRenderer`, or ``None`` to
             place strokes without refinement.
-        on_progress: ``on_progress(fraction, message)``; may raise to cancel.
-        on_layer: ``on_layer(layer, canvas)`` after each layer with the canvas so far
-            (planning size), for live previews; may raise to cancel.
+        on_progress: ``on_progress(fraction, message, preview=None)``; after each layer
+            ``preview`` is the canvas so far (planning size). May raise to cancel.
 
     Returns:
         A :class:`Painting`.
     """
-    import cv2
-
-    from .colors import delta_e2000, rgb_to_lab
-
     options.validate()
-    target = np.asarray(target, dtype=np.float32)
-    if target.ndim != 3 or target.shape[2] != 3 or min(target.shape[:2]) < 16:
-        raise ValueError(f"Expected a target of shape (H, W, 3), at least 16 px. Received: {target.shape}")
+    check_image(np.asarray(target), "target", min_side=16)
     palette_rgb = np.asarray(palette_rgb, dtype=np.float32)
     if palette_rgb.ndim != 2 or palette_rgb.shape[1] != 3 or len(palette_rgb) < 1:
         raise ValueError(f"Expected a palette of shape (K, 3). Received: {palette_rgb.shape}")
-    report = on_progress or (lambda fraction, message: None)
-
-    full_h, full_w = target.shape[:2]
-    scale = min(1.0, options.max_side / max(full_h, full_w))
-    h, w = max(16, round(full_h * scale)), max(16, round(full_w * scale))
-    work = cv2.resize(target, (w, h), interpolation=cv2.INTER_AREA) if (h, w) != (full_h, full_w) else target.copy()
-    work_lab = rgb_to_lab(work)
-    palette_lab = rgb_to_lab(palette_rgb[None])[0]
-    order_rank = np.argsort(np.argsort(palette_lab[:, 0]))  # rank by lightness
-    if options.light_to_dark:
-        order_rank = len(order_rank) - 1 - order_rank
-
-    def mean_error(canvas: np.ndarray) -> float:
-        return float(np.mean(delta_e2000(rgb_to_lab(canvas), work_lab)))
-
+    report = on_progress or no_progress
+    work = _Work.create(np.asarray(target, dtype=np.float32), palette_rgb, options)
     rng = np.random.default_rng(options.seed)
-    canvas = np.ones_like(work)
-    long_side = max(h, w)
-    brush_lo, brush_hi = options.min_brush * long_side, options.max_brush * long_side
+    canvas = np.ones_like(work.target)
     layers = plan_layers(options.n_strokes, max_layers=options.max_layers)
+    total = float(sum(c.sum() for _, c in layers))
     reports: list[LayerReport] = []
     strokes_all: list[Stroke] = []
-    total = float(sum(c.sum() for _, c in layers))
     done = 0.0
-    size = renderer.size if renderer is not None else 64
-    error_before = mean_error(canvas)
+    error_before = work.error(canvas)
     for number, (grid, counts) in enumerate(layers, start=1):
-        t0 = time.perf_counter()
-        report(done / total * 0.9, f"Layer {number} of {len(layers)}: placing {int(counts.sum())} strokes")
-        frames = _frames(h, w, grid, options.margin)
-        side = frames[0][2]
-        lo = max(WIDTH_RANGE[0], brush_lo / side)
-        hi = min(WIDTH_RANGE[1], brush_hi / side)
-        if lo > hi:  # brush range outside what this grid can draw: clamp to the nearest end
-            lo = hi = float(np.clip(brush_lo / side, WIDTH_RANGE[0], WIDTH_RANGE[1]))
-        crops = _crop_frames(work, canvas, frames, size, h, w)
-        shapes, colors, valid = _place(crops, counts, palette_lab, (lo, hi), size, options.margin, rng)
-        layer_strokes = _to_strokes(shapes, colors, valid, frames, number, order_rank)
-        placed_canvas = paint_strokes(canvas, layer_strokes, palette_rgb)
-        error_placed = error_after = mean_error(placed_canvas)
-        if renderer is not None and options.refine_steps > 0:
-            report((done + 0.1 * counts.sum()) / total * 0.9, f"Layer {number}: refining {int(counts.sum())} strokes")
-            shapes, colors, valid = _refine(
-                renderer, crops, shapes, colors, valid, palette_rgb, palette_lab, order_rank, (lo, hi), options,
-                lambda f: report((done + f * counts.sum()) / total * 0.9, f"Layer {number}: refining strokes"),
-            )
-            layer_strokes = _to_strokes(shapes, colors, valid, frames, number, order_rank)
-            canvas = paint_strokes(canvas, layer_strokes, palette_rgb)
-            error_after = mean_error(canvas)
-        else:
-            canvas = placed_canvas
-        strokes_all.extend(layer_strokes)
-        widths = [s.widths[i] for s in layer_strokes for i in (0, 1)] or [0.0]
-        reports.append(
-            LayerReport(number, grid, len(layer_strokes), (round(min(widths), 2), round(max(widths), 2)),
-                        round(error_before, 3), round(error_placed, 3), round(error_after, 3),
-                        round(time.perf_counter() - t0, 2))
+        tick = progress_span(report, done / total * 0.9, counts.sum() / total * 0.9)
+        tick(0.0, f"Layer {number} of {len(layers)}: placing {int(counts.sum())} strokes")
+        canvas, layer_strokes, layer_report = _paint_layer(
+            work, canvas, number, grid, counts, error_before, options=options, renderer=renderer, rng=rng, tick=tick
         )
-        error_before = error_after
+        strokes_all.extend(layer_strokes)
+        reports.append(layer_report)
+        error_before = layer_report.error_after
         done += counts.sum()
-        if on_layer is not None:
-            on_layer(number, canvas)
+        tick(1.0, f"Layer {number} of {len(layers)} done", canvas)
     report(0.92, "Painting at full resolution")
-    sx, sy = full_w / w, full_h / h
-    strokes_full = tuple(s.scaled(sx, sy) for s in strokes_all)
+    full_h, full_w = target.shape[:2]
+    h, w = work.target.shape[:2]
+    strokes_full = tuple(s.scaled(full_w / w, full_h / h) for s in strokes_all)
     image = render_painting(strokes_full, palette_rgb, (full_h, full_w))
     report(1.0, "Done")
     name = "procedural placement only" if renderer is None else renderer.describe()
     return Painting(strokes_full, (full_h, full_w), image, tuple(reports), options, name, (h, w))
+
+
+@dataclass(frozen=True)
+class _Work:
+    """The planning canvas: target at planning size, the palette in both spaces, paint order."""
+
+    target: np.ndarray
+    target_lab: np.ndarray
+    palette_rgb: np.ndarray
+    palette_lab: np.ndarray
+    order_rank: np.ndarray  # rank of each paint in the order it is painted within a layer
+
+    @classmethod
+    def create(cls, target: np.ndarray, palette_rgb: np.ndarray, options: PainterOptions) -> _Work:
+        import cv2
+
+        from .colors import rgb_to_lab
+
+        full_h, full_w = target.shape[:2]
+        scale = min(1.0, options.max_side / max(full_h, full_w))
+        h, w = max(16, round(full_h * scale)), max(16, round(full_w * scale))
+        work = cv2.resize(target, (w, h), interpolation=cv2.INTER_AREA) if (h, w) != (full_h, full_w) else target.copy()
+        palette_lab = rgb_to_lab(palette_rgb[None])[0]
+        order_rank = np.argsort(np.argsort(palette_lab[:, 0]))  # rank by lightness
+        if options.light_to_dark:
+            order_rank = len(order_rank) - 1 - order_rank
+        return cls(work, rgb_to_lab(work), palette_rgb, palette_lab, order_rank)
+
+    def error(self, canvas: np.ndarray) -> float:
+        """Mean CIEDE2000 of ``canvas`` against the target."""
+        from .colors import delta_e2000, rgb_to_lab
+
+        return float(np.mean(delta_e2000(rgb_to_lab(canvas), self.target_lab)))
+
+
+def _paint_layer(work: _Work, canvas, number, grid, counts, error_before, *, options, renderer, rng, tick):
+    """Place, refine and commit one layer; returns ``(canvas, strokes, report)``."""
+    t0 = time.perf_counter()
+    h, w = work.target.shape[:2]
+    frames = _frames(h, w, grid, options.margin)
+    bounds = _width_bounds(options, max(h, w), frames[0][2])
+    size = renderer.size if renderer is not None else 64
+    crops = _crop_frames(work.target, canvas, frames, size, h, w)
+    shapes, colors, valid = _place(crops, counts, work.palette_lab, bounds, size, options.margin, rng)
+    layer_strokes = _to_strokes(shapes, colors, valid, frames, number, work.order_rank)
+    placed_canvas = paint_strokes(canvas, layer_strokes, work.palette_rgb)
+    error_placed = error_after = work.error(placed_canvas)
+    if renderer is not None and options.refine_steps > 0:
+        tick(0.1, f"Layer {number}: refining {int(counts.sum())} strokes")
+        problem = _Strokes(shapes, colors, valid)
+        refined = _refine(renderer, crops, problem, work, bounds, options,
+                          tick=lambda f: tick(f, f"Layer {number}: refining strokes"))
+        layer_strokes = _to_strokes(refined.shapes, refined.colors, refined.valid, frames, number, work.order_rank)
+        canvas = paint_strokes(canvas, layer_strokes, work.palette_rgb)
+        error_after = work.error(canvas)
+    else:
+        canvas = placed_canvas
+    widths = [s.widths[i] for s in layer_strokes for i in (0, 1)] or [0.0]
+    layer_report = LayerReport(
+        number, grid, len(layer_strokes), (round(min(widths), 2), round(max(widths), 2)),
+        round(error_before, 3), round(error_placed, 3), round(error_after, 3), round(time.perf_counter() - t0, 2),
+    )
+    return canvas, layer_strokes, layer_report
+
+
+def _width_bounds(options: PainterOptions, long_side: int, frame_side: float) -> tuple[float, float]:
+    """Brush width range of a layer in frame units, inside what the renderer can draw."""
+    lo = max(WIDTH_RANGE[0], options.min_brush * long_side / frame_side)
+    hi = min(WIDTH_RANGE[1], options.max_brush * long_side / frame_side)
+    if lo > hi:  # brush range outside what this grid can draw: clamp to the nearest end
+        lo = hi = float(np.clip(options.min_brush * long_side / frame_side, WIDTH_RANGE[0], WIDTH_RANGE[1]))
+    return lo, hi
 
 
 def render_painting(strokes, palette_rgb, size, *, bristles: float = 0.0, seed: int = 0) -> np.ndarray:
@@ -436,77 +463,85 @@ def _to_strokes(shapes, colors, valid, frames, layer, order_rank) -> list[Stroke
 # --- refinement -----------------------------------------------------------------
 
 
-def _refine(renderer, crops, shapes, colors, valid, palette_rgb, palette_lab, order_rank, width_bounds, options, tick):
-    """Adam on frame coordinates through the learned renderer; colours stay palette paints."""
-    import keras
-    import tensorflow as tf
+@dataclass(frozen=True)
+class _Strokes:
+    """A layer's strokes per frame: shapes (cells, k, 8), 1-based colours and a validity mask (cells, k)."""
 
-    cells, kmax, n_par = shapes.shape
-    lo, hi = width_bounds
-    low = np.zeros(n_par, np.float32)
-    high = np.ones(n_par, np.float32)
-    low[SHAPE_LAYOUT.index("w0")] = low[SHAPE_LAYOUT.index("w1")] = lo
-    high[SHAPE_LAYOUT.index("w0")] = high[SHAPE_LAYOUT.index("w1")] = hi
-    low_t, high_t = tf.constant(low), tf.constant(high)
+    shapes: np.ndarray
+    colors: np.ndarray
+    valid: np.ndarray
 
-    # Within a frame, strokes are composited in paint order; re-sorting when the
-    # colours change keeps the optimised order equal to the order they are painted.
-    def sort_by_paint(shapes, colors, valid):
-        key = np.where(valid, order_rank[colors - 1], 10**6) * kmax + np.arange(kmax)[None]
+    def sorted_by_paint(self, order_rank: np.ndarray) -> _Strokes:
+        """Within each frame, in the order the paints are painted (invalid strokes last)."""
+        kmax = self.shapes.shape[1]
+        key = np.where(self.valid, order_rank[self.colors - 1], 10**6) * kmax + np.arange(kmax)[None]
         idx = np.argsort(key, axis=1, kind="stable")
 
         def take(a):
             return np.take_along_axis(a, idx.reshape(idx.shape + (1,) * (a.ndim - 2)), axis=1)
 
-        return take(shapes), take(colors), take(valid)
+        return _Strokes(take(self.shapes), take(self.colors), take(self.valid))
 
-    shapes, colors, valid = sort_by_paint(shapes, colors, valid)
-    target = tf.constant(crops.target)
-    canvas0 = tf.constant(crops.canvas)
+
+def _repick_colors(renderer, crops: _Crops, strokes: _Strokes, palette_lab) -> np.ndarray:
+    """The palette paint nearest to the target under each stroke (unchanged where a stroke covers nothing)."""
+    cells, kmax, n_par = strokes.shapes.shape
+    size = renderer.size
+    alpha = renderer.render(strokes.shapes.reshape(-1, n_par)).reshape(cells, kmax, size, size)
+    mass = alpha.sum((2, 3))
+    means = np.einsum("ckyx,cyxd->ckd", alpha, crops.target) / np.maximum(mass, 1e-6)[..., None]
+    return np.where(mass > 1e-3, _nearest_colors(means, palette_lab), strokes.colors)
+
+
+def _refine(renderer, crops: _Crops, strokes: _Strokes, work: _Work, width_bounds, options, *, tick) -> _Strokes:
+    """Adam on frame coordinates through the learned renderer; colours stay palette paints.
+
+    Within a frame, strokes are composited in paint order; re-sorting when the colours
+    change keeps the optimised order equal to the order they are painted.
+    """
+    import keras
+    import tensorflow as tf
+
+    cells, kmax, n_par = strokes.shapes.shape
+    low, high = np.zeros(n_par, np.float32), np.ones(n_par, np.float32)
+    for name in ("w0", "w1"):
+        low[SHAPE_LAYOUT.index(name)], high[SHAPE_LAYOUT.index(name)] = width_bounds
+    low_t, high_t = tf.constant(low), tf.constant(high)
+    strokes = strokes.sorted_by_paint(work.order_rank)
+    target, canvas0 = tf.constant(crops.target), tf.constant(crops.canvas)
     weight = tf.constant(crops.weight[..., None])
     norm = float(crops.weight.sum() * 3) or 1.0
-    var = tf.Variable(shapes.reshape(-1, n_par))
+    var = tf.Variable(strokes.shapes.reshape(-1, n_par))
     optimizer = keras.optimizers.Adam(learning_rate=options.learning_rate)
     optimizer.build([var])
     size = renderer.size
-
-    def composite(alpha, rgb, mask):
-        out = canvas0
-        for k in range(kmax):
-            a = alpha[:, k, :, :, None] * mask[:, k, None, None, None]
-            out = out + a * (rgb[:, k, None, None, :] - out)
-        return out
 
     @tf.function
     def step(rgb, mask, softness):
         with tf.GradientTape() as tape:
             alpha = tf.reshape(renderer.alpha(var, softness=softness), (cells, kmax, size, size))
-            painted = composite(alpha, rgb, mask)
+            painted = canvas0
+            for k in range(kmax):
+                a = alpha[:, k, :, :, None] * mask[:, k, None, None, None]
+                painted = painted + a * (rgb[:, k, None, None, :] - painted)
             loss = tf.reduce_sum(weight * tf.square(painted - target)) / norm
         grads = tape.gradient(loss, [var])
         optimizer.apply_gradients(zip(grads, [var]))
         var.assign(tf.clip_by_value(var, low_t, high_t))
         return loss
 
-    def repick(shapes_now, colors_now):
-        alpha = renderer.render(shapes_now.reshape(-1, n_par)).reshape(cells, kmax, size, size)
-        mass = alpha.sum((2, 3))
-        sums = np.einsum("ckyx,cyxd->ckd", alpha, crops.target)
-        means = sums / np.maximum(mass, 1e-6)[..., None]
-        return np.where(mass > 1e-3, _nearest_colors(means, palette_lab), colors_now)
-
     steps = options.refine_steps
     for phase in range(2):
-        rgb = tf.constant(palette_rgb[colors - 1])
-        mask = tf.constant(valid.astype(np.float32))
+        rgb = tf.constant(work.palette_rgb[strokes.colors - 1])
+        mask = tf.constant(strokes.valid.astype(np.float32))
         n = steps // 2 if phase == 0 else steps - steps // 2
         for i in range(n):
             done = phase * (steps // 2) + i
-            softness = tf.constant(2.0 - 1.0 * done / max(steps - 1, 1), tf.float32)
-            step(rgb, mask, softness)
+            step(rgb, mask, tf.constant(2.0 - 1.0 * done / max(steps - 1, 1), tf.float32))
             tick(0.1 + 0.9 * (done + 1) / steps)
-        shapes = var.numpy().reshape(cells, kmax, n_par)
-        colors = repick(shapes, colors)
-        shapes, colors, valid = sort_by_paint(shapes, colors, valid)
-        var.assign(shapes.reshape(-1, n_par))
-    return np.where(valid[..., None], shapes, 0.0), np.where(valid, colors, 1), valid
+        moved = _Strokes(var.numpy().reshape(cells, kmax, n_par), strokes.colors, strokes.valid)
+        colors = _repick_colors(renderer, crops, moved, work.palette_lab)
+        strokes = _Strokes(moved.shapes, colors, strokes.valid).sorted_by_paint(work.order_rank)
+        var.assign(strokes.shapes.reshape(-1, n_par))
+    valid = strokes.valid
+    return _Strokes(np.where(valid[..., None], strokes.shapes, 0.0), np.where(valid, strokes.colors, 1), valid)

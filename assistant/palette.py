@@ -82,7 +82,7 @@ class Palette:
     def lab(self) -> np.ndarray:
         return np.array([c.lab for c in self.colors], dtype=np.float32)
 
-    def with_coverage(self, labels: np.ndarray) -> "Palette":
+    def with_coverage(self, labels: np.ndarray) -> Palette:
         """Return a copy whose coverage is measured on ``labels``."""
         counts = np.bincount(labels.ravel(), minlength=len(self.colors)).astype(np.float64)
         share = 100.0 * counts / max(1.0, counts.sum())

@@ -2,37 +2,35 @@
 
 :func:`make_guide` composes the stages (palette → regions → steps → images) and
 returns a frozen :class:`Guide`. It is pure: no files, no printing; progress goes
-through an ``on_progress(fraction, message)`` callback, which may raise
-:class:`Cancelled` to stop the run.
+through the one progress contract of :mod:`assistant.base`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .base import Cancelled, ProgressFn, check_image, no_progress
 from .palette import MAX_COLORS, MIN_COLORS, Palette, extract_palette, quantize
 from .regions import Regions, clean_labels, default_min_area, find_regions, outline_image
-from .steps import Medium, PaintingStep, plan_steps, render_steps
+from .steps import Medium, StepPlan, plan_steps, render_steps
+from .style.transfer import StyleRecord
+
+if TYPE_CHECKING:  # stroke_guide builds on this module; only the type is needed here
+    from .stroke_guide import StrokePlan
 
 __all__ = ["Cancelled", "Guide", "GuideOptions", "ProgressFn", "make_guide"]
-
-ProgressFn = Callable[[float, str], None]
-
-
-class Cancelled(Exception):
-    """Raised (by a progress callback) to stop a run; nothing is left running."""
 
 
 @dataclass(frozen=True)
 class GuideOptions:
     """Everything that decides a guide. Same options + same photo = same guide."""
 
-    # Number of paints in the palette (2–32).
+    # Number of paints in the palette (MIN_COLORS–MAX_COLORS).
     n_colors: int = 12
-    # Painting medium: "acrylic", "oil", "gouache" or "watercolour"; decides step order.
+    # Painting medium (one of Medium.choices()); decides step order.
     medium: str = "acrylic"
     # Bounds on the number of steps.
     min_steps: int = 4
@@ -41,10 +39,10 @@ class GuideOptions:
     min_region: int | None = None
     # Working size: longest side in pixels the photo is scaled to.
     max_side: int = 1024
-    # Seeds every random choice (pixel sample, k-means).
+    # Seeds every random choice of every stage (pixel sample, k-means, brushstrokes).
     seed: int = 0
 
-    def validate(self) -> "GuideOptions":
+    def validate(self) -> GuideOptions:
         """Raise ``ValueError`` for an impossible option; return self for chaining."""
         if not MIN_COLORS <= self.n_colors <= MAX_COLORS:
             raise ValueError(f"Expected {MIN_COLORS} <= n_colors <= {MAX_COLORS}. Received: n_colors={self.n_colors}")
@@ -76,12 +74,10 @@ class Guide:
         regions: the connected regions of ``labels``.
         quantized: the target painted with the palette, region by region.
         outline: the numbered paint-by-numbers sheet.
-        steps: ordered painting steps.
-        step_images: canvas after each step (cumulative).
-        step_highlights: what is new in each step.
-        extras: provenance added by later stages (style settings, network).
-        strokes: the brushstroke plan (``assistant.stroke_guide.StrokePlan``) once
-            :func:`assistant.stroke_guide.add_strokes` ran, else None.
+        steps: ordered painting steps with the canvas after each and what is new in each.
+        style: how the stylised target was made, or None when the target is the photo.
+        strokes: the brushstroke plan once :func:`assistant.stroke_guide.add_strokes`
+            ran, else None.
     """
 
     options: GuideOptions
@@ -92,11 +88,9 @@ class Guide:
     regions: Regions
     quantized: np.ndarray
     outline: np.ndarray
-    steps: tuple[PaintingStep, ...]
-    step_images: tuple[np.ndarray, ...]
-    step_highlights: tuple[np.ndarray, ...]
-    extras: dict[str, Any] = field(default_factory=dict)
-    strokes: Any = None
+    steps: StepPlan
+    style: StyleRecord | None = None
+    strokes: StrokePlan | None = None
 
 
 def make_guide(
@@ -104,8 +98,8 @@ def make_guide(
     options: GuideOptions = GuideOptions(),
     *,
     target: np.ndarray | None = None,
+    style: StyleRecord | None = None,
     on_progress: ProgressFn | None = None,
-    extras: dict[str, Any] | None = None,
 ) -> Guide:
     """Build the whole painting guide for ``photo``.
 
@@ -114,21 +108,20 @@ def make_guide(
         options: a :class:`GuideOptions`.
         target: image to paint, same shape as ``photo`` (e.g. the stylised
             rendition); default: the photo itself.
-        on_progress: called as ``on_progress(fraction, message)``; may raise
+        style: how ``target`` was made (carried into the result and ``plan.json``).
+        on_progress: ``on_progress(fraction, message, preview=None)``; may raise
             :class:`Cancelled`.
-        extras: provenance to carry into the result and ``plan.json``.
 
     Raises:
         ValueError: bad options or images.
         Cancelled: when the callback asked to stop.
     """
     options.validate()
-    _check(photo, "photo")
-    target = photo if target is None else target
-    _check(target, "target")
+    check_image(photo, "photo")
+    target = photo if target is None else check_image(target, "target")
     if target.shape != photo.shape:
         raise ValueError(f"Expected target.shape == photo.shape. Received: {target.shape} vs {photo.shape}")
-    report = on_progress or (lambda fraction, message: None)
+    report = on_progress or no_progress
 
     report(0.0, "Finding the palette")
     palette, labels = extract_palette(target, options.n_colors, seed=options.seed)
@@ -156,15 +149,6 @@ def make_guide(
         regions=regions,
         quantized=quantized,
         outline=outline,
-        steps=steps,
-        step_images=tuple(cumulative),
-        step_highlights=tuple(highlights),
-        extras=dict(extras or {}),
+        steps=StepPlan(tuple(steps), tuple(cumulative), tuple(highlights)),
+        style=style,
     )
-
-
-def _check(image: np.ndarray, name: str) -> None:
-    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"Expected {name} as an (H, W, 3) array. Received: shape={getattr(image, 'shape', None)}")
-    if min(image.shape[:2]) < 8:
-        raise ValueError(f"Expected {name} of at least 8×8 pixels. Received: shape={image.shape}")

@@ -17,13 +17,13 @@ TensorFlow is imported only when a network is built.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .models import configure_threads, load_once, sha256_file
 from .strokes import SHAPE_LAYOUT
 
 __all__ = [
@@ -76,7 +76,7 @@ class RendererConfig:
     conv_channels: tuple[int, int] = (32, 16)
     layout_version: int = SHAPE_LAYOUT.version
 
-    def validate(self) -> "RendererConfig":
+    def validate(self) -> RendererConfig:
         if self.canonical_size % 4 or self.canonical_size < 8:
             raise ValueError(f"Expected canonical_size a multiple of 4, >= 8. Received: canonical_size={self.canonical_size}")
         if self.size < 8:
@@ -96,7 +96,7 @@ class RendererConfig:
         return out
 
     @classmethod
-    def from_json(cls, data: dict) -> "RendererConfig":
+    def from_json(cls, data: dict) -> RendererConfig:
         known = {f for f in cls.__dataclass_fields__}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -108,7 +108,7 @@ class RendererConfig:
         try:
             return cls(**values).validate()
         except (TypeError, ValueError) as exc:
-            raise RendererFileError(f"Renderer config not usable: {exc}") from None
+            raise RendererFileError(f"Renderer config not usable: {exc}") from exc
 
 
 def build_renderer(config: RendererConfig | None = None, *, weights: str | Path | None = None):
@@ -124,6 +124,7 @@ def build_renderer(config: RendererConfig | None = None, *, weights: str | Path 
         (N, size, size) fields scaled to [-1, 1] (multiply by ``field_clip`` for px).
     """
     config = (config or RendererConfig()).validate()
+    configure_threads()
     import keras
     from keras import layers
 
@@ -152,21 +153,24 @@ def build_renderer(config: RendererConfig | None = None, *, weights: str | Path 
 
 
 def _custom_layers():
-    """The three custom layers (built lazily so that importing this module stays light)."""
+    """The three custom layers, built lazily so that importing this module stays light."""
+    return _canonical_pose_layer(), _place_field_layer(), _depth_to_space_layer()
+
+
+def _canonical_pose_layer():
     import keras
     import tensorflow as tf
 
-    from .strokes import SHAPE_LAYOUT as L
-
-    ix = {name: L.index(name) for name in L.fields}
+    ix = {name: SHAPE_LAYOUT.index(name) for name in SHAPE_LAYOUT.fields}
 
     class CanonicalPose(keras.layers.Layer):
         """(N, 8) shapes → canonical (length, control along, control across, w0, w1) and pose (cx, cy, cos, sin)."""
 
         def call(self, shapes):
-            p0 = tf.stack([shapes[:, ix["x0"]], shapes[:, ix["y0"]]], axis=1)
-            p1 = tf.stack([shapes[:, ix["x1"]], shapes[:, ix["y1"]]], axis=1)
-            p2 = tf.stack([shapes[:, ix["x2"]], shapes[:, ix["y2"]]], axis=1)
+            def point(i):
+                return tf.stack([shapes[:, ix[f"x{i}"]], shapes[:, ix[f"y{i}"]]], axis=1)
+
+            p0, p1, p2 = point(0), point(1), point(2)
             centre = 0.5 * (p0 + p2)
             chord = p2 - p0
             length = tf.sqrt(tf.reduce_sum(chord * chord, axis=1) + 1e-8)
@@ -181,6 +185,36 @@ def _custom_layers():
         def compute_output_shape(self, shape):
             return (shape[0], 5), (shape[0], 4)
 
+    return CanonicalPose
+
+
+def _bilinear(field, gx, gy):
+    """TensorFlow: sample ``field`` (N, C, C) at canonical-grid positions; outside is ``-1`` (no stroke)."""
+    import tensorflow as tf
+
+    n_canon = tf.shape(field)[1]
+    x0, y0 = tf.floor(gx), tf.floor(gy)
+    ax, ay = gx - x0, gy - y0
+    padded = tf.pad(field, [[0, 0], [1, 1], [1, 1]], constant_values=-1.0)
+    top = tf.cast(n_canon + 1, field.dtype)
+
+    def at(yy, xx):
+        yi = tf.cast(tf.clip_by_value(yy + 1, 0, top), tf.int32)
+        xi = tf.cast(tf.clip_by_value(xx + 1, 0, top), tf.int32)
+        return tf.gather_nd(padded, tf.stack([yi, xi], axis=-1), batch_dims=1)
+
+    return (
+        at(y0, x0) * (1 - ax) * (1 - ay)
+        + at(y0, x0 + 1) * ax * (1 - ay)
+        + at(y0 + 1, x0) * (1 - ax) * ay
+        + at(y0 + 1, x0 + 1) * ax * ay
+    )
+
+
+def _place_field_layer():
+    import keras
+    import tensorflow as tf
+
     class PlaceField(keras.layers.Layer):
         """Rotate and translate the canonical field into the frame (bilinear, differentiable)."""
 
@@ -191,40 +225,29 @@ def _custom_layers():
 
         def call(self, inputs):
             field, pose = inputs
-            n_canon = tf.shape(field)[1]
-            c = tf.cast(n_canon, field.dtype)
+            c = tf.cast(tf.shape(field)[1], field.dtype)
             centres = (tf.range(self.size, dtype=field.dtype) + 0.5) / self.size
             py, px = tf.meshgrid(centres, centres, indexing="ij")
             cx, cy, cos, sin = (tf.reshape(pose[:, k], (-1, 1, 1)) for k in range(4))
-            dx = px[None] - cx
-            dy = py[None] - cy
+            dx, dy = px[None] - cx, py[None] - cy
             u = dx * cos + dy * sin
             v = -dx * sin + dy * cos
             gx = (u + self.extent) / (2 * self.extent) * c - 0.5
             gy = (v + self.extent) / (2 * self.extent) * c - 0.5
-            x0, y0 = tf.floor(gx), tf.floor(gy)
-            ax, ay = gx - x0, gy - y0
-            # Outside the canonical field is outside the stroke: pad with the clip value.
-            padded = tf.pad(field, [[0, 0], [1, 1], [1, 1]], constant_values=-1.0)
-            top = tf.cast(n_canon + 1, field.dtype)
-
-            def at(yy, xx):
-                yi = tf.cast(tf.clip_by_value(yy + 1, 0, top), tf.int32)
-                xi = tf.cast(tf.clip_by_value(xx + 1, 0, top), tf.int32)
-                return tf.gather_nd(padded, tf.stack([yi, xi], axis=-1), batch_dims=1)
-
-            return (
-                at(y0, x0) * (1 - ax) * (1 - ay)
-                + at(y0, x0 + 1) * ax * (1 - ay)
-                + at(y0 + 1, x0) * (1 - ax) * ay
-                + at(y0 + 1, x0 + 1) * ax * ay
-            )
+            return _bilinear(field, gx, gy)
 
         def compute_output_shape(self, shapes):
             return (shapes[0][0], self.size, self.size)
 
         def get_config(self):
             return {**super().get_config(), "size": self.size, "extent": self.extent}
+
+    return PlaceField
+
+
+def _depth_to_space_layer():
+    import keras
+    import tensorflow as tf
 
     class DepthToSpace(keras.layers.Layer):
         def __init__(self, block: int, **kwargs):
@@ -241,7 +264,7 @@ def _custom_layers():
         def get_config(self):
             return {**super().get_config(), "block": self.block}
 
-    return CanonicalPose, PlaceField, DepthToSpace
+    return DepthToSpace
 
 
 def psnr(predicted: np.ndarray, reference: np.ndarray) -> float:
@@ -256,14 +279,6 @@ def default_model_dir() -> Path:
 
     folder = os.environ.get("PAINTING_ASSISTANT_MODELS")
     return Path(folder) if folder else Path(__file__).resolve().parent.parent / "models"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -331,7 +346,7 @@ def load_renderer(model_dir: str | Path | None = None) -> LearnedRenderer:
     try:
         manifest = json.loads(manifest_path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise RendererFileError(f"Unreadable renderer manifest {manifest_path}: {exc}") from None
+        raise RendererFileError(f"Unreadable renderer manifest {manifest_path}: {exc}") from exc
     for key in ("weights", "sha256", "architecture", "layout"):
         if key not in manifest:
             raise RendererFileError(f"Renderer manifest {manifest_path} lacks {key!r}")
@@ -344,9 +359,17 @@ def load_renderer(model_dir: str | Path | None = None) -> LearnedRenderer:
     weights_path = folder / manifest["weights"]
     if not weights_path.is_file():
         raise RendererFileError(f"Renderer weights missing: {weights_path}")
-    actual = sha256_file(weights_path)
-    if actual != manifest["sha256"]:
-        raise RendererFileError(f"Renderer weights {weights_path.name} do not match the manifest (sha256 {actual[:12]}…)")
-    model = build_renderer(config, weights=weights_path)
-    model.trainable = False
-    return LearnedRenderer(model=model, config=config, manifest=manifest)
+    stats = [(p.stat().st_size, p.stat().st_mtime_ns) for p in (manifest_path, weights_path)]
+
+    def build() -> LearnedRenderer:
+        actual = sha256_file(weights_path)
+        if actual != manifest["sha256"]:
+            raise RendererFileError(
+                f"Renderer weights {weights_path.name} do not match the manifest (sha256 {actual[:12]}…)"
+            )
+        model = build_renderer(config, weights=weights_path)
+        model.trainable = False
+        return LearnedRenderer(model=model, config=config, manifest=manifest)
+
+    # Once per process and files; replaced files (new size or time) are checked and loaded again.
+    return load_once(("renderer", str(folder.resolve()), *stats), build)

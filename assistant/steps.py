@@ -15,6 +15,7 @@ at most ``n_steps``, and split by colour while there are fewer than ``min_steps`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -23,7 +24,7 @@ import numpy as np
 from .palette import Palette
 from .regions import Regions
 
-__all__ = ["Medium", "PaintingStep", "plan_steps", "render_steps"]
+__all__ = ["Medium", "PaintingStep", "StepPlan", "plan_steps", "render_steps"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,12 @@ class Medium(Enum):
     )
 
     @classmethod
-    def parse(cls, value: "str | Medium") -> "Medium":
+    def choices(cls) -> tuple[str, ...]:
+        """The media by name, as the front ends offer them."""
+        return tuple(m.value.label for m in cls)
+
+    @classmethod
+    def parse(cls, value: str | Medium) -> Medium:
         """Accept a member or a name such as ``"acrylic"`` / ``"watercolour"``."""
         if isinstance(value, Medium):
             return value
@@ -63,7 +69,7 @@ class Medium(Enum):
         for member in cls:
             if member.name.lower() == key:
                 return member
-        names = ", ".join(m.value.label for m in cls)
+        names = ", ".join(cls.choices())
         raise ValueError(f"Expected a medium among {names}. Received: medium={value!r}")
 
 
@@ -92,11 +98,37 @@ class PaintingStep:
     regions: tuple[int, ...]
 
 
+@dataclass(frozen=True, eq=False)
+class StepPlan(Sequence):
+    """The ordered steps with the canvas after each and what is new in each.
+
+    A sequence of :class:`PaintingStep` (``len``, indexing and iteration give steps);
+    ``images[k]`` and ``highlights[k]`` belong to ``steps[k]``.
+    """
+
+    steps: tuple[PaintingStep, ...]
+    images: tuple[np.ndarray, ...]
+    highlights: tuple[np.ndarray, ...]
+
+    def __post_init__(self) -> None:
+        if not len(self.steps) == len(self.images) == len(self.highlights):
+            raise ValueError(
+                f"Expected one image and one highlight per step. Received: {len(self.steps)} steps, "
+                f"{len(self.images)} images, {len(self.highlights)} highlights"
+            )
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, index):
+        return self.steps[index]
+
+
 def plan_steps(
     regions: Regions,
     palette: Palette,
     *,
-    medium: "Medium | str" = Medium.ACRYLIC,
+    medium: Medium | str = Medium.ACRYLIC,
     min_steps: int = 4,
     max_steps: int = 12,
 ) -> tuple[PaintingStep, ...]:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .painter import Painting, PainterOptions, paint
-from .pipeline import Guide, ProgressFn
+from .base import ProgressFn
+from .painter import PainterOptions, Painting, paint
+from .pipeline import Guide
 from .steps import Medium
 from .strokes import SHAPE_LAYOUT, paint_strokes
 
@@ -89,17 +90,16 @@ def add_strokes(
     *,
     renderer,
     on_progress: ProgressFn | None = None,
-    on_layer=None,
 ) -> Guide:
     """Paint the guide's target with strokes and return a guide carrying the plan.
 
-    The medium of the guide decides the paint order inside a layer (its
-    ``light_to_dark`` overrides the one in ``options``); the guide's seed is used
-    unless ``options`` sets another.
+    The guide decides what is the guide's to decide: its medium sets the paint order
+    inside a layer and its seed seeds the painter (both override ``options``).
+    ``on_progress(fraction, message, preview)`` shows the canvas after each layer.
     """
     medium = Medium.parse(guide.options.medium)
-    options = dataclasses.replace(options, light_to_dark=not medium.value.opaque)
-    painting = paint(guide.target, guide.palette.rgb, options, renderer=renderer, on_progress=on_progress, on_layer=on_layer)
+    options = dataclasses.replace(options, light_to_dark=not medium.value.opaque, seed=guide.options.seed)
+    painting = paint(guide.target, guide.palette.rgb, options, renderer=renderer, on_progress=on_progress)
     steps = plan_stroke_steps(painting, guide.palette, medium=medium)
     images, highlights = render_stroke_steps(painting, guide.palette.rgb, steps)
     return dataclasses.replace(guide, strokes=StrokePlan(painting, steps, tuple(images), tuple(highlights)))
@@ -110,7 +110,7 @@ def _brush_words(fraction: float) -> str:
     return f"{100 * fraction:.1f}% of the canvas width: {mm:.0f} mm on a {REFERENCE_CANVAS_CM} cm canvas"
 
 
-def plan_stroke_steps(painting: Painting, palette, *, medium: "Medium | str" = Medium.ACRYLIC) -> tuple[StrokeStep, ...]:
+def plan_stroke_steps(painting: Painting, palette, *, medium: Medium | str = Medium.ACRYLIC) -> tuple[StrokeStep, ...]:
     """Group the painting's ordered strokes into (layer, paint) steps."""
     medium = Medium.parse(medium)
     strokes = painting.strokes

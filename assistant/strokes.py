@@ -100,7 +100,7 @@ class Stroke:
     points: tuple[tuple[float, float], tuple[float, float], tuple[float, float]]
     widths: tuple[float, float]
 
-    def scaled(self, sx: float, sy: float | None = None) -> "Stroke":
+    def scaled(self, sx: float, sy: float | None = None) -> Stroke:
         """The same stroke on a canvas resized by (sx, sy); widths scale by their mean."""
         sy = sx if sy is None else sy
         s = 0.5 * (sx + sy)

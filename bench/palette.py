@@ -15,17 +15,11 @@ that imports are not counted.
 from __future__ import annotations
 
 import io
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from common import PHOTOS, de2000_stats, photo  # noqa: E402
+from common import PHOTOS, de2000_stats, photo
 
 
 def rgb_kmeans(image: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -80,7 +74,7 @@ def speed() -> list[str]:
         buffer = io.BytesIO()
         base.resize(size, Image.Resampling.BICUBIC).save(buffer, "JPEG", quality=90)
         data = buffer.getvalue()
-        for attempt in range(2):  # the first run warms up imports and caches
+        for _attempt in range(2):  # the first run warms up imports and caches
             with tempfile.TemporaryDirectory() as outdir:
                 t0 = time.perf_counter()
                 pixels = decode_image(data).pixels

@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from common import PHOTOS, de2000_stats, photo  # noqa: E402
-from hertzmann import hertzmann_paint  # noqa: E402
+from common import PHOTOS, de2000_stats, photo
+from hertzmann import hertzmann_paint
 
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:

@@ -13,16 +13,10 @@ looks like to the loss (per-layer style loss, pixel change). Results: ``bench/RE
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from common import photo  # noqa: E402
+from common import photo
 
 MARKS = (10, 20, 30, 60)
 
@@ -45,7 +39,7 @@ class Counted:
 
 def adam(counted, start, evals, lr=0.03):
     """The seed recipe's update (lr on 0-1 pixels), clipped to the pixel range."""
-    from assistant.features import preprocess
+    from assistant.style.features import preprocess
 
     low, high = preprocess(np.zeros(3, np.float32)), preprocess(np.ones(3, np.float32))
     x = start.astype(np.float64).copy()
@@ -62,7 +56,7 @@ def lbfgs(counted, start, evals, *, scale=None):
     """SciPy L-BFGS-B within the pixel range; ``scale`` is a fixed diagonal preconditioner."""
     from scipy.optimize import Bounds, minimize
 
-    from assistant.features import preprocess
+    from assistant.style.features import preprocess
 
     shape = start.shape
     low = np.broadcast_to(preprocess(np.zeros(3, np.float32)), shape).ravel().astype(np.float64)
@@ -115,7 +109,7 @@ def average_pooling(network):
     """The same trunk with max pooling replaced by average pooling (Gatys et al. 2016)."""
     import keras
 
-    from assistant.features import FeatureNetwork
+    from assistant.style.features import FeatureNetwork
 
     inputs = keras.Input((None, None, 3))
     x, outputs = inputs, {}
@@ -140,10 +134,10 @@ def main() -> None:
     import cv2
     import tensorflow as tf
 
-    from assistant.features import build_feature_extractor, preprocess
     from assistant.images import resize_longest
-    from assistant.style import StyleOptions, _Objective, gram_matrix, style_grams, style_loss
-    from assistant.styles import load_style
+    from assistant.style.assets import load_style
+    from assistant.style.features import build_feature_extractor, preprocess
+    from assistant.style.transfer import StyleOptions, _Objective, gram_matrix, style_grams, style_loss
 
     network = build_feature_extractor("auto", allow_download=False)
     content = resize_longest(photo("chelsea"), 256)

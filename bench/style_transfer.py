@@ -13,25 +13,20 @@ Writes ``bench/style_transfer.png``: the photo, the baseline's result and ours, 
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from common import photo  # noqa: E402
+from common import photo
 
 
 def main() -> None:
     import tensorflow as tf
 
-    from assistant.features import build_feature_extractor, deprocess, preprocess
     from assistant.images import resize_longest
-    from assistant.style import StyleOptions, _Objective, style_grams, stylize
-    from assistant.styles import load_style
+    from assistant.style.assets import load_style
+    from assistant.style.features import build_feature_extractor, deprocess, preprocess
+    from assistant.style.transfer import StyleOptions, _Objective, style_grams, stylize
 
     network = build_feature_extractor("auto", allow_download=False)
     content = resize_longest(photo("chelsea"), 256)
@@ -49,7 +44,7 @@ def main() -> None:
     low, high = preprocess(np.zeros(3, np.float32)), preprocess(np.ones(3, np.float32))
     base_curve = []
     t0 = time.perf_counter()
-    for step in range(500):
+    for _step in range(500):
         total, _, _, grad = objective(variable.numpy())
         adam.apply_gradients([(tf.constant(grad), variable)])
         variable.assign(tf.clip_by_value(variable, low, high))

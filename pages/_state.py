@@ -7,20 +7,29 @@ Streamlit drops when the widget is not on screen).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import streamlit as st
 
-from assistant import GuideOptions, ImageError, decode_image, make_guide
+from assistant import Cancelled, GuideOptions, ImageError, decode_image, make_guide
 
 PHOTO = "photo"  # float32 (H, W, 3) working image
 PHOTO_NAME = "photo_name"
 PHOTO_NOTES = "photo_notes"
 TARGET = "target"  # stylised image or None
-TARGET_INFO = "target_info"  # dict of style provenance or None
+STYLE = "style_record"  # assistant.style.transfer.StyleRecord of TARGET, or None
 OPTIONS = "guide_options"  # GuideOptions last used
 GUIDE = "guide"  # assistant.Guide
 EXPORTS = "exports"  # {"pdf": bytes, "zip": bytes, "json": bytes} for the current guide
 TIMELAPSE = "timelapse"  # (id of the stroke plan, GIF bytes)
+
+# When a key changes, everything derived from it is dropped: the one invalidation table.
+DERIVED = {
+    PHOTO: (PHOTO_NAME, PHOTO_NOTES, TARGET, STYLE, OPTIONS, GUIDE, EXPORTS, TIMELAPSE),
+    TARGET: (STYLE, GUIDE, EXPORTS, TIMELAPSE),
+    GUIDE: (EXPORTS, TIMELAPSE),
+}
 
 SAMPLES = {"Astronaut": "astronaut", "Coffee": "coffee", "Cat": "chelsea"}
 
@@ -29,13 +38,28 @@ def get(key, default=None):
     return st.session_state.get(key, default)
 
 
+def invalidate(key: str) -> None:
+    """Drop everything derived from ``key`` (see :data:`DERIVED`)."""
+    for derived in DERIVED.get(key, ()):
+        st.session_state.pop(derived, None)
+
+
+def put(key: str, value, **companions) -> None:
+    """Set ``key`` (dropping what was derived from it), then its companions (e.g. its name)."""
+    invalidate(key)
+    st.session_state[key] = value
+    for name, companion in companions.items():
+        st.session_state[name] = companion
+
+
+def clear(key: str) -> None:
+    invalidate(key)
+    st.session_state.pop(key, None)
+
+
 def set_photo(pixels: np.ndarray, name: str, notes: tuple[str, ...] = ()) -> None:
     """A new photo invalidates everything derived from the old one."""
-    st.session_state[PHOTO] = pixels
-    st.session_state[PHOTO_NAME] = name
-    st.session_state[PHOTO_NOTES] = tuple(notes)
-    for key in (TARGET, TARGET_INFO, GUIDE, EXPORTS, TIMELAPSE):
-        st.session_state.pop(key, None)
+    put(PHOTO, pixels, **{PHOTO_NAME: name, PHOTO_NOTES: tuple(notes)})
 
 
 def decode_upload(data: bytes, name: str, max_side: int = 1024) -> bool:
@@ -66,6 +90,37 @@ def require(key: str, message: str, page: str | None = None) -> None:
         st.stop()
 
 
+@contextmanager
+def running(*, preview_width: int = 360):
+    """Run a core call with a progress bar and live preview; yields its ``on_progress``.
+
+    Owns the clean-up: the bar and preview always go away; a bad input or option is
+    shown as one line and a cancelled run says so; both stop the page.
+    """
+    bar = st.progress(0.0, text="Starting…")
+    preview = st.empty()
+
+    def on_progress(fraction: float, message: str, image=None) -> None:
+        bar.progress(min(1.0, max(0.0, float(fraction))), text=message)
+        if image is not None:
+            preview.image(image, caption=message, width=preview_width)
+
+    try:
+        yield on_progress
+    except Cancelled:
+        bar.empty()
+        preview.empty()
+        st.warning("Cancelled.")
+        st.stop()
+    except ValueError as exc:
+        bar.empty()
+        preview.empty()
+        st.error(str(exc).splitlines()[0] if str(exc) else "That did not work.")
+        st.stop()
+    bar.empty()
+    preview.empty()
+
+
 def painting_target() -> np.ndarray:
     target = get(TARGET)
     return get(PHOTO) if target is None else target
@@ -79,21 +134,22 @@ def ensure_guide(options: GuideOptions) -> None:
         guide.target, target
     ):
         return
-    bar = st.progress(0.0, text="Starting…")
-    extras = {"style": get(TARGET_INFO)} if get(TARGET_INFO) else {}
-    try:
-        guide = make_guide(
-            get(PHOTO), options, target=target, extras=extras,
-            on_progress=lambda fraction, message: bar.progress(min(1.0, fraction), text=message),
-        )
-    except ValueError as exc:
-        bar.empty()
-        st.error(str(exc))
-        st.stop()
-    bar.empty()
-    st.session_state[GUIDE] = guide
-    st.session_state[OPTIONS] = options
-    st.session_state.pop(EXPORTS, None)
+    with running() as on_progress:
+        guide = make_guide(get(PHOTO), options, target=target, style=get(STYLE), on_progress=on_progress)
+    put(GUIDE, guide, **{OPTIONS: options})
+
+
+def step_viewer(steps, images, highlights, *, key: str, new_caption: str):
+    """A slider over ``steps`` with the step's text, what is new and the canvas after it."""
+    count = len(steps)
+    number = st.slider("Step", 1, count, 1, key=key, help="Move through the steps in painting order") if count > 1 else 1
+    step = steps[number - 1]
+    st.subheader(f"Step {step.index} of {count}: {step.title}")
+    st.write(step.instruction)
+    left, right = st.columns(2)
+    left.image(highlights[number - 1], caption=new_caption, width="stretch")
+    right.image(images[number - 1], caption="Canvas after this step", width="stretch")
+    return step
 
 
 def swatches_html(palette) -> str:
@@ -109,14 +165,14 @@ def swatches_html(palette) -> str:
 @st.cache_resource(show_spinner="Loading the feature network (once per server)…")
 def get_network():
     """The perceptual network, shared read-only by all sessions."""
-    from assistant.features import build_feature_extractor
+    from assistant.style.features import build_feature_extractor
 
     return build_feature_extractor("auto")
 
 
 @st.cache_data(show_spinner=False)
 def bundled_styles():
-    from assistant.styles import list_styles, load_style
+    from assistant.style.assets import list_styles, load_style
 
     return [(asset, load_style(asset.id, max_side=512)[0]) for asset in list_styles()]
 

@@ -14,7 +14,7 @@ if exports is None:
     with st.spinner("Preparing the PDF and ZIP…"):
         pdf = to_pdf(guide)
         exports = {"pdf": pdf, "zip": to_zip(guide, extra_files={"guide.pdf": pdf}), "json": plan_json(guide)}
-    st.session_state[state.EXPORTS] = exports
+    state.put(state.EXPORTS, exports)
 
 summary = f"{len(guide.palette)} paints, {len(guide.steps)} steps, medium {guide.options.medium}, seed {guide.options.seed}."
 if guide.strokes is not None:

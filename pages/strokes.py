@@ -23,28 +23,15 @@ st.caption(
 left, right = st.columns(2)
 budget = left.slider("Stroke budget", 200, 3000, 1000, step=50, key="strokes_budget",
                      help="More strokes: more detail, and more painting time")
-brush = right.slider("Brush size, % of the long side", 0.3, 40.0, (0.6, 30.0), step=0.1, key="strokes_brush")
+brush = right.slider("Brush size, % of the long side", 0.3, 40.0, (0.6, 30.0), step=0.1, key="strokes_brush",
+                     help="Your smallest and largest brush, as a share of the picture's long side")
 run, cancel = st.columns(2)
 cancel.button("Cancel", key="strokes_cancel", help="Stops a running painting")
 if run.button("Paint with brushstrokes", type="primary", key="strokes_run"):
-    options = PainterOptions(n_strokes=budget, min_brush=brush[0] / 100, max_brush=brush[1] / 100, seed=guide.options.seed)
-    bar = st.progress(0.0, text="Starting…")
-    preview = st.empty()
-    try:
-        guide = add_strokes(
-            guide, options, renderer=renderer,
-            on_progress=lambda fraction, message: bar.progress(min(1.0, fraction), text=message),
-            on_layer=lambda layer, canvas: preview.image(canvas, caption=f"After layer {layer}", width=360),
-        )
-    except ValueError as exc:
-        bar.empty()
-        st.error(str(exc))
-        st.stop()
-    bar.empty()
-    preview.empty()
-    st.session_state[state.GUIDE] = guide
-    st.session_state.pop(state.EXPORTS, None)
-    st.session_state.pop(state.TIMELAPSE, None)
+    options = PainterOptions.from_brush_percent(budget, *brush)
+    with state.running() as on_progress:
+        guide = add_strokes(guide, options, renderer=renderer, on_progress=on_progress)
+    state.put(state.GUIDE, guide)
 
 plan = guide.strokes
 if plan is None:
@@ -69,15 +56,8 @@ cached = state.get(state.TIMELAPSE)
 if cached is None or cached[0] != id(plan):
     with st.spinner("Making the time-lapse…"):
         cached = (id(plan), encode_gif(timelapse_frames(painting, guide.palette.rgb)))
-    st.session_state[state.TIMELAPSE] = cached
+    state.put(state.TIMELAPSE, cached)
 st.image(cached[1], caption="Time-lapse, in painting order", width=420)
 
-count = len(plan.steps)
-number = st.slider("Stroke step", 1, count, 1, key="strokes_step") if count > 1 else 1
-step = plan.steps[number - 1]
-st.subheader(f"Step {step.index} of {count}: {step.title}")
-st.write(step.instruction)
-left, right = st.columns(2)
-left.image(plan.highlights[number - 1], caption="Strokes of this step", width="stretch")
-right.image(plan.images[number - 1], caption="Canvas after this step", width="stretch")
+state.step_viewer(plan.steps, plan.images, plan.highlights, key="strokes_step", new_caption="Strokes of this step")
 st.page_link("pages/guide.py", label="Next: download the guide", icon="➡️")

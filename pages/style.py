@@ -3,7 +3,7 @@
 import streamlit as st
 
 from assistant import ImageError, decode_image
-from assistant import style as style_transfer
+from assistant.style import transfer as style_transfer
 from pages import _state as state
 
 st.title("Brushstroke style")
@@ -30,14 +30,14 @@ else:
     asset, style_image = styles[names.index(choice)]
     st.caption(f"{asset.description} Suggests: {asset.brushes}.")
 mix = [(style_image, 1.0)]
-label = choice
+labels = [choice]
 others = [asset.name for asset, _ in styles if asset.name != choice]
 blend = st.selectbox("Blend with a second style", ["None"] + others, key="style_blend")
 if blend != "None":
     share = st.slider(f"Share of {blend}", 0.1, 0.9, 0.5, step=0.05, key="style_blend_share")
     second = styles[[asset.name for asset, _ in styles].index(blend)][1]
     mix = [(style_image, 1.0 - share), (second, share)]
-    label = f"{choice} ({1 - share:.0%}) + {blend} ({share:.0%})"
+    labels = [choice, blend]
 
 left, middle, right = st.columns(3)
 style_weight = left.select_slider("Style weight", [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0], 1.0, key="style_weight")
@@ -51,41 +51,25 @@ with st.expander("Advanced"):
 
 run, skip, cancel = st.columns(3)
 if skip.button("Skip: paint from the photo", key="style_skip"):
-    st.session_state.pop(state.TARGET, None)
-    st.session_state.pop(state.TARGET_INFO, None)
+    state.clear(state.TARGET)
 cancel.button("Cancel", key="style_cancel", help="Stops a running transfer")
 if run.button("Run style transfer", type="primary", key="style_run") and style_layers:
     options = style_transfer.StyleOptions(
         style_weight=style_weight, content_weight=content_weight, preserve_colors=keep_colours,
         style_layers=tuple(style_layers), content_layers=(content_layer,), max_side=size,
-        iterations=(max(10, 2 * iterations), max(8, round(1.5 * iterations)), iterations),
+        iterations=style_transfer.StyleOptions.schedule(iterations),
     )
-    bar = st.progress(0.0, text="Starting…")
-    preview = st.empty()
-
-    def on_progress(fraction, message, image):
-        bar.progress(fraction, text=message)
-        if image is not None:
-            preview.image(image, caption="Working…", width=360)
-
-    result = style_transfer.stylize(state.get(state.PHOTO), mix, network=network,
-                                    options=options, on_progress=on_progress)
-    bar.empty()
-    preview.empty()
-    st.session_state[state.TARGET] = result.image
-    st.session_state[state.TARGET_INFO] = {
-        "name": label, "style_weight": style_weight, "content_weight": content_weight,
-        "preserve_colors": keep_colours, "network": result.network,
-        "network_description": result.network_description, "seconds": round(result.elapsed_s, 1),
-    }
-    st.session_state.pop(state.GUIDE, None)
+    with state.running() as on_progress:
+        result = style_transfer.stylize(state.get(state.PHOTO), mix, network=network,
+                                        options=options, on_progress=on_progress)
+    state.put(state.TARGET, result.image, **{state.STYLE: result.record(labels)})
 
 target = state.get(state.TARGET)
 before, after = st.columns(2)
 before.image(state.get(state.PHOTO), caption="Photo", width="stretch")
 if target is not None:
-    info = state.get(state.TARGET_INFO)
-    after.image(target, caption=f"{info['name']} · {info['seconds']} s · {info['network']}", width="stretch")
+    record = state.get(state.STYLE)
+    after.image(target, caption=f"{record.name} · {record.seconds} s · {record.network}", width="stretch")
 else:
     after.info("No style yet: the guide will paint from the photo.")
 st.page_link("pages/palette.py", label="Next: choose the palette", icon="➡️")

@@ -10,6 +10,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements.txt
+# The project itself (editable): the `painting-assistant` command; no dependency resolution.
+.venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
 need=()
 for tool in chromium chromedriver pdfinfo; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
 if [ ${#need[@]} -gt 0 ]; then

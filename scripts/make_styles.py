@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from assistant.images import encode_png
 
-from assistant.images import encode_png  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 # Earthy, warm-cool palette a painter would lay out; styles pick from it.
 PALETTE = np.array(

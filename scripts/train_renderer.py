@@ -21,14 +21,12 @@ import argparse
 import json
 import math
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def main(argv=None) -> int:
@@ -50,7 +48,8 @@ def main(argv=None) -> int:
     import keras
     import tensorflow as tf
 
-    from assistant.renderer import MANIFEST_NAME, WEIGHTS_NAME, RendererConfig, build_renderer, psnr, sha256_file
+    from assistant.models import sha256_file
+    from assistant.renderer import MANIFEST_NAME, WEIGHTS_NAME, RendererConfig, build_renderer, psnr
     from assistant.strokes import SHAPE_LAYOUT, WIDTH_RANGE, field_to_alpha, random_shapes, stroke_field
 
     if args.threads:

@@ -36,3 +36,10 @@ def astronaut_jpeg() -> bytes:
     from skimage import data
 
     return encode(Image.fromarray(data.astronaut()), "JPEG", quality=90)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests are slow tests too, so ``pytest -m "not slow"`` is the quick loop."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import photo_array
 from streamlit.testing.v1 import AppTest
 
 from assistant import GuideOptions, make_guide
-from conftest import photo_array
 
 TIMEOUT = 60
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,9 +81,10 @@ def test_app_entry_point_runs():
     assert app.title[0].value == "Upload a photo"
 
 
+@pytest.mark.slow
 def test_style_page_runs_real_transfer_with_untrained_network(small_photo, monkeypatch):
     """The expensive boundary (the pretrained network) is swapped for the real untrained VGG19."""
-    from assistant import features
+    from assistant.style import features
     from pages import _state
 
     untrained = features.build_feature_extractor(None)
@@ -100,13 +101,14 @@ def test_style_page_runs_real_transfer_with_untrained_network(small_photo, monke
     assert not app.exception
     target = app.session_state["target"]
     assert target.shape == (64, 96, 3)
-    info = app.session_state["target_info"]
-    assert info["network"] == "vgg19-random"
-    assert "Ink cross-hatching (30%)" in info["name"]
+    record = app.session_state["style_record"]
+    assert record.network == "vgg19-random"
+    assert "Ink cross-hatching (30%)" in record.name and record.options.max_side == 128
     app.button(key="style_skip").click().run()
     assert "target" not in app.session_state
 
 
+@pytest.mark.slow
 def test_strokes_page_paints_with_real_renderer(small_photo):
     guide = make_guide(small_photo, GuideOptions(n_colors=6))
     app = run_page("pages/strokes.py", guide=guide, photo=small_photo)

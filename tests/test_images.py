@@ -1,13 +1,12 @@
-import io
 import struct
 import zlib
 
 import numpy as np
 import pytest
+from conftest import encode
 from PIL import Image
 
 from assistant.images import ImageError, decode_image, resize_longest, to_uint8
-from conftest import encode
 
 
 def gradient(width=64, height=48):

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import photo_array
 
 from assistant import GuideOptions, make_guide
 from assistant.painter import PainterOptions, paint, plan_layers
-from conftest import photo_array
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = PainterOptions(n_strokes=150, refine_steps=8, max_side=128, seed=3)
@@ -57,6 +57,7 @@ def test_options_are_validated():
         PainterOptions(n_strokes=0).validate()
 
 
+@pytest.mark.slow
 def test_painting_error_falls_layer_by_layer(painted):
     painting = painted.strokes.painting
     layers = painting.layers
@@ -65,7 +66,7 @@ def test_painting_error_falls_layer_by_layer(painted):
     assert all(b < a for a, b in zip(errors, errors[1:])), errors
     assert errors[-1] < 0.5 * errors[0]
     # Refinement through the learned renderer beats the initial placement overall.
-    assert sum(l.error_after for l in layers) < sum(l.error_placed for l in layers)
+    assert sum(r.error_after for r in layers) < sum(r.error_placed for r in layers)
 
 
 def test_strokes_are_opaque_palette_paints_in_layer_order(painted, guide):
@@ -113,7 +114,7 @@ def test_cancel_stops_the_painter(guide, renderer):
 
     seen = []
 
-    def cancel(fraction, message):
+    def cancel(fraction, message, preview=None):
         seen.append(fraction)
         if "refining" in message:
             raise Cancelled()
@@ -121,10 +122,23 @@ def test_cancel_stops_the_painter(guide, renderer):
     with pytest.raises(Cancelled):
         paint(guide.target, guide.palette.rgb, OPTIONS, renderer=renderer, on_progress=cancel)
     assert seen and max(seen) < 0.5  # stopped in the first layer, not at the end
-    with pytest.raises(ValueError, match="at least 16 px"):
+    with pytest.raises(ValueError, match="at least 16"):
         paint(guide.target[:10, :10], guide.palette.rgb, OPTIONS, renderer=renderer)
 
 
+def test_progress_follows_the_one_contract_with_a_preview_per_layer(guide, renderer):
+    reports = []
+    options = PainterOptions(n_strokes=40, refine_steps=2, max_side=96)
+    painting = paint(guide.target, guide.palette.rgb, options, renderer=renderer,
+                     on_progress=lambda fraction, message, preview=None: reports.append((fraction, message, preview)))
+    fractions = [f for f, _, _ in reports]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    previews = [p for _, _, p in reports if p is not None]
+    assert len(previews) == len(painting.layers)
+    assert all(p.shape == (*painting.plan_size, 3) and p.dtype == np.float32 for p in previews)
+
+
+@pytest.mark.slow
 def test_same_seed_same_strokes(guide, renderer, painted):
     from assistant.export import plan_json
     from assistant.stroke_guide import add_strokes
@@ -132,6 +146,10 @@ def test_same_seed_same_strokes(guide, renderer, painted):
     again = add_strokes(guide, OPTIONS, renderer=renderer)
     assert again.strokes.painting.strokes == painted.strokes.painting.strokes
     assert plan_json(again) == plan_json(painted)
+    # The guide's seed decides, whatever seed the painter options carry.
+    reseeded = add_strokes(guide, dataclasses.replace(OPTIONS, seed=99), renderer=renderer)
+    assert reseeded.strokes.painting.options.seed == guide.options.seed
+    assert reseeded.strokes.painting.strokes == painted.strokes.painting.strokes
 
 
 def test_exports_carry_strokes(painted):
@@ -152,7 +170,8 @@ def test_exports_carry_strokes(painted):
         assert json.loads(archive.read("strokes.json"))["strokes"] == strokes["strokes"]
         gif = Image.open(io.BytesIO(archive.read("timelapse.gif")))
         assert gif.n_frames > 10
-    pages = lambda pdf: len(re.findall(rb"/Type /Page\b(?!s)", pdf))
+    def pages(pdf):
+        return len(re.findall(rb"/Type /Page\b(?!s)", pdf))
     without = dataclasses.replace(painted, strokes=None)
     layers = {s.layer for s in painted.strokes.steps}
     assert pages(to_pdf(painted)) >= pages(to_pdf(without)) + 1 + len(layers)
@@ -170,6 +189,7 @@ def test_timelapse_frames_and_video(painted):
     assert video is None or video[4:8] == b"ftyp"  # MP4 when OpenCV can write it here
 
 
+@pytest.mark.slow
 def test_cli_strokes(tmp_path, astronaut_jpeg):
     photo = tmp_path / "astronaut.jpg"
     photo.write_bytes(astronaut_jpeg)

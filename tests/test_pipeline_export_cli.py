@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant import Cancelled, GuideOptions, make_guide
-from assistant.export import plan_dict, plan_json, to_pdf, to_zip, write_guide
+from assistant.export import plan_json, to_pdf, to_zip, write_guide
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,19 +23,19 @@ def guide(chelsea_small):
 def test_guide_is_complete(guide, chelsea_small):
     assert len(guide.palette) == 8
     assert 4 <= len(guide.steps) <= 12
-    assert len(guide.step_images) == len(guide.steps) == len(guide.step_highlights)
+    assert len(guide.steps.images) == len(guide.steps) == len(guide.steps.highlights)
     assert guide.quantized.shape == chelsea_small.shape
     assert np.array_equal(guide.photo, chelsea_small)
     # The last cumulative image is the whole quantised picture.
-    assert np.allclose(guide.step_images[-1], guide.quantized)
+    assert np.allclose(guide.steps.images[-1], guide.quantized)
 
 
 def test_progress_is_reported_and_cancel_stops(chelsea_small):
     seen = []
-    make_guide(chelsea_small, GuideOptions(n_colors=4), on_progress=lambda f, m: seen.append(f))
+    make_guide(chelsea_small, GuideOptions(n_colors=4), on_progress=lambda f, m, preview=None: seen.append(f))
     assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
 
-    def cancel(fraction, message):
+    def cancel(fraction, message, preview=None):
         if fraction > 0.3:
             raise Cancelled()
 
@@ -142,6 +142,7 @@ def test_importing_core_does_not_import_tensorflow_or_streamlit():
     assert out.split() == ["False", "False", "False"]
 
 
+@pytest.mark.slow
 def test_cli_style_writes_stylised_target_and_names_network(tmp_path):
     from PIL import Image
     from skimage import data

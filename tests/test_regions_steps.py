@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
+from conftest import photo_array
 
 from assistant.palette import extract_palette
 from assistant.regions import clean_labels, default_min_area, find_regions, outline_image
 from assistant.steps import Medium, plan_steps, render_steps
-from conftest import photo_array
 
 
 def test_clean_labels_removes_specks_and_keeps_input():

@@ -2,15 +2,15 @@
 
 import numpy as np
 import pytest
-
-from assistant.pipeline import Cancelled
 from conftest import photo_array
+
+from assistant.base import Cancelled
 
 tf = pytest.importorskip("tensorflow")  # a hard dependency in requirements.txt; never missing in CI
 
 
 def test_losses_match_numpy_reference():
-    from assistant.style import content_loss, gram_matrix, style_loss, total_variation_loss
+    from assistant.style.transfer import content_loss, gram_matrix, style_loss, total_variation_loss
 
     rng = np.random.default_rng(0)
     a = rng.random((4, 5, 3)).astype(np.float32)
@@ -30,7 +30,7 @@ def test_losses_match_numpy_reference():
 def test_upsample_with_detail_keeps_the_photo_band():
     import cv2
 
-    from assistant.style import upsample_with_detail
+    from assistant.style.transfer import upsample_with_detail
 
     fine = photo_array("chelsea", 64)
     before = fine.copy()
@@ -48,7 +48,7 @@ def test_upsample_with_detail_keeps_the_photo_band():
 
 
 def test_untrained_vgg19_has_stable_layer_names():
-    from assistant.features import build_feature_extractor
+    from assistant.style.features import build_feature_extractor
 
     network = build_feature_extractor(None)
     assert network.name == "vgg19-random" and not network.pretrained
@@ -60,7 +60,7 @@ def test_untrained_vgg19_has_stable_layer_names():
 def test_weight_resolution_never_downloads(monkeypatch, tmp_path):
     import keras
 
-    from assistant import features
+    from assistant.style import features
 
     def no_download(*args, **kwargs):
         raise AssertionError("a download was attempted")
@@ -84,7 +84,7 @@ def test_weight_resolution_never_downloads(monkeypatch, tmp_path):
 def test_networks_load_once_per_process(monkeypatch, tmp_path):
     import time
 
-    from assistant import features
+    from assistant.style import features
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.delenv(features.WEIGHTS_ENV, raising=False)
@@ -102,20 +102,21 @@ def test_networks_load_once_per_process(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="module")
 def trunk():
-    from assistant.features import build_feature_extractor
+    from assistant.style.features import build_feature_extractor
 
     return build_feature_extractor("hed")
 
 
 @pytest.fixture(scope="module")
 def style_image():
-    from assistant.styles import load_style
+    from assistant.style.assets import load_style
 
     return load_style("impasto_oil", max_side=128)[0]
 
 
+@pytest.mark.slow
 def test_short_run_lowers_style_loss_and_keeps_content(trunk, style_image):
-    from assistant.style import StyleOptions, stylize
+    from assistant.style.transfer import StyleOptions, stylize
 
     photo = photo_array("chelsea", 96)
     options = StyleOptions(max_side=96, scales=(1.0,), iterations=(25,))  # one level: losses comparable
@@ -135,7 +136,7 @@ def test_short_run_lowers_style_loss_and_keeps_content(trunk, style_image):
 
 
 def test_cancel_stops_promptly_and_seed_is_reproducible(trunk, style_image):
-    from assistant.style import StyleOptions, stylize
+    from assistant.style.transfer import StyleOptions, stylize
 
     photo = photo_array("coffee", 64)
     calls = []
@@ -158,7 +159,7 @@ def test_cancel_stops_promptly_and_seed_is_reproducible(trunk, style_image):
 
 def test_colour_preservation_and_blending(trunk, style_image):
     from assistant.colors import rgb_to_lab
-    from assistant.style import StyleOptions, preserve_colors, stylize
+    from assistant.style.transfer import StyleOptions, preserve_colors, stylize
 
     photo = photo_array("astronaut", 64)
     other = photo_array("coffee", 64)

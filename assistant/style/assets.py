@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import decode_image
+from ..images import decode_image
 
 __all__ = ["StyleAsset", "STYLES_DIR", "list_styles", "load_style"]
 
-STYLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "styles"
+STYLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "styles"
 
 
 @dataclass(frozen=True)

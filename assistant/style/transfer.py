@@ -21,17 +21,18 @@ TensorFlow is imported only when :func:`stylize` or the losses run.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
+from ..base import ProgressFn, check_image, no_progress
+from ..images import resize_longest
 from .features import FeatureNetwork, deprocess, preprocess
-from .images import resize_longest
-from .pipeline import Cancelled
 
 __all__ = [
     "StyleOptions",
+    "StyleRecord",
     "StyleResult",
     "content_loss",
     "gram_matrix",
@@ -41,9 +42,6 @@ __all__ = [
     "total_variation_loss",
     "upsample_with_detail",
 ]
-
-StyleProgress = Callable[[float, str, "np.ndarray | None"], None]
-
 
 @dataclass(frozen=True)
 class StyleOptions:
@@ -72,7 +70,7 @@ class StyleOptions:
     seed: int = 0
     init_noise: float = 0.0
 
-    def validate(self) -> "StyleOptions":
+    def validate(self) -> StyleOptions:
         for name in ("style_weight", "content_weight", "tv_weight"):
             value = getattr(self, name)
             if not (value >= 0 and np.isfinite(value)):
@@ -90,6 +88,17 @@ class StyleOptions:
         if self.time_budget_s <= 0:
             raise ValueError(f"Expected time_budget_s > 0. Received: time_budget_s={self.time_budget_s}")
         return self
+
+    @staticmethod
+    def schedule(full_size_iterations: int) -> tuple[int, int, int]:
+        """Iterations per level (1/4, 1/2, full size) for a number of full-size iterations.
+
+        The coarse levels are cheap (1/16 and 1/4 of the pixels), so they get more.
+        """
+        if full_size_iterations < 0:
+            raise ValueError(f"Expected full_size_iterations >= 0. Received: {full_size_iterations}")
+        n = full_size_iterations
+        return max(10, 2 * n), max(8, round(1.5 * n)), n
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,63 @@ class StyleResult:
     elapsed_s: float
     stopped_early: bool
     options: StyleOptions = field(repr=False)
+    weights: tuple[float, ...] = (1.0,)
+
+    def record(self, labels: Sequence[str], *, device: str = "") -> StyleRecord:
+        """The provenance of this result, with the styles named by ``labels`` (one per style)."""
+        if len(labels) != len(self.weights):
+            raise ValueError(f"Expected one label per style. Received: {len(labels)} labels, {len(self.weights)} styles")
+        total = sum(self.weights)
+        shares = tuple(round(w / total, 4) for w in self.weights)
+        name = labels[0] if len(labels) == 1 else " + ".join(f"{lab} ({s:.0%})" for lab, s in zip(labels, shares))
+        return StyleRecord(
+            name=name, blend=tuple(zip(labels, shares)), options=self.options, network=self.network,
+            network_description=self.network_description, device=device, iterations=len(self.history),
+            seconds=round(self.elapsed_s, 1),
+        )
+
+
+@dataclass(frozen=True)
+class StyleRecord:
+    """How a stylised target was made: what ``plan.json``, the PDF and the pages say.
+
+    Attributes:
+        name: the style in words ("Impasto oil", or a blend with shares).
+        blend: ``((label, share), …)``, shares summing to 1.
+        options: the :class:`StyleOptions` used.
+        network, network_description: short id and words for the feature network.
+        device: where TensorFlow ran ("CPU, 2 threads", "GPU: …"); may be empty.
+        iterations: optimisation iterations done.
+        seconds: wall time (shown to people; left out of ``plan.json`` so that the same
+            inputs give the same file).
+    """
+
+    name: str
+    blend: tuple[tuple[str, float], ...]
+    options: StyleOptions
+    network: str
+    network_description: str
+    device: str = ""
+    iterations: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        """The ``"style"`` section of ``plan.json``."""
+        o = self.options
+        return {
+            "name": self.name,
+            "blend": [{"style": label, "share": share} for label, share in self.blend],
+            "style_weight": o.style_weight,
+            "content_weight": o.content_weight,
+            "preserve_colors": o.preserve_colors,
+            "size": o.max_side,
+            "style_layers": list(o.style_layers) if o.style_layers else None,
+            "content_layers": list(o.content_layers) if o.content_layers else None,
+            "iterations_per_level": list(o.iterations),
+            "network": self.network,
+            "network_description": self.network_description,
+            "iterations": self.iterations,
+        }
 
 
 # --- losses -------------------------------------------------------------------------
@@ -156,7 +222,7 @@ def total_variation_loss(image):
 
 def preserve_colors(stylised: np.ndarray, content: np.ndarray) -> np.ndarray:
     """Luminance from the stylised image (matched to the photo's), colour from the photo."""
-    from .colors import lab_to_rgb, rgb_to_lab
+    from ..colors import lab_to_rgb, rgb_to_lab
 
     out_lab = rgb_to_lab(stylised)
     in_lab = rgb_to_lab(content)
@@ -233,23 +299,79 @@ def style_grams(network: FeatureNetwork, styles: Sequence[tuple[np.ndarray, floa
     return blended
 
 
+class _Run:
+    """Book-keeping of one :func:`stylize` call: time, iterations done, history, progress."""
+
+    def __init__(self, options: StyleOptions, on_progress: ProgressFn):
+        self.options = options
+        self.report = on_progress
+        self.start = time.perf_counter()
+        self.total_iterations = max(1, sum(options.iterations))
+        self.done = 0
+        self.history: list[tuple[float, float, float, float]] = []
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def iteration(self, losses: tuple[float, float, float], preview: np.ndarray, message: str) -> None:
+        """Record one finished iteration; raise :class:`_Stop` when the time budget is spent."""
+        self.done += 1
+        elapsed = self.elapsed()
+        self.history.append((elapsed, *losses))
+        self.report(min(0.99, self.done / self.total_iterations), message, preview)
+        if elapsed > self.options.time_budget_s:
+            raise _Stop()
+
+
+def _optimise_level(run: _Run, network, styles, start_image, level_content, message: str, *, iterations: int):
+    """L-BFGS-B on one scale from ``start_image``; returns ``(image, stopped_early)``."""
+    from scipy.optimize import Bounds, minimize
+
+    options = run.options
+    shape = start_image.shape
+    layers = options.style_layers or network.style_layers
+    grams = style_grams(network, styles, max(shape[:2]), layers)
+    objective = _Objective(network, options, preprocess(level_content), grams)
+    low = np.broadcast_to(preprocess(np.zeros(3, np.float32)), shape).ravel().astype(np.float64)
+    high = np.broadcast_to(preprocess(np.ones(3, np.float32)), shape).ravel().astype(np.float64)
+    best = {"x": preprocess(np.clip(start_image, 0, 1)).ravel().astype(np.float64), "losses": (np.nan,) * 3}
+
+    def fun(x):
+        total, s_loss, c_loss, grad = objective(x.reshape(shape).astype(np.float32))
+        best["losses"] = (total, s_loss, c_loss)
+        return total, grad.ravel().astype(np.float64)
+
+    def callback(x):
+        best["x"] = np.array(x, copy=True)
+        run.iteration(best["losses"], deprocess(x.reshape(shape).astype(np.float32)), message)
+
+    stopped = False
+    if iterations > 0:
+        try:
+            minimize(fun, best["x"], jac=True, method="L-BFGS-B", bounds=Bounds(low, high), callback=callback,
+                     options={"maxiter": iterations, "maxcor": 20, "ftol": 0.0, "gtol": 0.0})
+        except _Stop:
+            stopped = True
+    return deprocess(best["x"].reshape(shape).astype(np.float32)), stopped
+
+
 def stylize(
     content: np.ndarray,
     styles: Sequence[tuple[np.ndarray, float]],
     *,
     network: FeatureNetwork,
     options: StyleOptions = StyleOptions(),
-    on_progress: StyleProgress | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> StyleResult:
     """Repaint ``content`` with the brushwork of ``styles``.
 
     Args:
         content: float32 ``(H, W, 3)`` photo in [0, 1]; not modified.
         styles: ``[(style_image, weight), …]``; weights blend the styles' textures.
-        network: a :class:`~assistant.features.FeatureNetwork` (shared, read-only).
+        network: a :class:`~assistant.style.features.FeatureNetwork` (shared, read-only).
         options: :class:`StyleOptions`.
-        on_progress: ``on_progress(fraction, message, preview_or_None)`` after every
-            iteration; raise :class:`~assistant.pipeline.Cancelled` in it to stop.
+        on_progress: ``on_progress(fraction, message, preview)`` after every
+            iteration; raise :class:`~assistant.base.Cancelled` in it to stop.
 
     Returns:
         A :class:`StyleResult` at the content's size.
@@ -258,7 +380,6 @@ def stylize(
         ValueError: bad options, images or layers. Cancelled: stopped by the callback.
     """
     import cv2
-    from scipy.optimize import minimize
 
     options.validate()
     if not styles:
@@ -266,20 +387,13 @@ def stylize(
     if any(weight <= 0 for _, weight in styles):
         raise ValueError(f"Expected positive style weights. Received: {[w for _, w in styles]}")
     for image in [content, *(s for s, _ in styles)]:
-        if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3:
-            raise ValueError(f"Expected (H, W, 3) images. Received: shape={getattr(image, 'shape', None)}")
-    report = on_progress or (lambda fraction, message, preview: None)
-    start = time.perf_counter()
+        check_image(image, "content and style images", min_side=1)
+    run = _Run(options, on_progress or no_progress)
     rng = np.random.default_rng(options.seed)
     work = resize_longest(content, options.max_side)
     height, width = work.shape[:2]
-    total_iterations = max(1, sum(options.iterations))
-    done = 0
-    history: list[tuple[float, float, float, float]] = []
-    current = None
-    stopped_early = False
-    report(0.0, f"Loading the style ({network.name})", None)
-
+    current, stopped_early = None, False
+    run.report(0.0, f"Loading the style ({network.name})", None)
     for level, (scale, iterations) in enumerate(zip(options.scales, options.iterations)):
         size = (max(16, round(width * scale)), max(16, round(height * scale)))
         level_content = cv2.resize(work, size, interpolation=cv2.INTER_AREA)
@@ -287,38 +401,9 @@ def stylize(
             start_image = level_content + rng.normal(0, options.init_noise, level_content.shape).astype(np.float32)
         else:
             start_image = upsample_with_detail(current, level_content)
-        layers = options.style_layers or network.style_layers
-        grams = style_grams(network, styles, max(size), layers)
-        objective = _Objective(network, options, preprocess(level_content), grams)
-        shape = (size[1], size[0], 3)
-        low = np.broadcast_to(preprocess(np.zeros(3, np.float32)), shape).ravel().astype(np.float64)
-        high = np.broadcast_to(preprocess(np.ones(3, np.float32)), shape).ravel().astype(np.float64)
-        best = {"x": preprocess(np.clip(start_image, 0, 1)).ravel().astype(np.float64)}
-
-        def fun(x, objective=objective, shape=shape, best=best):
-            total, s_loss, c_loss, grad = objective(x.reshape(shape).astype(np.float32))
-            best["last"] = (total, s_loss, c_loss)
-            return total, grad.ravel().astype(np.float64)
-
-        def callback(x, shape=shape, best=best, level=level, size=size):
-            nonlocal done
-            best["x"] = np.array(x, copy=True)
-            done += 1
-            elapsed = time.perf_counter() - start
-            total, s_loss, c_loss = best.get("last", (np.nan,) * 3)
-            history.append((elapsed, total, s_loss, c_loss))
-            preview = deprocess(x.reshape(shape).astype(np.float32))
-            report(min(0.99, done / total_iterations), f"Level {level + 1}/{len(options.scales)} at {size[0]}×{size[1]} px", preview)
-            if elapsed > options.time_budget_s:
-                raise _Stop()
-
-        if iterations > 0:
-            try:
-                minimize(fun, best["x"], jac=True, method="L-BFGS-B", bounds=_bounds(low, high),
-                         callback=callback, options={"maxiter": iterations, "maxcor": 20, "ftol": 0.0, "gtol": 0.0})
-            except _Stop:
-                stopped_early = True
-        current = deprocess(best["x"].reshape(shape).astype(np.float32))
+        message = f"Level {level + 1}/{len(options.scales)} at {size[0]}×{size[1]} px"
+        current, stopped_early = _optimise_level(run, network, styles, start_image, level_content, message,
+                                                 iterations=iterations)
         if stopped_early:
             break
 
@@ -326,15 +411,16 @@ def stylize(
     image = np.clip(image, 0.0, 1.0).astype(np.float32)
     if options.preserve_colors:
         image = preserve_colors(image, content)
-    report(1.0, "Done", image)
+    run.report(1.0, "Done", image)
     return StyleResult(
         image=image,
         network=network.name,
         network_description=network.description,
-        history=tuple(history),
-        elapsed_s=time.perf_counter() - start,
+        history=tuple(run.history),
+        elapsed_s=run.elapsed(),
         stopped_early=stopped_early,
         options=options,
+        weights=tuple(float(w) for _, w in styles),
     )
 
 
@@ -355,9 +441,3 @@ def upsample_with_detail(coarse: np.ndarray, fine_content: np.ndarray) -> np.nda
         cv2.resize(fine_content, coarse_size, interpolation=cv2.INTER_AREA), (width, height), interpolation=cv2.INTER_CUBIC
     )
     return np.clip(enlarged + photo_band, 0.0, 1.0).astype(np.float32)
-
-
-def _bounds(low: np.ndarray, high: np.ndarray):
-    from scipy.optimize import Bounds
-
-    return Bounds(low, high)

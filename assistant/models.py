@@ -1,0 +1,95 @@
+"""Model files and the TensorFlow runtime, one policy for every network.
+
+* :func:`sha256_file` checks a weights file against the hash in its manifest;
+* :func:`load_once` builds a network the first time it is asked for and then shares it
+  read-only within the process (a failure is not remembered, so a file that appears
+  later is used);
+* :func:`configure_threads` applies ``PAINTING_ASSISTANT_THREADS`` before TensorFlow
+  starts work, on every path that builds a network;
+* :func:`device_description` says in words where TensorFlow runs.
+
+Importing this module does not import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+__all__ = ["THREADS_ENV", "configure_threads", "device_description", "keras_cache_dir", "load_once", "sha256_file"]
+
+THREADS_ENV = "PAINTING_ASSISTANT_THREADS"
+
+T = TypeVar("T")
+_LOADED: dict[tuple, object] = {}
+_LOADING = threading.Lock()
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_once(key: tuple, build: Callable[[], T]) -> T:
+    """Build the object for ``key`` once per process and share it afterwards."""
+    with _LOADING:
+        if key not in _LOADED:
+            _LOADED[key] = build()
+        return _LOADED[key]  # type: ignore[return-value]
+
+
+def thread_count() -> int | None:
+    """``PAINTING_ASSISTANT_THREADS`` as a positive int, or None when unset.
+
+    Raises:
+        ValueError: the variable is set to something that is not a positive integer.
+    """
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"Expected {THREADS_ENV} to be a positive integer. Received: {THREADS_ENV}={value!r}")
+    return int(value)
+
+
+def configure_threads() -> None:
+    """Apply ``PAINTING_ASSISTANT_THREADS`` (intra-op threads) before TensorFlow starts work."""
+    threads = thread_count()
+    if threads is None:
+        return
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # TensorFlow already running: keep its settings
+        pass
+
+
+def device_description() -> str:
+    """Where TensorFlow runs, in words: ``"GPU: NVIDIA H100"`` or ``"CPU, 2 threads"``."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        try:
+            name = tf.config.experimental.get_device_details(gpus[0]).get("device_name") or gpus[0].name
+        except (RuntimeError, ValueError):
+            name = gpus[0].name
+        return f"GPU: {name}"
+    threads = tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count() or 1
+    return f"CPU, {threads} thread{'s' if threads != 1 else ''}"
+
+
+def keras_cache_dir() -> Path:
+    """Keras' model cache: ``$KERAS_HOME/models`` or ``~/.keras/models``."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return Path(home) / "models"
