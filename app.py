@@ -5,12 +5,12 @@ import streamlit as st
 st.set_page_config(page_title="Painting Assistant", page_icon="🎨", layout="wide")
 
 pages = [
-    st.Page("pages/upload.py", title="1 · Upload", icon="📷", default=True),
-    st.Page("pages/style.py", title="2 · Style", icon="🖌️"),
-    st.Page("pages/palette.py", title="3 · Palette", icon="🎨"),
-    st.Page("pages/steps.py", title="4 · Steps", icon="🪜"),
-    st.Page("pages/strokes.py", title="5 · Brushstrokes", icon="✍️"),
-    st.Page("pages/guide.py", title="6 · Guide", icon="📄"),
+    st.Page("pages/upload.py", title="1 · Upload", icon=":material/photo_camera:", default=True),
+    st.Page("pages/style.py", title="2 · Style", icon=":material/brush:"),
+    st.Page("pages/palette.py", title="3 · Palette", icon=":material/palette:"),
+    st.Page("pages/steps.py", title="4 · Steps", icon=":material/format_list_numbered:"),
+    st.Page("pages/strokes.py", title="5 · Brushstrokes", icon=":material/gesture:"),
+    st.Page("pages/guide.py", title="6 · Guide", icon=":material/description:"),
 ]
 navigation = st.navigation(pages)
 

