@@ -13,7 +13,7 @@ at 1024 px (about 5 px per mm):
 * colours come from a small harmonious scheme per style (analogous hues with a complement,
   as a painter would lay out a palette), jittered a little per stroke.
 
-Usage: ``python scripts/make_styles.py [--size 1024] [--seed 0] [--out assets/styles] [--sheet README-styles.png]``.
+Usage: ``python scripts/make_styles.py [--size 1024] [--seed 0] [--out assets/styles] [--sheet assets/styles/contact_sheet.jpg] [--only ID …]``.
 Same seed, same images.
 """
 
@@ -188,9 +188,7 @@ def _lay(rng, stroke: Stroke, colour, height, ground, look: Brushwork, paint_rgb
     if fp is None:
         return
     box, alpha = fp.box, fp.alpha
-    groove_period = 0.45 * max(1.0, stroke.widths[0] / 14)
-    bristle_seed = rng.uniform(0, 2 * np.pi, 3)
-    grooves = 0.5 + 0.5 * np.sin(fp.across / groove_period + bristle_seed[0]) * np.sin(fp.across / (2.7 * groove_period) + bristle_seed[1])
+    grooves = _bristle_clumps(rng, fp.across, period=0.7 * max(1.0, stroke.widths[0] / 16))
     load = 1.0 - 0.55 * fp.along  # the brush runs out of paint along the stroke
     cover = alpha * look.opacity
     if look.dry > 0:  # paint catches only the raised threads where the brush runs dry
@@ -206,10 +204,21 @@ def _lay(rng, stroke: Stroke, colour, height, ground, look: Brushwork, paint_rgb
     else:
         patch += cover[..., None] * (paint_rgb - patch)
     if look.thickness > 0:
-        body = look.thickness * load * (1.0 - look.grooves * 0.6 * (1 - grooves))
+        body = look.thickness * load * (1.0 - look.grooves * 0.9 * (1 - grooves) ** 0.7)
         if look.ridge > 0:  # a knife pushes paint to its edges
             body = body * (1.0 + look.ridge * np.clip(1 - np.abs(2 * alpha - 1), 0, 1) ** 2 * 2)
         height[box] = height[box] * (1 - 0.6 * cover) + cover * body
+
+
+def _bristle_clumps(rng, across: np.ndarray, *, period: float) -> np.ndarray:
+    """Irregular bristle marks across a stroke: 1 on a clump of bristles, 0 in the groove between."""
+    raw = rng.random(96)
+    smooth = np.convolve(np.concatenate([raw[-2:], raw, raw[:2]]), [0.1, 0.2, 0.4, 0.2, 0.1], mode="valid")
+    profile = (smooth - smooth.min()) / (np.ptp(smooth) + 1e-6)
+    position = across / period
+    index = np.floor(position).astype(np.int64)
+    frac = position - index
+    return profile[index % 96] * (1 - frac) + profile[(index + 1) % 96] * frac
 
 
 def _hatch(rng, colour, size: int, look: Brushwork, mm_px: float, scheme) -> None:
@@ -241,7 +250,7 @@ def _hatch(rng, colour, size: int, look: Brushwork, mm_px: float, scheme) -> Non
 def _light(colour, height, ground, look: Brushwork) -> np.ndarray:
     """Raking light from the upper left on paint thickness plus the support showing through thin paint."""
     thin = np.exp(-height / 0.25)
-    relief = cv2.GaussianBlur(height, (0, 0), 1.0) * 6.0 + ground * (0.9 if not look.paper else 0.5) * thin
+    relief = cv2.GaussianBlur(height, (0, 0), 0.8) * 9.0 + ground * (0.9 if not look.paper else 0.5) * thin
     gy, gx = np.gradient(relief)
     normal = np.dstack([-gx, -gy, np.ones_like(gx)])
     normal /= np.linalg.norm(normal, axis=2, keepdims=True)
@@ -253,7 +262,7 @@ def _light(colour, height, ground, look: Brushwork) -> np.ndarray:
     if look.sheen > 0:
         half = light + np.array([0, 0, 1.0])
         half /= np.linalg.norm(half)
-        spec = np.clip(normal @ half, 0, 1) ** 40 * look.sheen * (1 - thin * 0.8)
+        spec = np.clip(normal @ half, 0, 1) ** 24 * look.sheen * 0.7 * (1 - thin * 0.8)
         image = image + spec[..., None]
     return np.clip(image, 0.0, 1.0).astype(np.float32)
 
