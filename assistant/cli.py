@@ -110,17 +110,26 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _stylise(args: argparse.Namespace, photo, report):
+def _style_options(args: argparse.Namespace):
+    """The style settings from --strength and the raw weights; None when no style is asked for."""
+    from .style.transfer import preset
+
+    if args.style.lower() == "none":
+        return None
+    overrides = {k: v for k, v in (("style_weight", args.style_weight), ("content_weight", args.content_weight))
+                 if v is not None}
+    options = preset(args.strength, preserve_colors=args.preserve_colors, max_side=args.style_size,
+                     seed=args.seed, **overrides)
+    return options, ("" if overrides else args.strength)
+
+
+def _stylise(args: argparse.Namespace, style_options, strength: str, photo, report):
     """Run the style stage; returns (stylised image at photo size, its :class:`StyleRecord`)."""
     from .models import device_description
     from .style.assets import load_style
     from .style.features import build_feature_extractor
-    from .style.transfer import preset, stylize
+    from .style.transfer import stylize
 
-    overrides = {k: v for k, v in (("style_weight", args.style_weight), ("content_weight", args.content_weight))
-                 if v is not None}
-    style_options = preset(args.strength, preserve_colors=args.preserve_colors, max_side=args.style_size,
-                           seed=args.seed, **overrides)
     styles = [(*load_style(name), weight) for name, weight in parse_style_mix(args.style)]
     report(0.0, "Loading the feature network")
     network = build_feature_extractor(args.weights)
@@ -128,7 +137,6 @@ def _stylise(args: argparse.Namespace, photo, report):
     print(f"\nnote: feature network: {network.description}; running on {device}", file=sys.stderr)
     result = stylize(photo, [(image, weight) for image, _, weight in styles], network=network,
                      options=style_options, on_progress=report)
-    strength = "" if overrides else args.strength
     return result.image, result.record([label for _, label, _ in styles], device=device, preset=strength)
 
 
@@ -183,22 +191,23 @@ def _guide(args: argparse.Namespace) -> int:
         max_side=args.max_side,
         seed=args.seed,
     ).validate()
-    painter_options = _painter_options(args)  # checked before any work is done
+    painter_options = _painter_options(args)  # options are checked before any work is done
+    style = _style_options(args)
     if not args.photo.is_file():
         raise ValueError(f"No such file: {args.photo}")
     decoded = decode_image(args.photo.read_bytes(), max_side=options.max_side)
     for note in decoded.notes:
         print(f"note: {note}", file=sys.stderr)
     bar = _progress_bar(not args.quiet)
-    styled = args.style.lower() != "none"
+    styled = style is not None
     # Share of the bar per stage: style transfer, guide, strokes; the last 10 % is writing.
     style_span = 0.45 if styled else 0.0
     strokes_span = 0.45 if args.strokes else 0.0
     guide_span = 0.9 - style_span - strokes_span
-    target, style = None, None
+    target, record = None, None
     if styled:
-        target, style = _stylise(args, decoded.pixels, progress_span(bar, 0.0, style_span))
-    guide = make_guide(decoded.pixels, options, target=target, style=style,
+        target, record = _stylise(args, *style, decoded.pixels, progress_span(bar, 0.0, style_span))
+    guide = make_guide(decoded.pixels, options, target=target, style=record,
                        on_progress=progress_span(bar, style_span, guide_span))
     if args.strokes:
         guide = _strokes(painter_options, guide, progress_span(bar, style_span + guide_span, strokes_span))

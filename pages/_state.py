@@ -108,17 +108,14 @@ def running(*, preview_width: int = 360):
     try:
         yield on_progress
     except Cancelled:
-        bar.empty()
-        preview.empty()
         st.warning("Cancelled.")
         st.stop()
     except ValueError as exc:
-        bar.empty()
-        preview.empty()
         st.error(str(exc).splitlines()[0] if str(exc) else "That did not work.")
         st.stop()
-    bar.empty()
-    preview.empty()
+    finally:
+        bar.empty()
+        preview.empty()
 
 
 def painting_target() -> np.ndarray:

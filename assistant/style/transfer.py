@@ -22,6 +22,7 @@ TensorFlow is imported only when :func:`stylize` or the losses run.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -141,8 +142,6 @@ def preset(name: str, **changes) -> StyleOptions:
     Raises:
         ValueError: an unknown name (lists the known ones).
     """
-    import dataclasses
-
     if name not in PRESETS:
         raise ValueError(f"Expected a style strength among {', '.join(PRESETS)}. Received: {name!r}")
     return dataclasses.replace(PRESETS[name], **changes).validate()
