@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from pages import _state as state
+
 st.set_page_config(page_title="Painting Assistant", page_icon="🎨", layout="wide")
 
 pages = [
@@ -13,15 +15,23 @@ pages = [
     st.Page("pages/guide.py", title="6 · Guide", icon=":material/description:"),
 ]
 navigation = st.navigation(pages)
+state.start_session()  # restores a reloaded session's work and collects finished background jobs
+state.show_notices()
+state.sidebar_jobs()
+summary = st.sidebar.container()  # filled after the page ran, so it shows what the page just did
 
-with st.sidebar:
-    st.caption("Photo → palette → ordered steps → printable guide.")
-    if st.session_state.get("photo_name"):
-        st.write(f"Photo: **{st.session_state['photo_name']}**")
-    guide = st.session_state.get("guide")
-    if guide is not None:
-        st.write(f"{len(guide.palette)} colours · {len(guide.steps)} steps")
-        if guide.strokes is not None:
-            st.write(f"{len(guide.strokes.painting.strokes)} brushstrokes · {len(guide.strokes.steps)} stroke steps")
-
-navigation.run()
+try:
+    navigation.run()
+finally:
+    with summary:
+        st.caption("Photo → palette → ordered steps → printable guide.")
+        if state.get(state.PHOTO_NAME):
+            st.write(f"Photo: **{state.get(state.PHOTO_NAME)}**")
+        if state.get(state.STYLE) is not None:
+            st.write(f"Style: {state.get(state.STYLE).name}")
+        guide = state.get(state.GUIDE)
+        if guide is not None:
+            st.write(f"{len(guide.palette)} colours · {len(guide.steps)} steps")
+            if guide.strokes is not None:
+                st.write(f"{len(guide.strokes.painting.strokes)} brushstrokes · {len(guide.strokes.steps)} stroke steps")
+        st.caption("Your work is kept at this page's address for a day: bookmark it to come back.")

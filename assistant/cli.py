@@ -4,6 +4,7 @@
                                               [--max-side 1024] [--seed 0]
                                               [--style impasto_oil:0.7,ink_hatching:0.3]
                                               [--strokes 1000]
+    python -m assistant guide my.project -o OUTDIR    (rebuild a saved guide)
 
 Exit codes: 0 success, 2 bad input or options (one ``error: …`` line on stderr),
 130 interrupted.
@@ -12,6 +13,7 @@ Exit codes: 0 success, 2 bad input or options (one ``error: …`` line on stderr
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -19,6 +21,8 @@ from pathlib import Path
 from . import __version__
 from .base import progress_span
 from .palette import MAX_COLORS, MIN_COLORS
+from .pipeline import GuideOptions, make_guide
+from .project import project_from_guide
 from .steps import Medium
 
 _MEDIA = (*Medium.choices(), "watercolor")
@@ -38,20 +42,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"painting-assistant {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     guide = sub.add_parser("guide", help="write a painting guide for PHOTO")
-    guide.add_argument("photo", type=Path, help="the photo (JPEG, PNG, WebP, GIF, TIFF or BMP)")
+    guide.add_argument("photo", type=Path,
+                       help="the photo (JPEG, PNG, WebP, GIF, TIFF or BMP), or a guide.project to rebuild")
     guide.add_argument("-o", "--output", type=Path, required=True, help="folder to write the guide into")
-    guide.add_argument("--colors", type=int, default=12, help=f"number of paints, {MIN_COLORS}-{MAX_COLORS} (default 12)")
-    guide.add_argument("--medium", default="acrylic", choices=_MEDIA, help="painting medium (default acrylic)")
-    guide.add_argument("--steps", type=int, default=12, help="largest number of steps, 4-32 (default 12)")
+    guide.add_argument("--colors", type=int, default=None, help=f"number of paints, {MIN_COLORS}-{MAX_COLORS} (default 12)")
+    guide.add_argument("--medium", default=None, choices=_MEDIA, help="painting medium (default acrylic)")
+    guide.add_argument("--steps", type=int, default=None, help="largest number of steps, 4-32 (default 12)")
     guide.add_argument("--min-region", type=int, default=None, help="smallest region in pixels (default: automatic)")
-    guide.add_argument("--max-side", type=int, default=1024, help="working size: longest side in px (default 1024)")
-    guide.add_argument("--seed", type=int, default=0, help="random seed; same seed, same guide (default 0)")
-    guide.add_argument("--style", default="none",
+    guide.add_argument("--max-side", type=int, default=None, help="working size: longest side in px (default 1024)")
+    guide.add_argument("--seed", type=int, default=None, help="random seed; same seed, same guide (default 0)")
+    guide.add_argument("--style", default=None,
                        help="brushstroke style: a bundled id (impasto_oil, palette_knife, dry_brush, glazed_oil, "
                             "gouache_flats, watercolour_wash, pointillist, ink_hatching), an image path, or none "
                             "(default); blend several "
                             "with weights as ID:W,ID:W (e.g. impasto_oil:0.7,ink_hatching:0.3)")
-    guide.add_argument("--strength", default="medium",
+    guide.add_argument("--strength", default=None,
                        help="how strongly the style repaints the photo: subtle, medium (default), strong; "
                             "seed-recipe = the original slow recipe, for comparison")
     guide.add_argument("--style-weight", type=float, default=None,
@@ -62,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("--style-size", type=int, default=512, help="longest side of the stylised image (default 512)")
     guide.add_argument("--weights", default="auto",
                        help="VGG19 weights: auto (default; nothing is downloaded), 8bit, imagenet, or a Keras .h5 file")
-    guide.add_argument("--strokes", type=int, default=0,
+    guide.add_argument("--strokes", type=int, default=None,
                        help="paint the target with this many brushstrokes (about 200-3000; 0 = off, the default); "
                             "writes painting.png, strokes.json, timelapse.gif")
     guide.add_argument("--brush-min", type=float, default=0.6, help="smallest brush, %% of the long side (default 0.6)")
@@ -124,7 +129,7 @@ def _style_options(args: argparse.Namespace):
 
 
 def _stylise(args: argparse.Namespace, style_options, strength: str, photo, report):
-    """Run the style stage; returns (stylised image at photo size, its :class:`StyleRecord`)."""
+    """Run the style stage; returns (stylised image at photo size, its :class:`StyleRecord`, project style fields)."""
     from .models import device_description
     from .style.assets import load_style
     from .style.features import build_feature_extractor
@@ -137,7 +142,20 @@ def _stylise(args: argparse.Namespace, style_options, strength: str, photo, repo
     print(f"\nnote: feature network: {network.description}; running on {device}", file=sys.stderr)
     result = stylize(photo, [(image, weight) for image, _, weight in styles], network=network,
                      options=style_options, on_progress=report)
-    return result.image, result.record([label for _, label, _ in styles], device=device, preset=strength)
+    record = result.record([label for _, label, _ in styles], device=device, preset=strength)
+    # What the project file keeps of the style: bundled ids, or the user's own picture.
+    names = [name for name, _ in parse_style_mix(args.style)]
+    source = {"style_source": {"styles": names}}
+    own = [image for (image, _, _), name in zip(styles, names) if name not in _bundled_ids()]
+    if len(own) == 1:
+        source = {"style_source": {"styles": names, "image": "style.npy"}, "style_image": own[0]}
+    return result.image, record, source
+
+
+def _bundled_ids() -> set[str]:
+    from .style.assets import list_styles
+
+    return {asset.id for asset in list_styles()}
 
 
 def parse_style_mix(text: str) -> list[tuple[str, float]]:
@@ -177,11 +195,24 @@ def _strokes(options, guide, report):
     return add_strokes(guide, options, renderer=renderer, on_progress=report)
 
 
-def _guide(args: argparse.Namespace) -> int:
-    from .export import write_guide
-    from .images import decode_image
-    from .pipeline import GuideOptions, make_guide
+# Options a project fixes, with their defaults for a photo.
+_GUIDE_DEFAULTS = {"colors": 12, "medium": "acrylic", "steps": 12, "min_region": None, "max_side": 1024, "seed": 0,
+                   "style": "none", "strength": "medium", "style_weight": None, "content_weight": None,
+                   "strokes": 0}
 
+
+def _guide(args: argparse.Namespace) -> int:
+    from .images import decode_image
+    from .project import is_project
+
+    if not args.photo.is_file():
+        raise ValueError(f"No such file: {args.photo}")
+    data = args.photo.read_bytes()
+    if args.photo.suffix.lower() == ".project" or is_project(data):
+        return _reopen(args, data)
+    for name, default in _GUIDE_DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     options = GuideOptions(
         n_colors=args.colors,
         medium=args.medium,
@@ -193,9 +224,7 @@ def _guide(args: argparse.Namespace) -> int:
     ).validate()
     painter_options = _painter_options(args)  # options are checked before any work is done
     style = _style_options(args)
-    if not args.photo.is_file():
-        raise ValueError(f"No such file: {args.photo}")
-    decoded = decode_image(args.photo.read_bytes(), max_side=options.max_side)
+    decoded = decode_image(data, max_side=options.max_side)
     for note in decoded.notes:
         print(f"note: {note}", file=sys.stderr)
     bar = _progress_bar(not args.quiet)
@@ -204,15 +233,40 @@ def _guide(args: argparse.Namespace) -> int:
     style_span = 0.45 if styled else 0.0
     strokes_span = 0.45 if args.strokes else 0.0
     guide_span = 0.9 - style_span - strokes_span
-    target, record = None, None
+    target, record, source = None, None, {}
     if styled:
-        target, record = _stylise(args, *style, decoded.pixels, progress_span(bar, 0.0, style_span))
+        target, record, source = _stylise(args, *style, decoded.pixels, progress_span(bar, 0.0, style_span))
     guide = make_guide(decoded.pixels, options, target=target, style=record,
                        on_progress=progress_span(bar, style_span, guide_span))
     if args.strokes:
         guide = _strokes(painter_options, guide, progress_span(bar, style_span + guide_span, strokes_span))
+    project = project_from_guide(guide, photo_name=args.photo.name, photo_notes=decoded.notes, **source)
+    return _write(args, guide, project, bar)
+
+
+def _reopen(args: argparse.Namespace, data: bytes) -> int:
+    """Rebuild the guide of a project file: no style transfer, no brushstroke painting."""
+    from .project import load_project, rebuild_guide
+
+    given = [name for name in _GUIDE_DEFAULTS if getattr(args, name) is not None]
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise ValueError(f"A project keeps its own settings; leave out {flags} (or start again from the photo).")
+    project = load_project(data)
+    if project.options is None:
+        raise ValueError("This project has no palette yet; open it in the app or start from its photo.")
+    bar = _progress_bar(not args.quiet)
+    guide = rebuild_guide(project, on_progress=progress_span(bar, 0.0, 0.9))
+    return _write(args, guide, dataclasses.replace(project, plan=b""), bar)
+
+
+def _write(args: argparse.Namespace, guide, project, bar) -> int:
+    from .export import plan_json, write_guide
+    from .project import save_project
+
     bar(0.92, "Writing PDF, ZIP and images")
-    written = write_guide(guide, args.output)
+    project = dataclasses.replace(project, plan=plan_json(guide))
+    written = write_guide(guide, args.output, extra_files={"guide.project": save_project(project)})
     bar(1.0, "Done")
     summary = f"{len(guide.palette)} colours, {len(guide.steps)} steps"
     if guide.strokes is not None:

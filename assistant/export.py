@@ -358,10 +358,14 @@ def _thumbnail(image: np.ndarray, max_side: int) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
-def write_guide(guide: Guide, outdir: str | Path) -> dict[str, Path]:
-    """Write the guide to ``outdir`` (created if needed). Returns the paths written."""
+def write_guide(guide: Guide, outdir: str | Path, *, extra_files: dict[str, bytes] | None = None) -> dict[str, Path]:
+    """Write the guide to ``outdir`` (created if needed), plus ``extra_files`` (e.g. ``guide.project``).
+
+    Returns the paths written.
+    """
     outdir = Path(outdir)
     files: dict[str, bytes] = {name: encode_png(image) for name, image in image_files(guide).items()}
+    files.update(extra_files or {})
     media, frames = _stroke_media(guide)
     files.update(media)
     if frames:

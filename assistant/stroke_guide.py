@@ -25,6 +25,7 @@ __all__ = [
     "StrokeStep",
     "StrokePlan",
     "add_strokes",
+    "attach_painting",
     "plan_stroke_steps",
     "strokes_dict",
     "timelapse_frames",
@@ -100,7 +101,14 @@ def add_strokes(
     medium = Medium.parse(guide.options.medium)
     options = dataclasses.replace(options, light_to_dark=not medium.value.opaque, seed=guide.options.seed)
     painting = paint(guide.target, guide.palette.rgb, options, renderer=renderer, on_progress=on_progress)
-    steps = plan_stroke_steps(painting, guide.palette, medium=medium)
+    return attach_painting(guide, painting)
+
+
+def attach_painting(guide: Guide, painting: Painting) -> Guide:
+    """The guide carrying ``painting`` as its stroke plan (steps and step images derived here)."""
+    if tuple(painting.size) != tuple(guide.target.shape[:2]):
+        raise ValueError(f"Expected a painting of size {guide.target.shape[:2]}. Received: {painting.size}")
+    steps = plan_stroke_steps(painting, guide.palette, medium=guide.options.medium)
     images, highlights = render_stroke_steps(painting, guide.palette.rgb, steps)
     return dataclasses.replace(guide, strokes=StrokePlan(painting, steps, tuple(images), tuple(highlights)))
 

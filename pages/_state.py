@@ -7,6 +7,8 @@ Streamlit drops when the widget is not on screen).
 
 from __future__ import annotations
 
+import functools
+import sys
 from contextlib import contextmanager
 
 import numpy as np
@@ -14,22 +16,55 @@ import streamlit as st
 
 from assistant import Cancelled, GuideOptions, ImageError, decode_image, make_guide
 
+
+def _keep_keras_state() -> None:
+    """Stop Streamlit from clearing Keras' global state after every script run.
+
+    Streamlit calls ``keras.backend.clear_session()`` (and with it a full ``gc.collect``)
+    at the end of each script run once Keras is imported
+    (``streamlit/runtime/scriptrunner/script_runner.py``, ``_clean_problem_modules``).
+    Here the networks are loaded once and shared, and style and brushstroke jobs run in
+    their own threads while other script runs end: the clearing races with them, and
+    after a job thread has ended the collection deadlocks (reproduced in
+    ``tests/test_app_pages.py``). The matplotlib part of that clean-up is kept.
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    def clean_matplotlib_only() -> None:
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+
+    if hasattr(script_runner, "_clean_problem_modules"):
+        script_runner._clean_problem_modules = clean_matplotlib_only
+
+
+_keep_keras_state()
+
 PHOTO = "photo"  # float32 (H, W, 3) working image
 PHOTO_NAME = "photo_name"
 PHOTO_NOTES = "photo_notes"
 TARGET = "target"  # stylised image or None
 STYLE = "style_record"  # assistant.style.transfer.StyleRecord of TARGET, or None
+STYLE_SOURCE = "style_source"  # {"styles": [ids]} (+ "image") of TARGET, for the project file
+STYLE_IMAGE = "style_image"  # the user's own style picture that made TARGET, or None
 OPTIONS = "guide_options"  # GuideOptions last used
 GUIDE = "guide"  # assistant.Guide
-EXPORTS = "exports"  # {"pdf": bytes, "zip": bytes, "json": bytes} for the current guide
+EXPORTS = "exports"  # {"pdf": bytes, "zip": bytes, "json": bytes, "project": bytes} for the current guide
 TIMELAPSE = "timelapse"  # (id of the stroke plan, GIF bytes)
+SETTINGS = "settings"  # {widget key: value}: every control's value, kept across pages and reloads
+SESSION_ID = "session_id"  # the id of this session's folder on the server (also in the URL as ?s=)
+NOTICES = "notices"  # [(kind, text)] shown once at the top of the next page
+SET_ASIDE = "set_aside"  # (options, target, Painting): brushstrokes of a palette the user changed away from
 
 # When a key changes, everything derived from it is dropped: the one invalidation table.
 DERIVED = {
-    PHOTO: (PHOTO_NAME, PHOTO_NOTES, TARGET, STYLE, OPTIONS, GUIDE, EXPORTS, TIMELAPSE),
-    TARGET: (STYLE, GUIDE, EXPORTS, TIMELAPSE),
+    PHOTO: (PHOTO_NAME, PHOTO_NOTES, TARGET, STYLE, STYLE_SOURCE, STYLE_IMAGE, OPTIONS, GUIDE, EXPORTS, TIMELAPSE,
+            SET_ASIDE),
+    TARGET: (STYLE, STYLE_SOURCE, STYLE_IMAGE, GUIDE, EXPORTS, TIMELAPSE),
     GUIDE: (EXPORTS, TIMELAPSE),
 }
+# The keys kept in the session folder (everything else is derived or transient).
+_KEPT = {PHOTO, PHOTO_NAME, PHOTO_NOTES, TARGET, STYLE, STYLE_SOURCE, STYLE_IMAGE, OPTIONS, GUIDE}
 
 SAMPLES = {"Astronaut": "astronaut", "Coffee": "coffee", "Cat": "chelsea"}
 
@@ -45,21 +80,56 @@ def invalidate(key: str) -> None:
 
 
 def put(key: str, value, **companions) -> None:
-    """Set ``key`` (dropping what was derived from it), then its companions (e.g. its name)."""
+    """Set ``key`` (dropping what was derived from it), then its companions (e.g. its name); keep it on disk."""
     invalidate(key)
     st.session_state[key] = value
     for name, companion in companions.items():
         st.session_state[name] = companion
+    if key in _KEPT:
+        save()
 
 
 def clear(key: str) -> None:
     invalidate(key)
     st.session_state.pop(key, None)
+    if key in _KEPT:
+        save()
+
+
+def notify(kind: str, text: str) -> None:
+    """A one-time message (kind: success, info, warning, error) at the top of the next page shown."""
+    st.session_state.setdefault(NOTICES, []).append((kind, text))
+
+
+def show_notices() -> None:
+    for kind, text in st.session_state.pop(NOTICES, []):
+        getattr(st, kind)(text)
 
 
 def set_photo(pixels: np.ndarray, name: str, notes: tuple[str, ...] = ()) -> None:
     """A new photo invalidates everything derived from the old one."""
     put(PHOTO, pixels, **{PHOTO_NAME: name, PHOTO_NOTES: tuple(notes)})
+
+
+def open_upload(data: bytes, name: str, max_side: int = 1024) -> bool:
+    """A project file reopens its work; anything else is decoded as a photo. One-line error on bad input."""
+    from assistant.project import ProjectError, is_project, load_project, rebuild_guide
+
+    if not (name.lower().endswith(".project") or is_project(data)):
+        return decode_upload(data, name, max_side)
+    try:
+        project = load_project(data)
+        with st.spinner("Opening the project…"):
+            guide = rebuild_guide(project)
+    except (ProjectError, ValueError) as exc:
+        st.error(f"{name}: {str(exc).splitlines()[0]}")
+        return False
+    apply_project(project, guide)
+    save()
+    st.success(f"Opened {name}: {project.photo_name or 'photo'}"
+               + (f", {len(guide.palette)} paints" if guide is not None else "")
+               + (", brushstrokes" if project.painting is not None else "") + ".")
+    return True
 
 
 def decode_upload(data: bytes, name: str, max_side: int = 1024) -> bool:
@@ -131,15 +201,26 @@ def ensure_guide(options: GuideOptions) -> None:
         guide.target, target
     ):
         return
+    if guide is not None and guide.strokes is not None:  # set aside, so that setting the palette back restores them
+        st.session_state[SET_ASIDE] = (guide.options, guide.target, guide.strokes.painting)
     with running() as on_progress:
         guide = make_guide(get(PHOTO), options, target=target, style=get(STYLE), on_progress=on_progress)
+    aside = get(SET_ASIDE)
+    if aside is not None and aside[0] == options and np.array_equal(aside[1], target):
+        from assistant.stroke_guide import attach_painting
+
+        guide = attach_painting(guide, aside[2])
     put(GUIDE, guide, **{OPTIONS: options})
 
 
 def step_viewer(steps, images, highlights, *, key: str, new_caption: str):
     """A slider over ``steps`` with the step's text, what is new and the canvas after it."""
     count = len(steps)
-    number = st.slider("Step", 1, count, 1, key=key, help="Move through the steps in painting order") if count > 1 else 1
+    number = 1
+    if count > 1:
+        keep(key, 1, choices=range(1, count + 1))
+        number = st.slider("Step", 1, count, key=key, help="Move through the steps in painting order")
+        remember(key)
     step = steps[number - 1]
     st.subheader(f"Step {step.index} of {count}: {step.title}")
     st.write(step.instruction)
@@ -194,3 +275,281 @@ def get_renderer():
     from assistant.renderer import load_renderer
 
     return load_renderer()
+
+
+# --- the session folder: reload-safe work -------------------------------------------------------
+
+
+@functools.cache
+def session_store():
+    """The server's session folders (see pages/_sessions.py), one store for the process.
+
+    (A process-wide singleton rather than ``st.cache_resource``: tests and job threads
+    reach the very same object outside a script run.)
+    """
+    from pages._sessions import store_from_environment
+
+    return store_from_environment()
+
+
+@functools.cache
+def job_board():
+    """Background jobs of every session, by session id (see pages/_jobs.py)."""
+    from pages._jobs import JobBoard
+
+    return JobBoard()
+
+
+def session_id() -> str:
+    if SESSION_ID not in st.session_state:  # a page run without app.py (a deep link on a fresh server)
+        start_session()
+    return st.session_state[SESSION_ID]
+
+
+def start_session() -> None:
+    """Run first on every script run: find (or make) this session's id, restore its work, collect jobs.
+
+    The id lives in the URL (``?s=``), so a reload or the same link in another tab
+    restores the work. A link whose folder is gone starts afresh and says so.
+    """
+    store, board = session_store(), job_board()
+    if SESSION_ID not in st.session_state:
+        wanted = st.query_params.get("s")
+        if store.valid_id(wanted) and (store.exists(wanted) or board.jobs(wanted)):
+            st.session_state[SESSION_ID] = wanted
+            _restore(store.read(wanted))
+        else:
+            if wanted:
+                notify("info", "The work at that link is no longer kept (links last a day); this is a fresh start.")
+            st.session_state[SESSION_ID] = store.new_id()
+            store.sweep(keep=st.session_state[SESSION_ID])
+            board.forget_idle()
+    if st.query_params.get("s") != session_id():
+        st.query_params["s"] = session_id()
+    board.heartbeat(session_id())
+    collect_jobs()
+
+
+def _project():
+    from assistant.project import Project
+
+    guide = get(GUIDE)
+    return Project(
+        photo=get(PHOTO), photo_name=get(PHOTO_NAME, ""), photo_notes=tuple(get(PHOTO_NOTES, ())),
+        options=get(OPTIONS), target=get(TARGET), style=get(STYLE), style_source=get(STYLE_SOURCE),
+        style_image=get(STYLE_IMAGE), painting=None if guide is None or guide.strokes is None else guide.strokes.painting,
+        settings=dict(get(SETTINGS, {})),
+    )
+
+
+def save(*, settings_only: bool = False) -> None:
+    """Keep the session's work in its folder (only ``project.json`` when just a setting changed)."""
+    from assistant.project import project_arrays, project_json
+    from pages._sessions import StoreFull
+
+    if SESSION_ID not in st.session_state:
+        return
+    store = session_store()
+    if get(PHOTO) is None:
+        store.remove(session_id())
+        return
+    project = _project()
+    files = {"project.json": project_json(project)}
+    stale: tuple[str, ...] = ()
+    if not settings_only:
+        arrays = project_arrays(project)
+        files.update(arrays)
+        stale = tuple({"target.npy", "style.npy", "painting.npy", "strokes.npy"} - set(arrays))
+    try:
+        store.write(session_id(), files, remove=stale)
+    except StoreFull as exc:
+        st.warning(str(exc))
+
+
+def _restore(files: dict[str, bytes]) -> None:
+    """Put a project's members (session folder or project file) into the session; one line on failure."""
+    from assistant.project import ProjectError, project_from_files, rebuild_guide
+
+    if not files:
+        return
+    try:
+        project = project_from_files(files)
+        with st.spinner("Restoring your work…"):
+            guide = rebuild_guide(project)
+    except (ProjectError, ValueError) as exc:
+        notify("error", f"Your earlier work could not be restored: {str(exc).splitlines()[0]}")
+        return
+    apply_project(project, guide)
+
+
+def apply_project(project, guide) -> None:
+    """Make a reopened project (and its rebuilt guide, or None) the session's work."""
+    for key in _KEPT | {SETTINGS, EXPORTS, TIMELAPSE}:
+        st.session_state.pop(key, None)
+    st.session_state.update({
+        PHOTO: project.photo, PHOTO_NAME: project.photo_name, PHOTO_NOTES: project.photo_notes,
+        SETTINGS: dict(project.settings),
+    })
+    if project.target is not None:
+        st.session_state.update({TARGET: project.target, STYLE: project.style, STYLE_SOURCE: project.style_source,
+                                 STYLE_IMAGE: project.style_image})
+    if project.options is not None:
+        st.session_state[OPTIONS] = project.options
+    if guide is not None:
+        st.session_state[GUIDE] = guide
+    for key in list(st.session_state):  # widgets show the project's settings, not the previous ones
+        if isinstance(key, str) and key in project.settings:
+            del st.session_state[key]
+
+
+# --- settings: every control keeps its value across pages and reloads ---------------------------
+
+
+def keep(key: str, default, *, choices=None) -> str:
+    """Seed widget ``key`` from the kept settings before it is drawn; returns the key.
+
+    Streamlit forgets a widget's value when its page is not on screen; the value is
+    kept under :data:`SETTINGS` instead. A kept value no longer among ``choices``
+    falls back to ``default``. Draw the widget with ``key=`` and no value of its own.
+    """
+    settings = st.session_state.setdefault(SETTINGS, {})
+    if key not in st.session_state:
+        value = settings.get(key, default)
+        if isinstance(value, list):
+            value = tuple(value)
+        if choices is not None and value not in choices:
+            value = default
+        st.session_state[key] = value
+    return key
+
+
+def values(*keys: str) -> dict:
+    """The controls' current values as plain JSON (tuples as lists), for comparing and keeping."""
+    return {key: list(v) if isinstance(v := st.session_state.get(key), tuple) else v for key in keys}
+
+
+def remember(*keys: str) -> None:
+    """After the widgets: store their current values in the settings (and on disk when one changed)."""
+    settings = st.session_state.setdefault(SETTINGS, {})
+    changed = False
+    for key, value in values(*keys).items():
+        if settings.get(key) != value:
+            settings[key] = value
+            changed = True
+    if changed and get(PHOTO) is not None:
+        save(settings_only=True)
+
+
+# --- background jobs ----------------------------------------------------------------------------
+
+KINDS = {"style": "Style repaint", "strokes": "Brushstroke painting"}
+
+
+def job(kind: str):
+    """This session's job of ``kind`` (running or finished, not yet collected), or None."""
+    return job_board().get(session_id(), kind)
+
+
+def busy() -> list:
+    """This session's running jobs."""
+    return job_board().running(session_id())
+
+
+def start_job(kind: str, work, *, label: str, settings=None) -> None:
+    """Start ``work(on_progress)`` in the background for this session; the result is collected on any page."""
+    try:
+        job_board().start(session_id(), kind, work, label=label, settings=settings)
+    except RuntimeError as exc:
+        st.warning(str(exc))
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def progress_words(snapshot) -> str:
+    words = f"{snapshot.message} · {_clock(snapshot.elapsed)} so far"
+    if snapshot.remaining is not None:
+        words += f" · about {_clock(snapshot.remaining)} left"
+    return words
+
+
+def collect_jobs() -> None:
+    """Apply finished jobs to the session (any page, any script run) and say how they ended."""
+    for kind in KINDS:
+        finished = job_board().take(session_id(), kind)
+        if finished is None:
+            continue
+        snapshot = finished.snapshot()
+        if snapshot.state == "cancelled":
+            notify("warning", f"Cancelled: {finished.label}. Your earlier results are kept.")
+        elif snapshot.state == "failed":
+            notify("error", f"{finished.label} stopped: {snapshot.error}")
+        else:
+            _APPLY[kind](finished)
+
+
+def _apply_style(finished) -> None:
+    image, record, source, style_image = finished.result
+    put(TARGET, image, **{STYLE: record, STYLE_SOURCE: source, STYLE_IMAGE: style_image})
+    notify("success", f"Repainted in {record.name} in {_clock(record.seconds)}.")
+
+
+def _apply_strokes(finished) -> None:
+    guide = finished.result
+    current = get(GUIDE)
+    if current is None or current.options != guide.options or not np.array_equal(current.target, guide.target):
+        notify("warning", "The palette changed while the brushstrokes were painted, so they were not used. "
+                          "Paint them again on the Brushstrokes page.")
+        return
+    put(GUIDE, guide)
+    notify("success", f"Painted {len(guide.strokes.painting.strokes)} brushstrokes in "
+                      f"{_clock(finished.snapshot().elapsed)}.")
+
+
+_APPLY = {"style": _apply_style, "strokes": _apply_strokes}
+
+
+def job_panel(kind: str, *, preview_width: int = 360) -> None:
+    """The running job's progress, time left, live preview and Cancel; polls once a second.
+
+    When the job ends the whole app reruns, which collects the result.
+    """
+    if job(kind) is None:
+        return
+
+    @st.fragment(run_every=1.0)
+    def panel():
+        current = job(kind)
+        if current is None or not current.running:
+            st.rerun(scope="app")
+        snapshot = current.snapshot()
+        st.progress(snapshot.fraction, text=f"{current.label}: {progress_words(snapshot)}")
+        if st.button("Cancel", key=f"job_cancel_{kind}", help="Stop it; what you had before stays"):
+            current.cancel()
+        if snapshot.preview is not None:
+            st.image(snapshot.preview, caption="So far", width=preview_width)
+
+    panel()
+
+
+def sidebar_jobs() -> None:
+    """Every running job of this session in the sidebar, with Cancel, on every page."""
+    running = busy()
+    if not running:
+        return
+
+    @st.fragment(run_every=1.0)
+    def panel():
+        jobs = busy()
+        if len(jobs) != len(running):
+            st.rerun(scope="app")
+        for current in jobs:
+            snapshot = current.snapshot()
+            st.progress(snapshot.fraction, text=f"{current.label}: {progress_words(snapshot)}")
+            if st.button("Cancel", key=f"sidebar_cancel_{current.kind}", help="Stop it; what you had before stays"):
+                current.cancel()
+
+    with st.sidebar:
+        panel()

@@ -1,4 +1,4 @@
-"""Optional: repaint the target as an ordered list of real brushstrokes."""
+"""Optional: repaint the target as an ordered list of real brushstrokes (a background job)."""
 
 import streamlit as st
 
@@ -20,25 +20,41 @@ st.caption(
     f"with the {renderer.describe()}."
 )
 
+running = state.busy()
+locked = bool(running)
+state.keep("strokes_budget", 1000)
+state.keep("strokes_brush", (0.6, 30.0))
 left, right = st.columns(2)
-budget = left.slider("Stroke budget", 200, 3000, 1000, step=50, key="strokes_budget",
+budget = left.slider("Stroke budget", 200, 3000, step=50, key="strokes_budget", disabled=locked,
                      help="More strokes: more detail, and more painting time")
-brush = right.slider("Brush size, % of the long side", 0.3, 40.0, (0.6, 30.0), step=0.1, key="strokes_brush",
+brush = right.slider("Brush size, % of the long side", 0.3, 40.0, step=0.1, key="strokes_brush", disabled=locked,
                      help="Your smallest and largest brush, as a share of the picture's long side")
-run, cancel = st.columns(2)
-cancel.button("Cancel", key="strokes_cancel", help="Stops a running painting")
-if run.button("Paint with brushstrokes", type="primary", key="strokes_run"):
-    options = PainterOptions.from_brush_percent(budget, *brush)
-    with state.running() as on_progress:
-        guide = add_strokes(guide, options, renderer=renderer, on_progress=on_progress)
-    state.put(state.GUIDE, guide)
+state.remember("strokes_budget", "strokes_brush")
+options = PainterOptions.from_brush_percent(budget, *brush)
+
+state.job_panel("strokes")
+if running and state.job("strokes") is None:
+    st.info(f"{running[0].label} is running; brushstrokes can be painted once it is done.")
+if st.button("Paint with brushstrokes", type="primary", key="strokes_run", disabled=locked,
+             help="A minute or two for 1000 strokes; you can visit other pages meanwhile"):
+    def work(on_progress, guide=guide, options=options):
+        return add_strokes(guide, options, renderer=renderer, on_progress=on_progress)
+
+    state.start_job("strokes", work, label=f"Painting {budget} brushstrokes")
+    st.rerun()
 
 plan = guide.strokes
 if plan is None:
-    st.info("No brushstrokes yet: choose a budget and press “Paint with brushstrokes”.")
+    if not locked:
+        st.info("No brushstrokes yet: choose a budget and press “Paint with brushstrokes”.")
     st.stop()
 
 painting = plan.painting
+made_with = (painting.options.n_strokes, round(painting.options.min_brush * 100, 1),
+             round(painting.options.max_brush * 100, 1))
+if made_with != (budget, round(brush[0], 1), round(brush[1], 1)) and not locked:
+    st.warning(f"These strokes were painted with a budget of {made_with[0]} and brushes {made_with[1]}–"
+               f"{made_with[2]} %: press “Paint with brushstrokes” to use the settings above.")
 before, after = st.columns(2)
 before.image(guide.target, caption="Target", width="stretch")
 after.image(painting.image, caption=f"{len(painting.strokes)} strokes in {len(painting.layers)} layers",

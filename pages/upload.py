@@ -1,21 +1,27 @@
-"""Upload a photo (or pick a sample)."""
+"""Upload a photo (or pick a sample), or open a saved project."""
 
 import streamlit as st
 
 from pages import _state as state
 
 st.title("Upload a photo")
-st.write("Any JPEG, PNG, WebP, GIF, TIFF or BMP photo. Large photos are scaled to a working size.")
+st.write("Any JPEG, PNG, WebP, GIF, TIFF or BMP photo; large photos are scaled to a working size. "
+         "Or open a `guide.project` file you saved earlier to carry on where you left off.")
 
-uploaded = st.file_uploader("Your photo", key="upload_file")
+running = state.busy()
+if running:
+    st.info(f"{running[0].label} is running: wait for it or cancel it (sidebar) before changing the photo.")
+uploaded = st.file_uploader("Your photo or project file", key="upload_file", disabled=bool(running),
+                            help="A photo to paint, or a guide.project saved from the Guide page")
 if uploaded is not None and uploaded.file_id != st.session_state.get("upload_file_id"):
     st.session_state["upload_file_id"] = uploaded.file_id
-    state.decode_upload(uploaded.getvalue(), uploaded.name)
+    state.open_upload(uploaded.getvalue(), uploaded.name)
 
 st.write("…or try a sample photo:")
 columns = st.columns(len(state.SAMPLES))
 for column, (label, name) in zip(columns, state.SAMPLES.items()):
-    if column.button(label, key=f"upload_sample_{name}", width="stretch"):
+    if column.button(label, key=f"upload_sample_{name}", width="stretch", disabled=bool(running),
+                     help=f"A real photo to try the app with ({label.lower()})"):
         state.set_photo(state.sample_photo(name), f"sample: {label}")
 
 photo = state.get(state.PHOTO)

@@ -43,3 +43,38 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_session_folders(tmp_path_factory):
+    """The app keeps each session's work in a folder; tests use their own, never the user's."""
+    import os
+
+    folder = tmp_path_factory.mktemp("sessions")
+    previous = os.environ.get("PAINTING_ASSISTANT_SESSION_DIR")
+    os.environ["PAINTING_ASSISTANT_SESSION_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("PAINTING_ASSISTANT_SESSION_DIR", None)
+    else:
+        os.environ["PAINTING_ASSISTANT_SESSION_DIR"] = previous
+
+
+@pytest.fixture(autouse=True)
+def navigation_entry_point(monkeypatch):
+    """Make AppTest run app.py on every run, as the server does.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before each run, and because a
+    ``pages/`` folder sits beside app.py, Streamlit then runs the page script alone (the
+    old pages-folder mode), skipping app.py. The server sets the flag to False for good
+    the first time app.py calls ``st.navigation``; this does the same for every run.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

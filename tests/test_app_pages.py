@@ -24,6 +24,15 @@ def run_page(path, **state):
     return app.run()
 
 
+def finish_jobs(app, timeout=300):
+    """Wait for the session's background jobs, then run the app once more (which collects them)."""
+    from pages import _state
+
+    for job in _state.job_board().jobs(app.session_state["session_id"]):
+        assert job.wait(timeout)
+    return app.run()
+
+
 @pytest.fixture(scope="module")
 def small_photo():
     return photo_array("chelsea", 200)
@@ -93,17 +102,33 @@ def test_style_page_runs_real_transfer_with_untrained_network(small_photo, monke
     app = run_page("pages/style.py", photo=small_photo[:64, :96], photo_name="cat")
     assert not app.exception
     assert "untrained VGG19" in app.caption[0].value
-    app.select_slider(key="style_size").set_value(128)
-    app.slider(key="style_iterations").set_value(2)
+    # Each change is its own run, as in a browser (a run then locks the controls; Streamlit
+    # discards values sent for a control that is locked by then).
+    app.select_slider(key="style_size").set_value(128).run()
+    app.slider(key="style_iterations").set_value(2).run()
     app.selectbox(key="style_blend").set_value("Ink cross-hatching").run()
-    app.slider(key="style_blend_share").set_value(0.3)
+    app.slider(key="style_blend_share").set_value(0.3).run()
     app.button(key="style_run").click().run()
     assert not app.exception
+    # The run is a background job: visiting another page does not stop it; its result arrives there.
+    app.switch_page("pages/palette.py").run()
+    assert not app.exception
+    said = [s.value for s in app.success]  # a quick run may already have ended here
+    finish_jobs(app)
+    said += [s.value for s in app.success]
+    assert any("Repainted in" in words for words in said), said
     target = app.session_state["target"]
     assert target.shape == (64, 96, 3)
     record = app.session_state["style_record"]
     assert record.network == "vgg19-random"
     assert "Ink cross-hatching (30%)" in record.name and record.options.max_side == 128
+    assert np.array_equal(app.session_state["guide"].target, target)  # the palette page was rebuilt from the new picture
+    app.switch_page("pages/style.py").run()
+    assert app.select_slider(key="style_size").value == 128  # the settings stayed
+    assert app.selectbox(key="style_blend").value == "Ink cross-hatching"
+    assert not app.warning  # the picture shows the settings that made it
+    app.radio(key="style_strength").set_value("Strong").run()
+    assert "settings above changed" in app.warning[0].value
     app.button(key="style_skip").click().run()
     assert "target" not in app.session_state
 
@@ -115,10 +140,12 @@ def test_strokes_page_paints_with_real_renderer(small_photo):
     assert not app.exception
     assert "learned stroke renderer" in app.caption[0].value
     assert "No brushstrokes yet" in app.info[0].value
-    app.slider(key="strokes_budget").set_value(200)
-    app.slider(key="strokes_brush").set_value((1.0, 25.0))
+    app.slider(key="strokes_budget").set_value(200).run()
+    app.slider(key="strokes_brush").set_value((1.0, 25.0)).run()
     app.button(key="strokes_run").click().run()
     assert not app.exception
+    assert app.button(key="strokes_run").disabled  # nothing can disturb the run
+    finish_jobs(app)
     painted = app.session_state["guide"]
     assert painted.strokes is not None and len(painted.strokes.painting.strokes) == 200
     assert painted.strokes.painting.options.min_brush == 0.01
@@ -133,3 +160,97 @@ def test_strokes_page_paints_with_real_renderer(small_photo):
     kept = app.session_state["guide"].strokes
     assert kept is not None and kept.painting.strokes == painted.strokes.painting.strokes
     assert "No brushstrokes yet" not in [info.value for info in app.info]
+
+
+def test_settings_stay_across_pages(small_photo):
+    app = run_page("pages/palette.py", photo=small_photo, photo_name="cat")
+    app.slider(key="palette_n_colors").set_value(5).run()
+    app.number_input(key="palette_seed").set_value(7).run()
+    app.switch_page("pages/steps.py").run()
+    app.switch_page("pages/upload.py").run()
+    app.switch_page("pages/palette.py").run()
+    assert not app.exception
+    assert app.slider(key="palette_n_colors").value == 5 and app.number_input(key="palette_seed").value == 7
+    assert app.session_state["guide"].options.n_colors == 5
+    app.switch_page("pages/strokes.py").run()
+    app.slider(key="strokes_budget").set_value(400).run()
+    app.switch_page("pages/palette.py").run()
+    app.switch_page("pages/strokes.py").run()
+    assert app.slider(key="strokes_budget").value == 400
+
+
+def test_reload_restores_the_work_from_the_session_folder(small_photo):
+    app = run_page("pages/palette.py", photo=small_photo, photo_name="cat")
+    app.slider(key="palette_n_colors").set_value(7).run()  # the page keeps the work under the id in the URL
+    session = app.session_state["session_id"]
+    assert app.query_params["s"] == [session] or app.query_params["s"] == session
+    plan = app.session_state["guide"]
+
+    reloaded = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    reloaded.query_params["s"] = session
+    reloaded.run()
+    reloaded.switch_page("pages/palette.py").run()
+    assert not reloaded.exception
+    assert reloaded.session_state["session_id"] == session
+    assert reloaded.session_state["photo_name"] == "cat"
+    assert np.array_equal(reloaded.session_state["photo"], small_photo)
+    assert reloaded.slider(key="palette_n_colors").value == 7
+    assert reloaded.session_state["guide"].palette.rgb.tolist() == plan.palette.rgb.tolist()
+
+    stranger = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    stranger.query_params["s"] = "x" * 32  # a made-up id: a fresh session, never someone else's work
+    stranger.run()
+    assert stranger.session_state["session_id"] != "x" * 32 and "photo" not in stranger.session_state
+    assert "no longer kept" in stranger.info[0].value
+
+
+def _open_upload_script():
+    import streamlit as st
+
+    from pages import _state
+
+    _state.start_session()
+    st.session_state["opened"] = _state.open_upload(st.session_state["upload_bytes"], st.session_state["upload_name"])
+
+
+def _open(data: bytes, name: str) -> AppTest:
+    """Run the Upload page's open step (AppTest cannot drive a file uploader) on ``data``."""
+    app = AppTest.from_function(_open_upload_script, default_timeout=TIMEOUT)
+    app.session_state["upload_bytes"], app.session_state["upload_name"] = data, name
+    return app.run()
+
+
+def test_project_file_opens_with_its_settings(small_photo):
+    from assistant.export import plan_json
+    from assistant.project import project_from_guide, save_project
+
+    guide = make_guide(small_photo, GuideOptions(n_colors=5, seed=2))
+    data = save_project(project_from_guide(guide, photo_name="cat.jpg", settings={"palette_n_colors": 5}))
+    app = _open(data, "saved.project")
+    assert not app.exception and app.session_state["opened"]
+    assert app.session_state["photo_name"] == "cat.jpg"
+    assert plan_json(app.session_state["guide"]) == plan_json(guide)
+    assert app.session_state["settings"]["palette_n_colors"] == 5
+    assert "Opened saved.project" in app.success[0].value
+
+    bad = _open(b"PK\x03\x04 broken", "broken.project")
+    assert not bad.exception and not bad.session_state["opened"]
+    assert bad.error[0].value.startswith("broken.project: This project file is damaged")
+
+
+@pytest.mark.slow
+def test_cancel_from_another_page_says_cancelled_and_keeps_the_work(small_photo):
+    guide = make_guide(small_photo, GuideOptions(n_colors=6))
+    app = run_page("pages/strokes.py", guide=guide, photo=small_photo)
+    app.slider(key="strokes_budget").set_value(3000).run()
+    app.button(key="strokes_run").click().run()
+    app.switch_page("pages/steps.py").run()
+    assert not app.exception
+    assert app.sidebar.button(key="sidebar_cancel_strokes")  # the run shows on every page, with Cancel
+    app.sidebar.button(key="sidebar_cancel_strokes").click().run()
+    finish_jobs(app, timeout=60)
+    assert any(w.value.startswith("Cancelled: Painting 3000 brushstrokes") for w in app.warning)
+    assert app.session_state["guide"] is guide and guide.strokes is None  # nothing half-made replaced it
+    from pages import _state
+
+    assert _state.job_board().jobs(app.session_state["session_id"]) == []

@@ -1,0 +1,340 @@
+"""Project files: save a guide's inputs and expensive results, reopen them later.
+
+A project (``guide.project``) is a ZIP holding everything needed to rebuild a guide
+without running style transfer or the brushstroke painter again::
+
+    project.json   {"format": "painting-assistant/project", "version": 1, "photo": {...},
+                    "options": {...} | null, "style": {...} | null, "style_source": {...} | null,
+                    "painting": {...} | null, "settings": {...}}
+    photo.npy      float32 (H, W, 3) working photo, exact
+    target.npy     the stylised picture (when a style was used)
+    style.npy      the user's own style picture (when one was uploaded)
+    painting.npy   the brushstroke painting at full size; strokes.npy: one row a stroke
+    plan.json      the plan the guide had when saved (for people and other tools)
+
+Arrays are stored as ``.npy`` (read with ``allow_pickle=False``) so that a reopened
+project rebuilds a byte-identical ``plan.json``. :func:`load_project` treats the
+bytes as hostile: size, member and shape limits first, one-line :class:`ProjectError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import __version__
+from .base import ProgressFn, no_progress, progress_span
+
+__all__ = ["FORMAT", "VERSION", "Project", "ProjectError", "is_project", "load_project", "project_arrays",
+           "project_files", "project_from_files", "project_from_guide", "project_json", "rebuild_guide",
+           "save_project"]
+
+FORMAT = "painting-assistant/project"
+VERSION = 1
+_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+_ARRAYS = ("photo", "target", "style", "painting")
+#: Largest project accepted, compressed and uncompressed (a 4096 px photo, target and painting fit).
+MAX_BYTES = 768 * 2**20
+_MAX_SIDE = 4096
+_MAX_STROKES = 20000
+
+
+class ProjectError(ValueError):
+    """A project file that cannot be opened (corrupt, foreign, too new, too large)."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """What a project file holds. Arrays are float32 (H, W, 3) in [0, 1].
+
+    Attributes:
+        photo: the working photo.
+        photo_name: what the user called it (file name or sample).
+        photo_notes: notes from decoding (e.g. "scaled from 4000 px").
+        options: the guide options (None before a palette was chosen).
+        target: the stylised picture, or None.
+        style: the :class:`assistant.style.transfer.StyleRecord` of ``target``.
+        style_source: which style pictures made it: ``{"styles": [ids]}`` for bundled
+            ones, ``{"image": "style.npy"}`` for an uploaded one (then ``style_image``).
+        style_image: the uploaded style picture, or None.
+        painting: the :class:`assistant.painter.Painting`, or None.
+        settings: the app's control values (plain JSON), so a reopened project
+            shows the controls as they were.
+        plan: the ``plan.json`` bytes stored with it (b"" when none).
+    """
+
+    photo: np.ndarray
+    photo_name: str = ""
+    photo_notes: tuple[str, ...] = ()
+    options: object | None = None
+    target: np.ndarray | None = None
+    style: object | None = None
+    style_source: dict | None = None
+    style_image: np.ndarray | None = None
+    painting: object | None = None
+    settings: dict = field(default_factory=dict)
+    plan: bytes = b""
+
+
+def is_project(data: bytes) -> bool:
+    """True when ``data`` looks like a project (a ZIP with ``project.json``), without opening it fully."""
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "project.json" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def project_from_guide(guide, *, photo_name: str = "", photo_notes=(), style_source: dict | None = None,
+                       style_image: np.ndarray | None = None, settings: dict | None = None,
+                       with_plan: bool = True) -> Project:
+    """The project of a finished :class:`assistant.Guide`."""
+    from .export import plan_json
+
+    has_target = not np.array_equal(guide.target, guide.photo)
+    return Project(
+        photo=guide.photo, photo_name=photo_name, photo_notes=tuple(photo_notes), options=guide.options,
+        target=guide.target if has_target else None, style=guide.style if has_target else None,
+        style_source=style_source if has_target else None, style_image=style_image if has_target else None,
+        painting=None if guide.strokes is None else guide.strokes.painting,
+        settings=dict(settings or {}), plan=plan_json(guide) if with_plan else b"",
+    )
+
+
+# --- writing ------------------------------------------------------------------
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _painting_dict(painting) -> dict:
+    return {
+        "size": list(painting.size), "plan_size": list(painting.plan_size), "renderer": painting.renderer,
+        "options": dataclasses.asdict(painting.options),
+        "layers": [dataclasses.asdict(layer) for layer in painting.layers],
+    }
+
+
+def _stroke_rows(strokes) -> np.ndarray:
+    rows = [[s.layer, s.color, *(c for point in s.points for c in point), *s.widths] for s in strokes]
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), 10)
+
+
+def project_json(project: Project) -> bytes:
+    """The ``project.json`` member: everything but the arrays (small; the app rewrites it on every change)."""
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "generator": f"painting-assistant {__version__}",
+        "photo": {"name": project.photo_name, "notes": list(project.photo_notes)},
+        "options": None if project.options is None else dataclasses.asdict(project.options),
+        "style": None,
+        "style_source": None,
+        "painting": None if project.painting is None else _painting_dict(project.painting),
+        "settings": project.settings,
+    }
+    if project.target is not None:
+        meta["style"] = None if project.style is None else dataclasses.asdict(project.style)
+        meta["style_source"] = project.style_source
+    return (json.dumps(meta, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def project_arrays(project: Project) -> dict[str, bytes]:
+    """The array members (``.npy``) of a project."""
+    files = {"photo.npy": _npy(project.photo.astype(np.float32))}
+    if project.target is not None:
+        files["target.npy"] = _npy(project.target.astype(np.float32))
+        if project.style_image is not None:
+            files["style.npy"] = _npy(project.style_image.astype(np.float32))
+    if project.painting is not None:
+        files["painting.npy"] = _npy(project.painting.image.astype(np.float32))
+        files["strokes.npy"] = _npy(_stroke_rows(project.painting.strokes))
+    return files
+
+
+def project_files(project: Project) -> dict[str, bytes]:
+    """The members of a project, name → bytes (also what the app keeps per session)."""
+    files = project_arrays(project)
+    files["project.json"] = project_json(project)
+    if project.plan:
+        files["plan.json"] = project.plan
+    return files
+
+
+def save_project(project: Project) -> bytes:
+    """The project as ZIP bytes (fixed timestamps: the same project gives the same bytes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(project_files(project).items()):
+            archive.writestr(zipfile.ZipInfo(name, date_time=_ZIP_TIME), data, compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+# --- reading ------------------------------------------------------------------
+
+
+def load_project(data: bytes, *, max_bytes: int = MAX_BYTES) -> Project:
+    """Open project bytes. Raises :class:`ProjectError` (one line) for anything that is not a usable project."""
+    if len(data) > max_bytes:
+        raise ProjectError(f"This project file is too large ({len(data) / 2**20:.0f} MB; at most {max_bytes / 2**20:.0f} MB).")
+    if not data.startswith(b"PK\x03\x04"):
+        raise ProjectError("This is not a Painting Assistant project file (it is not a ZIP archive).")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if len(infos) > 16 or sum(i.file_size for i in infos) > max_bytes:
+                raise ProjectError("This project file holds more than a project can (too many or too large members).")
+            names = {i.filename for i in infos}
+            if "project.json" not in names:
+                raise ProjectError("This ZIP is not a Painting Assistant project (no project.json inside).")
+            files = {name: archive.read(name) for name in names if name in _KNOWN}
+    except ProjectError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
+        raise ProjectError(f"This project file is damaged and cannot be opened ({type(exc).__name__}).") from exc
+    return project_from_files(files)
+
+
+_KNOWN = {"project.json", "plan.json", "photo.npy", "target.npy", "style.npy", "painting.npy", "strokes.npy"}
+
+
+def _read_array(files: dict[str, bytes], name: str, *, image: bool = True) -> np.ndarray:
+    if name not in files:
+        raise ProjectError(f"This project file is incomplete ({name} is missing).")
+    try:
+        array = np.load(io.BytesIO(files[name]), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ProjectError(f"This project file is damaged ({name} cannot be read).") from exc
+    if not image:
+        return array
+    if (array.dtype != np.float32 or array.ndim != 3 or array.shape[2] != 3
+            or not 8 <= min(array.shape[:2]) <= max(array.shape[:2]) <= _MAX_SIDE):
+        raise ProjectError(f"This project file is damaged ({name} is not a picture: {array.dtype} {array.shape}).")
+    if not np.isfinite(array).all() or array.min() < -1e-3 or array.max() > 1 + 1e-3:  # resampling may overshoot a hair
+        raise ProjectError(f"This project file is damaged ({name} has values outside 0-1).")
+    return array
+
+
+def project_from_files(files: dict[str, bytes]) -> Project:
+    """Rebuild a :class:`Project` from its members (see :func:`project_files`)."""
+    try:
+        meta = json.loads(files["project.json"].decode("utf-8"))
+    except (KeyError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProjectError("This project file is damaged (project.json cannot be read).") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ProjectError("This is not a Painting Assistant project (its project.json has another format).")
+    version = meta.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise ProjectError(f"This project file has no valid format version (found {version!r}).")
+    if version > VERSION:
+        raise ProjectError(
+            f"This project was saved by a newer Painting Assistant (format {version}; this one reads {VERSION}). "
+            "Please update the app."
+        )
+    try:
+        return _project(meta, files)
+    except ProjectError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ProjectError(f"This project file is damaged (project.json: {type(exc).__name__} {exc}).") from exc
+
+
+def _project(meta: dict, files: dict[str, bytes]) -> Project:
+    from .pipeline import GuideOptions
+
+    photo = _read_array(files, "photo.npy")
+    options = None if meta.get("options") is None else GuideOptions(**meta["options"]).validate()
+    target = style = source = style_image = None
+    if "target.npy" in files:
+        target = _read_array(files, "target.npy")
+        if target.shape != photo.shape:
+            raise ProjectError("This project file is damaged (the stylised picture and the photo differ in size).")
+        style = None if meta.get("style") is None else _style_record(meta["style"])
+        source = meta.get("style_source")
+        if "style.npy" in files:
+            style_image = _read_array(files, "style.npy")
+    painting = None
+    if meta.get("painting") is not None:
+        painting = _painting(meta["painting"], files, photo.shape[:2])
+    info = meta.get("photo") or {}
+    settings = meta.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise ProjectError("This project file is damaged (its settings are not a table).")
+    return Project(
+        photo=photo, photo_name=str(info.get("name", "")), photo_notes=tuple(map(str, info.get("notes", ()))),
+        options=options, target=target, style=style, style_source=source, style_image=style_image,
+        painting=painting, settings=settings, plan=files.get("plan.json", b""),
+    )
+
+
+def _style_record(data: dict):
+    from .style.transfer import StyleOptions, StyleRecord
+
+    opts = dict(data["options"])
+    for name in ("style_layers", "content_layers", "layer_weights"):
+        if opts.get(name) is not None:
+            opts[name] = tuple(opts[name])
+    for name in ("scales", "iterations"):
+        opts[name] = tuple(opts[name])
+    record = dict(data)
+    record["options"] = StyleOptions(**opts).validate()
+    record["blend"] = tuple((str(label), float(share)) for label, share in data["blend"])
+    return StyleRecord(**record)
+
+
+def _painting(data: dict, files: dict[str, bytes], size: tuple[int, int]):
+    from .painter import LayerReport, PainterOptions, Painting
+    from .strokes import Stroke
+
+    image = _read_array(files, "painting.npy")
+    if image.shape[:2] != tuple(size) or tuple(data["size"]) != tuple(size):
+        raise ProjectError("This project file is damaged (the brushstroke painting and the photo differ in size).")
+    rows = _read_array(files, "strokes.npy", image=False)
+    if rows.dtype != np.float64 or rows.ndim != 2 or rows.shape[1] != 10 or len(rows) > _MAX_STROKES:
+        raise ProjectError("This project file is damaged (strokes.npy is not a stroke table).")
+    if not np.isfinite(rows).all():
+        raise ProjectError("This project file is damaged (strokes.npy has invalid numbers).")
+    strokes = tuple(
+        Stroke(int(r[0]), int(r[1]), ((float(r[2]), float(r[3])), (float(r[4]), float(r[5])),
+                                      (float(r[6]), float(r[7]))), (float(r[8]), float(r[9])))
+        for r in rows
+    )
+    layers = tuple(
+        LayerReport(**{**layer, "width_px": tuple(layer["width_px"])}) for layer in data["layers"]
+    )
+    options = PainterOptions(**data["options"]).validate()
+    return Painting(strokes, tuple(size), image, layers, options, str(data["renderer"]), tuple(data["plan_size"]))
+
+
+def rebuild_guide(project: Project, *, on_progress: ProgressFn | None = None):
+    """The guide of a project, without running style transfer or the brushstroke painter again.
+
+    Returns None when the project has no guide options yet (a photo, maybe a style, no palette).
+    """
+    from .pipeline import make_guide
+
+    if project.options is None:
+        return None
+    report = on_progress or no_progress
+    colors = [s.color for s in project.painting.strokes] if project.painting is not None else []
+    if colors and not 1 <= min(colors) <= max(colors) <= project.options.n_colors:
+        raise ProjectError("This project file is damaged (a brushstroke uses a paint the palette does not have).")
+    guide = make_guide(project.photo, project.options, target=project.target, style=project.style,
+                       on_progress=progress_span(report, 0.0, 0.8))
+    if project.painting is not None:
+        from .stroke_guide import attach_painting
+
+        report(0.85, "Laying out the brushstrokes")
+        guide = attach_painting(guide, project.painting)
+    report(1.0, "Done")
+    return guide

@@ -1,0 +1,146 @@
+"""Project files: round trip to a byte-identical plan.json; corrupt, foreign, future and hostile files."""
+
+import dataclasses
+import io
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+from conftest import photo_array
+
+from assistant import GuideOptions, make_guide
+from assistant.cli import main
+from assistant.export import plan_json
+from assistant.painter import PainterOptions, paint
+from assistant.project import (
+    Project,
+    ProjectError,
+    is_project,
+    load_project,
+    project_files,
+    project_from_guide,
+    rebuild_guide,
+    save_project,
+)
+from assistant.stroke_guide import attach_painting
+from assistant.style.transfer import StyleOptions, StyleRecord
+
+
+@pytest.fixture(scope="module")
+def full_guide():
+    """A guide with every optional part: a stylised target, its record and brushstrokes."""
+    photo = photo_array("coffee", 160)
+    target = np.clip(photo[::-1, :, :] * 0.8 + 0.1, 0, 1).astype(np.float32)  # any picture of the same size
+    record = StyleRecord("Impasto oil", (("Impasto oil", 1.0),), StyleOptions(max_side=128, style_layers=("block1_conv1",)),
+                         "vgg19-random", "untrained VGG19", "CPU, 2 threads", 9, 3.5, "medium")
+    guide = make_guide(photo, GuideOptions(n_colors=6, seed=3), target=target, style=record)
+    painting = paint(guide.target, guide.palette.rgb, PainterOptions(n_strokes=60, max_side=96, seed=3), renderer=None)
+    return attach_painting(guide, painting)
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_round_trip_rebuilds_identical_plan_without_rerunning(full_guide):
+    project = project_from_guide(full_guide, photo_name="coffee.png", style_source={"styles": ["impasto_oil"]},
+                                 settings={"palette_n_colors": 6})
+    data = save_project(project)
+    assert is_project(data) and save_project(project) == data  # deterministic bytes
+    reopened = load_project(data)
+    assert reopened.photo_name == "coffee.png" and reopened.settings == {"palette_n_colors": 6}
+    assert reopened.style == full_guide.style and reopened.style_source == {"styles": ["impasto_oil"]}
+    assert reopened.painting.strokes == full_guide.strokes.painting.strokes
+    rebuilt = rebuild_guide(reopened)
+    assert plan_json(rebuilt) == plan_json(full_guide) == reopened.plan
+    assert np.array_equal(rebuilt.target, full_guide.target)
+
+
+def test_project_without_options_has_no_guide_yet():
+    photo = photo_array("chelsea", 64)
+    reopened = load_project(save_project(Project(photo=photo, photo_name="cat")))
+    assert reopened.options is None and rebuild_guide(reopened) is None
+    assert np.array_equal(reopened.photo, photo)
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"", "not a ZIP"),
+        (b"%PDF-1.7 not a project", "not a ZIP"),
+        (b"PK\x03\x04" + b"\x00" * 40, "damaged"),
+        (_zip({"readme.txt": b"hello"}), "no project.json"),
+        (_zip({"project.json": b"{not json"}), "cannot be read"),
+        (_zip({"project.json": json.dumps({"format": "someone-else/project", "version": 1}).encode()}), "another format"),
+        (_zip({"project.json": json.dumps({"format": "painting-assistant/project", "version": 99}).encode()}), "newer"),
+        (_zip({"project.json": json.dumps({"format": "painting-assistant/project", "version": 1}).encode()}),
+         "photo.npy is missing"),
+    ],
+)
+def test_bad_project_files_get_one_line(data, words):
+    with pytest.raises(ProjectError, match=words) as info:
+        load_project(data)
+    assert "\n" not in str(info.value)
+
+
+def test_hostile_members_are_refused(full_guide):
+    files = project_files(project_from_guide(full_guide))
+    pickled = io.BytesIO()
+    np.save(pickled, np.array([{"x": 1}], dtype=object), allow_pickle=True)  # an object array needs pickle
+    for name, payload, words in [
+        ("photo.npy", pickled.getvalue(), "cannot be read"),
+        ("photo.npy", pickle.dumps("x"), "cannot be read"),
+        ("target.npy", files["photo.npy"][:200], "cannot be read"),
+        ("strokes.npy", files["photo.npy"], "not a stroke table"),
+    ]:
+        with pytest.raises(ProjectError, match=words):
+            load_project(_zip({**files, name: payload}))
+    big = io.BytesIO()
+    np.save(big, np.full((2, 2, 3), 7.0, np.float32))
+    with pytest.raises(ProjectError, match="not a picture|outside 0-1"):
+        load_project(_zip({**files, "photo.npy": big.getvalue()}))
+    with pytest.raises(ProjectError, match="too large"):
+        load_project(save_project(project_from_guide(full_guide)), max_bytes=1000)
+    meta = json.loads(files["project.json"])
+    meta["options"]["n_colors"] = 0
+    with pytest.raises(ProjectError, match="n_colors"):
+        load_project(_zip({**files, "project.json": json.dumps(meta).encode()}))
+    meta = json.loads(files["project.json"])
+    meta["options"] = dict(meta["options"], n_colors=3)  # fewer paints than the strokes use
+    with pytest.raises(ProjectError, match="paint the palette does not have"):
+        rebuild_guide(load_project(_zip({**files, "project.json": json.dumps(meta).encode()})))
+
+
+def test_cli_writes_project_and_rebuilds_identical_plan(tmp_path, capsys):
+    from PIL import Image
+
+    photo = tmp_path / "cat.png"
+    Image.fromarray((photo_array("chelsea", 200) * 255).round().astype(np.uint8)).save(photo)
+    assert main(["guide", str(photo), "-o", str(tmp_path / "a"), "--colors", "6", "--quiet"]) == 0
+    project = tmp_path / "a" / "guide.project"
+    assert project.is_file()
+    assert main(["guide", str(project), "-o", str(tmp_path / "b"), "--quiet"]) == 0
+    assert (tmp_path / "a" / "plan.json").read_bytes() == (tmp_path / "b" / "plan.json").read_bytes()
+    assert (tmp_path / "b" / "guide.project").read_bytes() == project.read_bytes()
+    capsys.readouterr()
+
+    assert main(["guide", str(project), "-o", str(tmp_path / "c"), "--colors", "5"]) == 2
+    assert "leave out --colors" in capsys.readouterr().err
+    broken = tmp_path / "broken.project"
+    broken.write_bytes(project.read_bytes()[:3000])
+    assert main(["guide", str(broken), "-o", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_style_record_survives_as_data(full_guide):
+    """Every StyleOptions field round-trips (tuples stay tuples), so plan.json's style section is unchanged."""
+    project = load_project(save_project(project_from_guide(full_guide)))
+    assert dataclasses.asdict(project.style) == dataclasses.asdict(full_guide.style)
+    assert isinstance(project.style.options.iterations, tuple)
