@@ -17,7 +17,7 @@ pages = [
 navigation = st.navigation(pages)
 state.start_session()  # restores a reloaded session's work and collects finished background jobs
 state.show_notices()
-state.sidebar_jobs()
+state.sidebar_jobs(navigation.title)
 summary = st.sidebar.container()  # filled after the page ran, so it shows what the page just did
 
 try:

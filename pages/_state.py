@@ -443,6 +443,7 @@ def remember(*keys: str) -> None:
 # --- background jobs ----------------------------------------------------------------------------
 
 KINDS = {"style": "Style repaint", "strokes": "Brushstroke painting"}
+KIND_PAGES = {"style": "2 · Style", "strokes": "5 · Brushstrokes"}  # the page that shows a job's own panel
 
 
 def job(kind: str):
@@ -534,15 +535,15 @@ def job_panel(kind: str, *, preview_width: int = 360) -> None:
     panel()
 
 
-def sidebar_jobs() -> None:
-    """Every running job of this session in the sidebar, with Cancel, on every page."""
-    running = busy()
+def sidebar_jobs(page_title: str = "") -> None:
+    """Every running job of this session in the sidebar, with Cancel, on every page but the job's own."""
+    running = [j for j in busy() if KIND_PAGES.get(j.kind) != page_title]
     if not running:
         return
 
     @st.fragment(run_every=1.0)
     def panel():
-        jobs = busy()
+        jobs = [j for j in busy() if KIND_PAGES.get(j.kind) != page_title]
         if len(jobs) != len(running):
             st.rerun(scope="app")
         for current in jobs:

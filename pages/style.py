@@ -61,7 +61,7 @@ if style_image is not None:
 
 blend = pick.selectbox("Blend with a second style", ["None"] + [n for n in names if n != choice], key="style_blend",
                        disabled=locked, help="Mix the brushwork of two styles")
-share = pick.slider(f"Share of {blend}", 0.1, 0.9, step=0.05, key="style_blend_share",
+share = pick.slider("Share of the second style" if blend == "None" else f"Share of {blend}", 0.1, 0.9, step=0.05, key="style_blend_share",
                     disabled=locked or blend == "None", help="How much of the second style's brushwork to mix in")
 
 left, right = st.columns(2)
