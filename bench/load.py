@@ -133,7 +133,7 @@ async def _session(browser, url: str, index: int, photo: Path, style: bool, time
             try:
                 await page.get_by_text("Working size (px)").wait_for(timeout=3000)
                 break
-            except Exception:  # noqa: BLE001
+            except Exception:
                 continue
         size = page.locator("[data-testid=stSlider]").filter(has_text="Working size").get_by_role("slider")
         await size.focus()
