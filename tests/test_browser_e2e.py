@@ -190,6 +190,15 @@ def test_style_run_survives_navigation_reload_and_a_saved_project(server, browse
     assert _slider(page, "Working size").get_attribute("aria-valuetext") == "256"
     page.screenshot(path=str(tmp_path / "style-page.png"), full_page=True)
 
+    # On a phone the controls stay near the top (they were 8000 px down once).
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone.set_default_timeout(60_000)
+    phone.goto(page.url)  # the same address: the same work
+    run = phone.get_by_role("button", name="Repaint in this style")
+    run.wait_for()
+    assert run.bounding_box()["y"] < 2000
+    phone.close()
+
     # Save the project; a new session (another browser profile) opens it with everything in place.
     page.get_by_role("link", name=re.compile("Guide")).first.click()
     button = page.get_by_role("button", name="Save project (guide.project)")
