@@ -16,7 +16,8 @@ pages = [
 ]
 navigation = st.navigation(pages)
 state.start_session()  # restores a reloaded session's work and collects finished background jobs
-state.show_notices()
+with st.container():  # always one element, so that a notice does not shift the page (an open expander stays open)
+    state.show_notices()
 state.sidebar_jobs(navigation.title)
 summary = st.sidebar.container()  # filled after the page ran, so it shows what the page just did
 

@@ -17,8 +17,9 @@ state.keep("palette_medium", Medium.parse(previous.medium).value.label, choices=
 state.keep("palette_seed", previous.seed)
 painting = state.job("strokes")
 locked = painting is not None and painting.running
+notice = st.empty()  # one element either way, so the page does not shift when a run starts or ends
 if locked:
-    st.info("Brushstrokes are being painted with this palette: it stays as it is until they are done or cancelled.")
+    notice.info("Brushstrokes are being painted with this palette: it stays as it is until they are done or cancelled.")
 left, middle, right = st.columns(3)
 n_colors = left.slider("Number of paints", MIN_COLORS, MAX_COLORS, key="palette_n_colors", disabled=locked,
                        help="How many different paint colours to mix; fewer is simpler, more keeps more detail")

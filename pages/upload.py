@@ -9,8 +9,9 @@ st.write("Any JPEG, PNG, WebP, GIF, TIFF or BMP photo; large photos are scaled t
          "Or open a `guide.project` file you saved earlier to carry on where you left off.")
 
 running = state.busy()
+notice = st.empty()  # one element either way, so the page does not shift when a run starts or ends
 if running:
-    st.info(f"{running[0].label} is running: wait for it or cancel it (sidebar) before changing the photo.")
+    notice.info(f"{running[0].label} is running: wait for it or cancel it (sidebar) before changing the photo.")
 uploaded = st.file_uploader("Your photo or project file", key="upload_file", disabled=bool(running),
                             help="A photo to paint, or a guide.project saved from the Guide page")
 if uploaded is not None and uploaded.file_id != st.session_state.get("upload_file_id"):
