@@ -110,14 +110,25 @@ def _photos(folder: Path, n: int) -> list[Path]:
 
 
 async def _session(browser, url: str, index: int, photo: Path, style: bool, timeout_s: float) -> dict:
-    """One person's visit; returns the waits (s) and what the pages showed."""
+    """One person's visit; returns the waits (s) and what the pages showed; a failure says where."""
     page = await (await browser.new_context(viewport={"width": 1300, "height": 900})).new_page()
     page.set_default_timeout(timeout_s * 1000)
-    waits: dict[str, float] = {}
+    waits: dict = {}
+    try:
+        return await _visit(page, index, photo, style, waits, url)
+    except Exception as exc:
+        shot = Path(tempfile.gettempdir()) / f"load-session-{index}.png"
+        await page.screenshot(path=str(shot))
+        raise RuntimeError(f"session {index} at {waits.get('stage')}: {str(exc).splitlines()[0]} "
+                           f"(screenshot {shot})") from exc
+
+
+async def _visit(page, index: int, photo: Path, style: bool, waits: dict, url: str) -> dict:
     colours = 12 - index % 6
 
     async def timed(name, coroutine):
         start = time.monotonic()
+        waits["stage"] = name
         await coroutine
         waits[name] = round(time.monotonic() - start, 2)
 
@@ -128,17 +139,8 @@ async def _session(browser, url: str, index: int, photo: Path, style: bool, time
     if style:
         await page.get_by_role("link", name=re.compile("Style")).first.click()
         await page.get_by_text("No style yet").wait_for()
-        for _ in range(5):  # the Advanced section; a click during a rerun can be lost
-            await page.get_by_text("Advanced").click()
-            try:
-                await page.get_by_text("Working size (px)").wait_for(timeout=3000)
-                break
-            except Exception:
-                continue
-        size = page.locator("[data-testid=stSlider]").filter(has_text="Working size").get_by_role("slider")
-        await size.focus()
-        await size.press("Home")
-        await size.press("ArrowRight")  # 256 px
+        waits["stage"] = "style settings"
+        await _set_working_size(page, "256")
         await page.wait_for_timeout(1500)
         await page.get_by_role("button", name="Repaint in this style").click()
         await timed("style", page.get_by_text(re.compile(r"Impasto oil · medium · \d+ s")).first.wait_for())
@@ -153,14 +155,40 @@ async def _session(browser, url: str, index: int, photo: Path, style: bool, time
     waits["repalette"] = round(time.monotonic() - start, 2)
     await page.get_by_role("link", name=re.compile("Steps")).first.click()
     await timed("steps", page.get_by_text(re.compile(r"Step 1 of \d+")).wait_for())
-    sidebar = await page.locator("[data-testid=stSidebar]").inner_text()
+    # The sidebar summary is drawn after the page: wait for it, then read what it says.
+    sidebar_box = page.locator("[data-testid=stSidebar]")
+    try:
+        await sidebar_box.get_by_text(f"{colours} colours").wait_for(timeout=30_000)
+    except Exception:
+        pass
+    sidebar = await sidebar_box.inner_text()
     body = await page.content()
     own_photo = f"Photo: {photo.name}" in sidebar
     own_palette = f"{colours} colours" in sidebar
     errors = body.count("Traceback") + body.count("stException")
     await page.context.close()
+    waits.pop("stage", None)
     return {"index": index, "style": style, "waits": waits, "own_photo": own_photo, "own_palette": own_palette,
             "errors": errors}
+
+
+async def _set_working_size(page, value: str, tries: int = 8) -> None:
+    """Open Advanced and set the working size; under load a rerun can close the section: try again."""
+    size = page.locator("[data-testid=stSlider]").filter(has_text="Working size").get_by_role("slider")
+    for _ in range(tries):
+        try:
+            if not await page.get_by_text("Working size (px)").is_visible():
+                await page.get_by_text("Advanced").click(timeout=10_000)
+                await page.get_by_text("Working size (px)").wait_for(timeout=10_000)
+            await size.focus(timeout=10_000)
+            await size.press("Home", timeout=10_000)
+            await size.press("ArrowRight", timeout=10_000)
+            await page.wait_for_timeout(1500)
+            if await size.get_attribute("aria-valuetext", timeout=10_000) == value:
+                return
+        except Exception:
+            continue
+    raise RuntimeError(f"could not set the working size to {value}")
 
 
 async def _run(url: str, photos: list[Path], style_sessions: int, timeout_s: float) -> list[dict]:

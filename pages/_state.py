@@ -322,6 +322,7 @@ def start_session() -> None:
             if wanted:
                 notify("info", "The work at that link is no longer kept (links last a day); this is a fresh start.")
             st.session_state[SESSION_ID] = store.new_id()
+            store.write(st.session_state[SESSION_ID], {})  # the folder exists from now on: a reload finds it
             store.sweep(keep=st.session_state[SESSION_ID])
             board.forget_idle()
     if st.query_params.get("s") != session_id():
@@ -350,8 +351,9 @@ def save(*, settings_only: bool = False) -> None:
     if SESSION_ID not in st.session_state:
         return
     store = session_store()
-    if get(PHOTO) is None:
-        store.remove(session_id())
+    if get(PHOTO) is None:  # nothing to keep (the folder stays, so that a reload is not a "lost link")
+        store.write(session_id(), {}, remove=("project.json", "photo.npy", "target.npy", "style.npy",
+                                               "painting.npy", "strokes.npy"))
         return
     project = _project()
     files = {"project.json": project_json(project)}

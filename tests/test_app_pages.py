@@ -254,3 +254,12 @@ def test_cancel_from_another_page_says_cancelled_and_keeps_the_work(small_photo)
     from pages import _state
 
     assert _state.job_board().jobs(app.session_state["session_id"]) == []
+
+
+def test_reloading_an_empty_session_is_not_a_lost_link():
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    session = app.session_state["session_id"]
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    again.query_params["s"] = session
+    again.run()
+    assert again.session_state["session_id"] == session and not again.info
