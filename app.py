@@ -19,12 +19,11 @@ state.start_session()  # restores a reloaded session's work and collects finishe
 with st.container():  # always one element, so that a notice does not shift the page (an open expander stays open)
     state.show_notices()
 state.sidebar_jobs(navigation.title)
-summary = st.sidebar.container()  # filled after the page ran, so it shows what the page just did
 
-try:
-    navigation.run()
-finally:
-    with summary:
+
+def sidebar_summary(slot) -> None:
+    """What the session holds so far, in the sidebar."""
+    with slot.container():
         st.caption("Photo → palette → ordered steps → printable guide.")
         if state.get(state.PHOTO_NAME):
             st.write(f"Photo: **{state.get(state.PHOTO_NAME)}**")
@@ -36,3 +35,9 @@ finally:
             if guide.strokes is not None:
                 st.write(f"{len(guide.strokes.painting.strokes)} brushstrokes · {len(guide.strokes.steps)} stroke steps")
         st.caption("Your work is kept at this page's address for a day: bookmark it to come back.")
+
+
+summary = st.sidebar.empty()
+sidebar_summary(summary)  # drawn before the page (a page may stop early) …
+navigation.run()
+sidebar_summary(summary)  # … and again after it, so that it shows what the page just did

@@ -43,37 +43,44 @@ if st.button("Paint with brushstrokes", type="primary", key="strokes_run", disab
     state.start_job("strokes", work, label=f"Painting {budget} brushstrokes")
     st.rerun()
 
+
+def show_plan(guide, plan, *, chosen: tuple, locked: bool) -> None:
+    """The finished brushstroke painting: how it was made, layer table, time-lapse, step viewer.
+
+    ``chosen`` is (budget, min brush %, max brush %) as the controls show them now.
+    """
+    painting = plan.painting
+    made_with = (painting.options.n_strokes, round(painting.options.min_brush * 100, 1),
+                 round(painting.options.max_brush * 100, 1))
+    if made_with != chosen and not locked:
+        st.warning(f"These strokes were painted with a budget of {made_with[0]} and brushes {made_with[1]}–"
+                   f"{made_with[2]} %: press “Paint with brushstrokes” to use the settings above.")
+    before, after = st.columns(2)
+    before.image(guide.target, caption="Target", width="stretch")
+    after.image(painting.image, caption=f"{len(painting.strokes)} strokes in {len(painting.layers)} layers",
+                width="stretch")
+    st.table(
+        [
+            {"layer": r.layer, "grid": f"{r.grid}×{r.grid}", "strokes": r.strokes,
+             "brush (px)": f"{r.width_px[0]:.0f}–{r.width_px[1]:.0f}", "ΔE before": r.error_before,
+             "ΔE placed": r.error_placed, "ΔE refined": r.error_after, "seconds": r.seconds}
+            for r in painting.layers
+        ]
+    )
+
+    cached = state.get(state.TIMELAPSE)
+    if cached is None or cached[0] != id(plan):
+        with st.spinner("Making the time-lapse…"):
+            cached = (id(plan), encode_gif(timelapse_frames(painting, guide.palette.rgb)))
+        state.put(state.TIMELAPSE, cached)
+    st.image(cached[1], caption="Time-lapse, in painting order", width=420)
+
+    state.step_viewer(plan.steps, plan.images, plan.highlights, key="strokes_step", new_caption="Strokes of this step")
+    st.page_link("pages/guide.py", label="Next: download the guide", icon="➡️")
+
+
 plan = guide.strokes
-if plan is None:
-    if not locked:
-        st.info("No brushstrokes yet: choose a budget and press “Paint with brushstrokes”.")
-    st.stop()
-
-painting = plan.painting
-made_with = (painting.options.n_strokes, round(painting.options.min_brush * 100, 1),
-             round(painting.options.max_brush * 100, 1))
-if made_with != (budget, round(brush[0], 1), round(brush[1], 1)) and not locked:
-    st.warning(f"These strokes were painted with a budget of {made_with[0]} and brushes {made_with[1]}–"
-               f"{made_with[2]} %: press “Paint with brushstrokes” to use the settings above.")
-before, after = st.columns(2)
-before.image(guide.target, caption="Target", width="stretch")
-after.image(painting.image, caption=f"{len(painting.strokes)} strokes in {len(painting.layers)} layers",
-            width="stretch")
-st.table(
-    [
-        {"layer": r.layer, "grid": f"{r.grid}×{r.grid}", "strokes": r.strokes,
-         "brush (px)": f"{r.width_px[0]:.0f}–{r.width_px[1]:.0f}", "ΔE before": r.error_before,
-         "ΔE placed": r.error_placed, "ΔE refined": r.error_after, "seconds": r.seconds}
-        for r in painting.layers
-    ]
-)
-
-cached = state.get(state.TIMELAPSE)
-if cached is None or cached[0] != id(plan):
-    with st.spinner("Making the time-lapse…"):
-        cached = (id(plan), encode_gif(timelapse_frames(painting, guide.palette.rgb)))
-    state.put(state.TIMELAPSE, cached)
-st.image(cached[1], caption="Time-lapse, in painting order", width=420)
-
-state.step_viewer(plan.steps, plan.images, plan.highlights, key="strokes_step", new_caption="Strokes of this step")
-st.page_link("pages/guide.py", label="Next: download the guide", icon="➡️")
+if plan is None and not locked:
+    st.info("No brushstrokes yet: choose a budget and press “Paint with brushstrokes”.")
+if plan is not None:
+    show_plan(guide, plan, chosen=(budget, round(brush[0], 1), round(brush[1], 1)), locked=locked)

@@ -173,6 +173,8 @@ def test_settings_stay_across_pages(small_photo):
     assert app.slider(key="palette_n_colors").value == 5 and app.number_input(key="palette_seed").value == 7
     assert app.session_state["guide"].options.n_colors == 5
     app.switch_page("pages/strokes.py").run()
+    sidebar = " ".join(m.value for m in app.sidebar.markdown)
+    assert "Photo: **cat**" in sidebar and "5 colours" in sidebar  # the summary shows what the pages made
     app.slider(key="strokes_budget").set_value(400).run()
     app.switch_page("pages/palette.py").run()
     app.switch_page("pages/strokes.py").run()
