@@ -70,6 +70,12 @@ class SessionStore:
     def exists(self, session_id: str) -> bool:
         return self.valid_id(session_id) and (self.root / session_id).is_dir()
 
+    def members(self, session_id: str) -> set[str]:
+        """The names of the session's members (empty when it has none or is unknown)."""
+        if not self.exists(session_id):
+            return set()
+        return {p.name for p in self._folder(session_id).iterdir() if _NAME.fullmatch(p.name)}
+
     def read(self, session_id: str) -> dict[str, bytes]:
         """The session's members (empty when it has none or is unknown); marks it used."""
         if not self.exists(session_id):

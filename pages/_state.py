@@ -86,14 +86,14 @@ def put(key: str, value, **companions) -> None:
     for name, companion in companions.items():
         st.session_state[name] = companion
     if key in _KEPT:
-        save()
+        save(key)
 
 
 def clear(key: str) -> None:
     invalidate(key)
     st.session_state.pop(key, None)
     if key in _KEPT:
-        save()
+        save(key)
 
 
 def notify(kind: str, text: str) -> None:
@@ -125,7 +125,7 @@ def open_upload(data: bytes, name: str, max_side: int = 1024) -> bool:
         st.error(f"{name}: {str(exc).splitlines()[0]}")
         return False
     apply_project(project, guide)
-    save()
+    save(PHOTO)
     st.success(f"Opened {name}: {project.photo_name or 'photo'}"
                + (f", {len(guide.palette)} paints" if guide is not None else "")
                + (", brushstrokes" if project.painting is not None else "") + ".")
@@ -343,8 +343,16 @@ def _project():
     )
 
 
-def save(*, settings_only: bool = False) -> None:
-    """Keep the session's work in its folder (only ``project.json`` when just a setting changed)."""
+# The array members each kept key writes (project.json is written on every save).
+_ARRAYS = ("photo.npy", "target.npy", "style.npy", "painting.npy", "strokes.npy")
+_ARRAYS_OF = {PHOTO: _ARRAYS, TARGET: _ARRAYS[1:], STYLE_IMAGE: ("style.npy",), GUIDE: _ARRAYS[3:]}
+
+
+def save(key: str | None = None) -> None:
+    """Keep the session's work in its folder: ``project.json`` always, and the arrays ``key`` changes.
+
+    ``key=None`` writes only ``project.json`` (a setting or an option changed).
+    """
     from assistant.project import project_arrays, project_json
     from pages._sessions import StoreFull
 
@@ -352,16 +360,16 @@ def save(*, settings_only: bool = False) -> None:
         return
     store = session_store()
     if get(PHOTO) is None:  # nothing to keep (the folder stays, so that a reload is not a "lost link")
-        store.write(session_id(), {}, remove=("project.json", "photo.npy", "target.npy", "style.npy",
-                                               "painting.npy", "strokes.npy"))
+        store.write(session_id(), {}, remove=("project.json", *_ARRAYS))
         return
     project = _project()
     files = {"project.json": project_json(project)}
-    stale: tuple[str, ...] = ()
-    if not settings_only:
-        arrays = project_arrays(project)
-        files.update(arrays)
-        stale = tuple({"target.npy", "style.npy", "painting.npy", "strokes.npy"} - set(arrays))
+    affected = _ARRAYS_OF.get(key, ())
+    if "photo.npy" not in store.members(session_id()):  # first save of this work: everything
+        affected = _ARRAYS
+    arrays = project_arrays(project) if affected else {}
+    files.update({name: data for name, data in arrays.items() if name in affected})
+    stale = tuple(name for name in affected if name not in arrays)
     try:
         store.write(session_id(), files, remove=stale)
     except StoreFull as exc:
@@ -439,7 +447,7 @@ def remember(*keys: str) -> None:
             settings[key] = value
             changed = True
     if changed and get(PHOTO) is not None:
-        save(settings_only=True)
+        save()
 
 
 # --- background jobs ----------------------------------------------------------------------------

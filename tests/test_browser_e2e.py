@@ -64,6 +64,16 @@ def browser():
         instance.close()
 
 
+def _download_from_guide_page(page, button_name: str, path: Path) -> Path:
+    page.get_by_role("link", name=re.compile("Guide")).first.click()
+    button = page.get_by_role("button", name=button_name)
+    button.wait_for()
+    with page.expect_download() as info:
+        button.click()
+    info.value.save_as(path)
+    return path
+
+
 def test_upload_palette_guide_download(server, browser, tmp_path):
     from skimage import data
 
@@ -103,13 +113,7 @@ def test_upload_palette_guide_download(server, browser, tmp_path):
     page.get_by_text("Time-lapse, in painting order").wait_for()
     assert page.locator("text=Traceback").count() == 0
 
-    page.get_by_role("link", name=re.compile("Guide")).first.click()
-    button = page.get_by_role("button", name="Download PDF guide")
-    button.wait_for()
-    with page.expect_download() as info:
-        button.click()
-    pdf_path = tmp_path / "guide.pdf"
-    info.value.save_as(pdf_path)
+    pdf_path = _download_from_guide_page(page, "Download PDF guide", tmp_path / "guide.pdf")
     page.screenshot(path=str(tmp_path / "guide-page.png"))
 
     assert pdf_path.read_bytes().startswith(b"%PDF")
@@ -130,6 +134,22 @@ def _open_advanced(page):
         except Exception:
             continue
     raise AssertionError("the Advanced section did not open")
+
+
+def _set_working_size(page, value: str) -> None:
+    """Advanced → working size; each key press reruns the page, so check and try again."""
+    size = _slider(page, "Working size")
+    for _ in range(8):
+        if not page.get_by_text("Working size (px)").is_visible():
+            _open_advanced(page)
+        size.focus()
+        size.press("Home")
+        page.wait_for_timeout(1_000)
+        size.press("ArrowRight")
+        page.wait_for_timeout(1_000)
+        if size.get_attribute("aria-valuetext") == value:
+            return
+    raise AssertionError(f"the working size did not become {value}")
 
 
 def _slider(page, label):
@@ -165,12 +185,7 @@ def test_style_run_survives_navigation_reload_and_a_saved_project(server, browse
     assert page.get_by_text("No style yet").count() == 1
 
     # A small working size; start it, leave for the Palette page: the result arrives there.
-    _open_advanced(page)
-    size = _slider(page, "Working size")
-    size.focus()
-    size.press("Home")
-    size.press("ArrowRight")
-    page.get_by_text("256").first.wait_for()
+    _set_working_size(page, "256")
     page.wait_for_timeout(1_000)
     page.get_by_role("button", name="Repaint in this style").click()
     page.wait_for_function(  # the run has started: its button is locked
@@ -200,13 +215,7 @@ def test_style_run_survives_navigation_reload_and_a_saved_project(server, browse
     phone.close()
 
     # Save the project; a new session (another browser profile) opens it with everything in place.
-    page.get_by_role("link", name=re.compile("Guide")).first.click()
-    button = page.get_by_role("button", name="Save project (guide.project)")
-    button.wait_for()
-    with page.expect_download() as info:
-        button.click()
-    saved = tmp_path / "guide.project"
-    info.value.save_as(saved)
+    saved = _download_from_guide_page(page, "Save project (guide.project)", tmp_path / "guide.project")
     other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     other.set_default_timeout(60_000)
     other.goto(server)

@@ -32,6 +32,7 @@ def test_write_read_and_isolation(tmp_path):
     mine, theirs = store.new_id(), store.new_id()
     store.write(mine, {"project.json": b"{}", "photo.npy": b"1234"})
     assert store.read(mine) == {"project.json": b"{}", "photo.npy": b"1234"}
+    assert store.members(mine) == {"project.json", "photo.npy"} and store.members(theirs) == set()
     assert store.read(theirs) == {}  # another id sees nothing
     store.write(mine, {"project.json": b"{ }"}, remove=("photo.npy",))
     assert store.read(mine) == {"project.json": b"{ }"}
