@@ -131,11 +131,12 @@ def _style_options(args: argparse.Namespace):
 def _stylise(args: argparse.Namespace, style_options, strength: str, photo, report):
     """Run the style stage; returns (stylised image at photo size, its :class:`StyleRecord`, project style fields)."""
     from .models import device_description
-    from .style.assets import load_style
+    from .style.assets import list_styles, load_style
     from .style.features import build_feature_extractor
     from .style.transfer import stylize
 
-    styles = [(*load_style(name), weight) for name, weight in parse_style_mix(args.style)]
+    mix = parse_style_mix(args.style)
+    styles = [(*load_style(name), weight) for name, weight in mix]
     report(0.0, "Loading the feature network")
     network = build_feature_extractor(args.weights)
     device = device_description()
@@ -144,18 +145,13 @@ def _stylise(args: argparse.Namespace, style_options, strength: str, photo, repo
                      options=style_options, on_progress=report)
     record = result.record([label for _, label, _ in styles], device=device, preset=strength)
     # What the project file keeps of the style: bundled ids, or the user's own picture.
-    names = [name for name, _ in parse_style_mix(args.style)]
+    names = [name for name, _ in mix]
     source = {"style_source": {"styles": names}}
-    own = [image for (image, _, _), name in zip(styles, names) if name not in _bundled_ids()]
+    bundled = {asset.id for asset in list_styles()}
+    own = [image for (image, _, _), name in zip(styles, names) if name not in bundled]
     if len(own) == 1:
         source = {"style_source": {"styles": names, "image": "style.npy"}, "style_image": own[0]}
     return result.image, record, source
-
-
-def _bundled_ids() -> set[str]:
-    from .style.assets import list_styles
-
-    return {asset.id for asset in list_styles()}
 
 
 def parse_style_mix(text: str) -> list[tuple[str, float]]:

@@ -47,16 +47,11 @@ def _step_name(index: int, suffix: str = "") -> str:
     return f"steps/{index:02d}{suffix}.png"
 
 
-def _has_target(guide: Guide) -> bool:
-    """True when the guide paints a stylised target rather than the photo itself."""
-    return not np.array_equal(guide.target, guide.photo)
-
-
 def plan_dict(guide: Guide) -> dict:
     """The machine-readable plan (see module docstring)."""
     height, width = guide.labels.shape
     files = {"original": "original.png", "quantized": "quantized.png", "outline": "outline.png"}
-    if _has_target(guide):
+    if guide.is_stylised:
         files["target"] = "stylized.png"
     if guide.strokes is not None:
         files.update(painting="painting.png", strokes="strokes.json", timelapse="timelapse.gif")
@@ -131,7 +126,7 @@ def plan_json(guide: Guide) -> bytes:
 def image_files(guide: Guide) -> dict[str, np.ndarray]:
     """Every image of the guide under its file name (the ZIP / output-folder layout)."""
     files = {"original.png": guide.photo, "quantized.png": guide.quantized, "outline.png": guide.outline}
-    if _has_target(guide):
+    if guide.is_stylised:
         files["stylized.png"] = guide.target
     for step, image, highlight in zip(guide.steps, guide.steps.images, guide.steps.highlights):
         files[_step_name(step.index)] = image
@@ -248,7 +243,7 @@ def _cover_page(doc: _GuidePdf, guide: Guide, title: str) -> None:
         doc.body(f"Brushstroke style: {guide.style.name}. Texture from {guide.style.network_description}{where}.")
     y = pdf.get_y() + 4
     half = (usable - 6) / 2
-    styled = _has_target(guide)
+    styled = guide.is_stylised
     left = doc.picture(guide.photo, margin, y, half, 110)
     right = doc.picture(guide.target if styled else guide.quantized, margin + half + 6, y, half, 110)
     pdf.set_y(y + max(left, right) + 2)

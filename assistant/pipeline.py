@@ -92,6 +92,11 @@ class Guide:
     style: StyleRecord | None = None
     strokes: StrokePlan | None = None
 
+    @property
+    def is_stylised(self) -> bool:
+        """True when the guide paints a stylised target rather than the photo itself."""
+        return not np.array_equal(self.target, self.photo)
+
 
 def make_guide(
     photo: np.ndarray,

@@ -98,7 +98,7 @@ def project_from_guide(guide, *, photo_name: str = "", photo_notes=(), style_sou
     """The project of a finished :class:`assistant.Guide`."""
     from .export import plan_json
 
-    has_target = not np.array_equal(guide.target, guide.photo)
+    has_target = guide.is_stylised
     return Project(
         photo=guide.photo, photo_name=photo_name, photo_notes=tuple(photo_notes), options=guide.options,
         target=guide.target if has_target else None, style=guide.style if has_target else None,

@@ -57,14 +57,11 @@ class Job:
         work: the call to run; must call ``on_progress(fraction, message, preview=None)`` often.
         label: words for people ("Repainting in Impasto oil").
         alive: returns False once the owning session is gone; the job then stops.
-        settings: what the job was started with (the pages compare it with the controls).
     """
 
-    def __init__(self, kind: str, work: Callable, *, label: str = "", alive: Callable[[], bool] = lambda: True,
-                 settings: Any = None):
+    def __init__(self, kind: str, work: Callable, *, label: str = "", alive: Callable[[], bool] = lambda: True):
         self.kind = kind
         self.label = label or kind
-        self.settings = settings
         self._work = work
         self._alive = alive
         self._cancel = threading.Event()

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import numpy as np
 import streamlit as st
 
-from assistant import Cancelled, GuideOptions, ImageError, decode_image, make_guide
+from assistant import GuideOptions, ImageError, decode_image, make_guide
 
 
 def _keep_keras_state() -> None:
@@ -113,18 +113,15 @@ def set_photo(pixels: np.ndarray, name: str, notes: tuple[str, ...] = ()) -> Non
 
 def open_upload(data: bytes, name: str, max_side: int = 1024) -> bool:
     """A project file reopens its work; anything else is decoded as a photo. One-line error on bad input."""
-    from assistant.project import ProjectError, is_project, load_project, rebuild_guide
+    from assistant.project import is_project, load_project
 
     if not (name.lower().endswith(".project") or is_project(data)):
         return decode_upload(data, name, max_side)
     try:
-        project = load_project(data)
-        with st.spinner("Opening the project…"):
-            guide = rebuild_guide(project)
-    except (ProjectError, ValueError) as exc:
+        project, guide = _reopen(lambda: load_project(data), "Opening the project…")
+    except ValueError as exc:  # ProjectError is a ValueError
         st.error(f"{name}: {str(exc).splitlines()[0]}")
         return False
-    apply_project(project, guide)
     save(PHOTO)
     st.success(f"Opened {name}: {project.photo_name or 'photo'}"
                + (f", {len(guide.palette)} paints" if guide is not None else "")
@@ -161,31 +158,24 @@ def require(key: str, message: str, page: str | None = None) -> None:
 
 
 @contextmanager
-def running(*, preview_width: int = 360):
-    """Run a core call with a progress bar and live preview; yields its ``on_progress``.
+def running():
+    """Run a short core call in the page with a progress bar; yields its ``on_progress``.
 
-    Owns the clean-up: the bar and preview always go away; a bad input or option is
-    shown as one line and a cancelled run says so; both stop the page.
+    The bar always goes away; a bad input or option is shown as one line and stops the page.
+    (Long, cancellable runs are background jobs: :func:`start_job`.)
     """
     bar = st.progress(0.0, text="Starting…")
-    preview = st.empty()
 
-    def on_progress(fraction: float, message: str, image=None) -> None:
+    def on_progress(fraction: float, message: str, preview=None) -> None:
         bar.progress(min(1.0, max(0.0, float(fraction))), text=message)
-        if image is not None:
-            preview.image(image, caption=message, width=preview_width)
 
     try:
         yield on_progress
-    except Cancelled:
-        st.warning("Cancelled.")
-        st.stop()
     except ValueError as exc:
         st.error(str(exc).splitlines()[0] if str(exc) else "That did not work.")
         st.stop()
     finally:
         bar.empty()
-        preview.empty()
 
 
 def painting_target() -> np.ndarray:
@@ -378,23 +368,33 @@ def save(key: str | None = None) -> None:
 
 def _restore(files: dict[str, bytes]) -> None:
     """Put a project's members (session folder or project file) into the session; one line on failure."""
-    from assistant.project import ProjectError, project_from_files, rebuild_guide
+    from assistant.project import project_from_files
 
     if not files:
         return
     try:
-        project = project_from_files(files)
-        with st.spinner("Restoring your work…"):
-            guide = rebuild_guide(project)
-    except (ProjectError, ValueError) as exc:
+        _reopen(lambda: project_from_files(files), "Restoring your work…")
+    except ValueError as exc:  # ProjectError is a ValueError
         notify("error", f"Your earlier work could not be restored: {str(exc).splitlines()[0]}")
-        return
+
+
+def _reopen(load, message: str):
+    """Load a project, rebuild its guide (no style transfer, no brushstrokes) and make it the session's work.
+
+    Returns (project, guide); raises ``ValueError`` (one line) before changing anything.
+    """
+    from assistant.project import rebuild_guide
+
+    project = load()
+    with st.spinner(message):
+        guide = rebuild_guide(project)
     apply_project(project, guide)
+    return project, guide
 
 
 def apply_project(project, guide) -> None:
     """Make a reopened project (and its rebuilt guide, or None) the session's work."""
-    for key in _KEPT | {SETTINGS, EXPORTS, TIMELAPSE}:
+    for key in _KEPT | {SETTINGS, EXPORTS, TIMELAPSE, SET_ASIDE}:
         st.session_state.pop(key, None)
     st.session_state.update({
         PHOTO: project.photo, PHOTO_NAME: project.photo_name, PHOTO_NOTES: project.photo_notes,
@@ -452,8 +452,7 @@ def remember(*keys: str) -> None:
 
 # --- background jobs ----------------------------------------------------------------------------
 
-KINDS = {"style": "Style repaint", "strokes": "Brushstroke painting"}
-KIND_PAGES = {"style": "2 · Style", "strokes": "5 · Brushstrokes"}  # the page that shows a job's own panel
+KIND_PAGES = {"style": "2 · Style", "strokes": "5 · Brushstrokes"}  # each kind of job, and the page with its panel
 
 
 def job(kind: str):
@@ -466,10 +465,10 @@ def busy() -> list:
     return job_board().running(session_id())
 
 
-def start_job(kind: str, work, *, label: str, settings=None) -> None:
+def start_job(kind: str, work, *, label: str) -> None:
     """Start ``work(on_progress)`` in the background for this session; the result is collected on any page."""
     try:
-        job_board().start(session_id(), kind, work, label=label, settings=settings)
+        job_board().start(session_id(), kind, work, label=label)
     except RuntimeError as exc:
         st.warning(str(exc))
 
@@ -488,7 +487,7 @@ def progress_words(snapshot) -> str:
 
 def collect_jobs() -> None:
     """Apply finished jobs to the session (any page, any script run) and say how they ended."""
-    for kind in KINDS:
+    for kind in KIND_PAGES:
         finished = job_board().take(session_id(), kind)
         if finished is None:
             continue
@@ -522,6 +521,15 @@ def _apply_strokes(finished) -> None:
 _APPLY = {"style": _apply_style, "strokes": _apply_strokes}
 
 
+def _progress_row(current, *, key: str):
+    """A job's bar (stage, time so far, time left) and its Cancel button; returns its snapshot."""
+    snapshot = current.snapshot()
+    st.progress(snapshot.fraction, text=f"{current.label}: {progress_words(snapshot)}")
+    if st.button("Cancel", key=key, help="Stop it; what you had before stays"):
+        current.cancel()
+    return snapshot
+
+
 def job_panel(kind: str, *, preview_width: int = 360) -> None:
     """The running job's progress, time left, live preview and Cancel; polls once a second.
 
@@ -535,10 +543,7 @@ def job_panel(kind: str, *, preview_width: int = 360) -> None:
         current = job(kind)
         if current is None or not current.running:
             st.rerun(scope="app")
-        snapshot = current.snapshot()
-        st.progress(snapshot.fraction, text=f"{current.label}: {progress_words(snapshot)}")
-        if st.button("Cancel", key=f"job_cancel_{kind}", help="Stop it; what you had before stays"):
-            current.cancel()
+        snapshot = _progress_row(current, key=f"job_cancel_{kind}")
         if snapshot.preview is not None:
             st.image(snapshot.preview, caption="So far", width=preview_width)
 
@@ -557,10 +562,7 @@ def sidebar_jobs(page_title: str = "") -> None:
         if len(jobs) != len(running):
             st.rerun(scope="app")
         for current in jobs:
-            snapshot = current.snapshot()
-            st.progress(snapshot.fraction, text=f"{current.label}: {progress_words(snapshot)}")
-            if st.button("Cancel", key=f"sidebar_cancel_{current.kind}", help="Stop it; what you had before stays"):
-                current.cancel()
+            _progress_row(current, key=f"sidebar_cancel_{current.kind}")
 
     with st.sidebar:
         panel()
