@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import __version__
 from .base import progress_span
-from .palette import MAX_COLORS, MIN_COLORS
+from .color.palette import MAX_COLORS, MIN_COLORS
 from .pipeline import GuideOptions, make_guide
 from .project import project_from_guide
 from .steps import Medium

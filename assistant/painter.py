@@ -255,7 +255,7 @@ class _Work:
     def create(cls, target: np.ndarray, palette_rgb: np.ndarray, options: PainterOptions) -> _Work:
         import cv2
 
-        from .colors import rgb_to_lab
+        from .color.spaces import rgb_to_lab
 
         full_h, full_w = target.shape[:2]
         scale = min(1.0, options.max_side / max(full_h, full_w))
@@ -269,7 +269,7 @@ class _Work:
 
     def error(self, canvas: np.ndarray) -> float:
         """Mean CIEDE2000 of ``canvas`` against the target."""
-        from .colors import delta_e2000, rgb_to_lab
+        from .color.spaces import delta_e2000, rgb_to_lab
 
         return float(np.mean(delta_e2000(rgb_to_lab(canvas), self.target_lab)))
 
@@ -372,7 +372,7 @@ def _crop_frames(work, canvas, frames, size, h, w) -> _Crops:
 
 def _nearest_colors(rgb: np.ndarray, palette_lab: np.ndarray) -> np.ndarray:
     """1-based palette index nearest (CIELAB) to each colour of ``rgb`` (..., 3)."""
-    from .colors import rgb_to_lab
+    from .color.spaces import rgb_to_lab
 
     rgb = np.asarray(rgb, np.float32)
     lab = rgb_to_lab(rgb.reshape(1, -1, 3)).reshape(rgb.shape)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .base import Cancelled, ProgressFn, check_image, no_progress
-from .palette import MAX_COLORS, MIN_COLORS, Palette, extract_palette, quantize
+from .color.palette import MAX_COLORS, MIN_COLORS, Palette, extract_palette, quantize
 from .regions import Regions, clean_labels, default_min_area, find_regions, outline_image
 from .steps import Medium, StepPlan, plan_steps, render_steps
 from .style.transfer import StyleRecord

@@ -21,7 +21,7 @@ from enum import Enum
 
 import numpy as np
 
-from .palette import Palette
+from .color.palette import Palette
 from .regions import Regions
 
 __all__ = ["Medium", "PaintingStep", "StepPlan", "plan_steps", "render_steps"]

@@ -15,7 +15,7 @@ def photo(name: str) -> np.ndarray:
 
 def de2000_stats(reference: np.ndarray, image: np.ndarray) -> tuple[float, float]:
     """Mean and 95th percentile CIEDE2000 between two float RGB images."""
-    from assistant.colors import delta_e2000, rgb_to_lab
+    from assistant.color.spaces import delta_e2000, rgb_to_lab
 
     error = delta_e2000(rgb_to_lab(reference), rgb_to_lab(image))
     return float(error.mean()), float(np.percentile(error, 95))

@@ -45,7 +45,7 @@ def hertzmann_paint(
     """
     import cv2
 
-    from assistant.colors import rgb_to_lab
+    from assistant.color.spaces import rgb_to_lab
 
     rng = np.random.default_rng(seed)
     target = np.asarray(target, np.float32)
@@ -107,7 +107,7 @@ def _draw(image, points, radius, color, line_type) -> None:
 
 
 def _nearest(rgb: np.ndarray, palette_lab: np.ndarray) -> int:
-    from assistant.colors import rgb_to_lab
+    from assistant.color.spaces import rgb_to_lab
 
     lab = rgb_to_lab(np.asarray(rgb, np.float32)[None, None])[0, 0]
     return int(np.argmin(((palette_lab - lab) ** 2).sum(1)))

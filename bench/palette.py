@@ -34,7 +34,7 @@ def rgb_kmeans(image: np.ndarray, k: int, seed: int) -> np.ndarray:
 
 def quality(seed: int = 0) -> list[str]:
     from assistant import GuideOptions, make_guide
-    from assistant.palette import extract_palette, quantize
+    from assistant.color.palette import extract_palette, quantize
 
     rows = ["| k | photo | RGB k-means mean / p95 | ours raw mean / p95 (ratio) | ours quantized.png mean / p95 (ratio) |",
             "|---|---|---|---|---|"]

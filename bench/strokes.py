@@ -35,8 +35,8 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
 def main(argv=None) -> int:
     import cv2
 
+    from assistant.color.palette import extract_palette
     from assistant.painter import PainterOptions, paint
-    from assistant.palette import extract_palette
     from assistant.renderer import load_renderer
 
     parser = argparse.ArgumentParser()

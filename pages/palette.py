@@ -3,7 +3,7 @@
 import streamlit as st
 
 from assistant import GuideOptions
-from assistant.palette import MAX_COLORS, MIN_COLORS
+from assistant.color.palette import MAX_COLORS, MIN_COLORS
 from assistant.steps import Medium
 from pages import _state as state
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from conftest import photo_array
 
-from assistant.colors import color_name, delta_e2000, din99o_to_lab, lab_to_din99o, rgb_to_lab
-from assistant.palette import extract_palette, quantize
+from assistant.color.palette import extract_palette, quantize
+from assistant.color.spaces import color_name, delta_e2000, din99o_to_lab, lab_to_din99o, rgb_to_lab
 
 
 def test_din99o_round_trip():

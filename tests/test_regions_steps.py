@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from conftest import photo_array
 
-from assistant.palette import extract_palette
+from assistant.color.palette import extract_palette
 from assistant.regions import clean_labels, default_min_area, find_regions, outline_image
 from assistant.steps import Medium, plan_steps, render_steps
 
@@ -61,7 +61,7 @@ def test_outline_has_borders_and_numbers():
 
 def _scene():
     """Big dark background, big light area, small mid and light details."""
-    from assistant.palette import Palette, PaletteColor
+    from assistant.color.palette import Palette, PaletteColor
 
     labels = np.zeros((100, 100), np.int32)  # colour 1: dark background
     labels[:, 50:] = 2  # colour 3: light

@@ -202,7 +202,7 @@ def test_cancel_stops_promptly_and_seed_is_reproducible(trunk, style_image):
 
 
 def test_colour_preservation_and_blending(trunk, style_image):
-    from assistant.colors import rgb_to_lab
+    from assistant.color.spaces import rgb_to_lab
     from assistant.style.transfer import StyleOptions, preserve_colors, stylize
 
     photo = photo_array("astronaut", 64)

@@ -41,7 +41,7 @@ def measure_change(photo: np.ndarray, result: np.ndarray) -> StyleChange:
     """Compare a stylised ``result`` with its ``photo`` (same shape, float RGB in [0, 1])."""
     import cv2
 
-    from ..colors import delta_e2000, rgb_to_lab
+    from ..color.spaces import delta_e2000, rgb_to_lab
 
     check_image(photo, "photo")
     check_image(result, "result")

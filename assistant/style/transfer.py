@@ -272,7 +272,7 @@ def total_variation_loss(image):
 
 def preserve_colors(stylised: np.ndarray, content: np.ndarray) -> np.ndarray:
     """Luminance from the stylised image (matched to the photo's), colour from the photo."""
-    from ..colors import lab_to_rgb, rgb_to_lab
+    from ..color.spaces import lab_to_rgb, rgb_to_lab
 
     out_lab = rgb_to_lab(stylised)
     in_lab = rgb_to_lab(content)

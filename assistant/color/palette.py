@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .colors import color_name, delta_e2000, din99o_to_lab, lab_to_din99o, lab_to_rgb, rgb_to_lab
+from .spaces import color_name, delta_e2000, din99o_to_lab, lab_to_din99o, lab_to_rgb, rgb_to_lab
 
 __all__ = ["Palette", "PaletteColor", "extract_palette", "quantize", "MIN_COLORS", "MAX_COLORS"]
 
