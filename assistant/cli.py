@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import __version__
 from .base import progress_span
+from .color.paints import DEFAULT_PAINTS
 from .color.palette import MAX_COLORS, MIN_COLORS
 from .pipeline import GuideOptions, make_guide
 from .project import project_from_guide
@@ -51,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("--min-region", type=int, default=None, help="smallest region in pixels (default: automatic)")
     guide.add_argument("--max-side", type=int, default=None, help="working size: longest side in px (default 1024)")
     guide.add_argument("--seed", type=int, default=None, help="random seed; same seed, same guide (default 0)")
+    guide.add_argument("--paints", default=None,
+                       help="the paints you own: a preset (limited-7 = default, golden-19, earth), names separated "
+                            "by commas (e.g. 'titanium white, ultramarine blue, burnt umber'), NAME=#rrggbb for a "
+                            "paint by its colour, or a .json file; see `python -m assistant paints`")
+    guide.add_argument("--mixable", action="store_true", default=None,
+                       help="build the palette only from colours your paints can mix")
     guide.add_argument("--style", default=None,
                        help="brushstroke style: a bundled id (impasto_oil, palette_knife, dry_brush, glazed_oil, "
                             "gouache_flats, watercolour_wash, pointillist, ink_hatching), an image path, or none "
@@ -73,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("--brush-min", type=float, default=0.6, help="smallest brush, %% of the long side (default 0.6)")
     guide.add_argument("--brush-max", type=float, default=30.0, help="largest brush, %% of the long side (default 30)")
     guide.add_argument("--quiet", action="store_true", help="no progress bar")
+    sub.add_parser("paints", help="list the paints and presets --paints understands")
     return parser
 
 
@@ -102,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        return _guide(args)
+        return _list_paints() if args.command == "paints" else _guide(args)
     except KeyboardInterrupt:
         print("\nerror: interrupted", file=sys.stderr)
         return 130
@@ -194,7 +202,29 @@ def _strokes(options, guide, report):
 # Options a project fixes, with their defaults for a photo.
 _GUIDE_DEFAULTS = {"colors": 12, "medium": "acrylic", "steps": 12, "min_region": None, "max_side": 1024, "seed": 0,
                    "style": "none", "strength": "medium", "style_weight": None, "content_weight": None,
-                   "strokes": 0}
+                   "strokes": 0, "paints": DEFAULT_PAINTS, "mixable": False}
+
+
+def _list_paints() -> int:
+    from .color.paints import PRESETS, catalogue, parse_paints
+
+    print("Presets (--paints ID):")
+    for preset, (title, _) in PRESETS.items():
+        print(f"  {preset:<11} {title}: {', '.join(parse_paints(preset).names)}")
+    print("Paints (--paints 'name, name, …'; approximate = recovered from a typical colour):")
+    for name, source in catalogue().items():
+        print(f"  {name}{'' if source == 'measured' else '  (approximate)'}")
+    print("Your own paint: --paints 'titanium white, my green=#3a6b35' (add *0.5 for a weaker tinting strength).")
+    return 0
+
+
+def _paint_spec(text: str) -> str:
+    """--paints: a .json file becomes a spec; anything else is a spec already."""
+    from .color.paints import paints_from_file, parse_paints
+
+    if text.lower().endswith(".json"):
+        return paints_from_file(text)
+    return parse_paints(text).spec
 
 
 def _guide(args: argparse.Namespace) -> int:
@@ -217,6 +247,8 @@ def _guide(args: argparse.Namespace) -> int:
         min_region=args.min_region,
         max_side=args.max_side,
         seed=args.seed,
+        paints=_paint_spec(args.paints),
+        mixable=args.mixable,
     ).validate()
     painter_options = _painter_options(args)  # options are checked before any work is done
     style = _style_options(args)
@@ -236,6 +268,8 @@ def _guide(args: argparse.Namespace) -> int:
                        on_progress=progress_span(bar, style_span, guide_span))
     if args.strokes:
         guide = _strokes(painter_options, guide, progress_span(bar, style_span + guide_span, strokes_span))
+    for note in guide.notes:
+        print(f"\nnote: {note}", file=sys.stderr)
     project = project_from_guide(guide, photo_name=args.photo.name, photo_notes=decoded.notes, **source)
     return _write(args, guide, project, bar)
 

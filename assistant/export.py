@@ -10,8 +10,16 @@ reproducible: fixed ZIP timestamps and a fixed PDF creation date.
       "format": "painting-assistant/plan", "version": 1,
       "options": {"n_colors": 12, "medium": "acrylic", "seed": 0, ...},
       "image": {"width": 1024, "height": 768},
+      "paints": [{"name": "titanium white", "source": "measured", "pigment": "PW6",
+                  "hex": "#f9faf9"}, ...],     ("approximate" paints add "tinting_strength")
       "palette": [{"index": 1, "hex": "#1b1a22", "rgb": [27, 26, 34],
-                   "lab": [10.2, 2.1, -5.0], "name": "black", "coverage": 17.4}, ...],
+                   "lab": [10.2, 2.1, -5.0], "name": "black", "coverage": 17.4,
+                   "recipe": {"paints": [{"name": "bone black", "parts": 3},
+                                         {"name": "ultramarine blue", "parts": 1},
+                                         {"name": "burnt umber", "parts": 0, "touch": true,
+                                          "share": 0.02}],
+                              "hex": "#20212a", "delta_e": 1.7, "match": "close"}}, ...],
+      "notes": ["This photo needs only 11 distinct paints ..."],
       "steps": [{"index": 1, "title": "Dark background masses",
                  "instruction": "Block in ...", "colors": [1, 4], "area": 21.5,
                  "image": "steps/01.png", "highlight": "steps/01_new.png"}, ...],
@@ -20,7 +28,11 @@ reproducible: fixed ZIP timestamps and a fixed PDF creation date.
     }
 
 ``coverage`` and ``area`` are percentages of the canvas; palette ``index`` is the
-number written on the outline; ``colors`` lists palette indices.
+number written on the outline; ``colors`` lists palette indices. A recipe's ``parts``
+are whole volume parts; a touch has ``parts`` 0 and its ``share`` of the whole mix;
+``delta_e`` is CIEDE2000 between the predicted mix and the palette colour, ``match`` the
+same in words (close < 3 ≤ noticeable < 6 ≤ far, with a ``reason`` when far), and a
+recipe using an approximate paint says ``"approximate": true``.
 """
 
 from __future__ import annotations
@@ -47,6 +59,15 @@ def _step_name(index: int, suffix: str = "") -> str:
     return f"steps/{index:02d}{suffix}.png"
 
 
+def _paint_dict(paint) -> dict:
+    from .color.mixing import paint_hex
+
+    record = {"name": paint.name, "source": paint.source, "pigment": paint.pigment, "hex": paint_hex(paint)}
+    if paint.approximate:
+        record["tinting_strength"] = paint.strength
+    return record
+
+
 def plan_dict(guide: Guide) -> dict:
     """The machine-readable plan (see module docstring)."""
     height, width = guide.labels.shape
@@ -61,6 +82,7 @@ def plan_dict(guide: Guide) -> dict:
         "generator": f"painting-assistant {__version__}",
         "options": dataclasses.asdict(guide.options),
         "image": {"width": int(width), "height": int(height)},
+        "paints": [] if guide.paints is None else [_paint_dict(p) for p in guide.paints],
         "palette": [
             {
                 "index": c.index,
@@ -69,9 +91,11 @@ def plan_dict(guide: Guide) -> dict:
                 "lab": list(c.lab),
                 "name": c.name,
                 "coverage": c.coverage,
+                **({"recipe": guide.recipes[i].as_dict()} if guide.recipes else {}),
             }
-            for c in guide.palette
+            for i, c in enumerate(guide.palette)
         ],
+        "notes": list(guide.notes),
         "steps": [
             {
                 "index": s.index,
@@ -254,24 +278,83 @@ def _cover_page(doc: _GuidePdf, guide: Guide, title: str) -> None:
 
 
 def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
+    """The palette with a mixing recipe per colour: target, tubes and parts, predicted mix, ΔE."""
     pdf, margin = doc.pdf, doc.margin
     pdf.add_page()
-    doc.heading("Palette")
-    doc.body("Mix each paint to match its swatch. Numbers match the outline sheet.")
+    doc.heading("Palette and mixing recipes")
+    if guide.paints is not None and guide.recipes:
+        owned = ", ".join(p.name + (" *" if p.approximate else "") for p in guide.paints)
+        doc.body(f"Mixed from your paints: {owned}.", 10)
+        doc.body(
+            "Parts are by volume (for example palette-knife loads). \"A touch of\" means a tiny amount, less than "
+            "1/12 of the mix: add it bit by bit. Left: the colour to paint; right: what the recipe should give. "
+            "Match: close (hard to tell apart), noticeable, or far (your paints cannot reach it; the reason is "
+            "given). Paints marked * are approximate: estimated from their usual colour, not measured.",
+            9,
+        )
+    else:
+        doc.body("Mix each paint to match its swatch. Numbers match the outline sheet.")
+    for note in guide.notes:
+        doc.body(note, 9)
     pdf.ln(2)
-    for color in guide.palette:
-        if pdf.get_y() > 270:
+    by_name = {p.name: p for p in guide.paints} if guide.paints is not None else {}
+    for position, color in enumerate(guide.palette):
+        recipe = guide.recipes[position] if guide.recipes else None
+        if pdf.get_y() > (262 if recipe else 270):
             pdf.add_page()
         y = pdf.get_y()
         doc.swatch(color.rgb, margin, y, 16, 9)
         pdf.set_xy(margin + 20, y + 1.5)
         pdf.set_font("helvetica", "B", 11)
-        pdf.cell(12, 6, str(color.index))
+        pdf.cell(10, 6, str(color.index))
         pdf.set_font("helvetica", "", 11)
-        pdf.cell(70, 6, _latin1(color.name))
-        pdf.cell(28, 6, color.hex)
-        pdf.cell(0, 6, f"{color.coverage:.1f}% of canvas", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(y + 11)
+        pdf.cell(62, 6, _latin1(color.name))
+        pdf.set_font("helvetica", "", 9)
+        pdf.cell(34, 6, f"{color.coverage:.1f}% of canvas")
+        if recipe is None:
+            pdf.cell(0, 6, color.hex)
+            pdf.set_y(y + 11)
+            continue
+        mix_rgb = tuple(int(recipe.hex[i : i + 2], 16) for i in (1, 3, 5))
+        doc.swatch(mix_rgb, margin + 128, y, 16, 9)
+        pdf.set_xy(margin + 146, y + 1.5)
+        words = f"dE {recipe.delta_e:.1f} {recipe.verdict}"
+        pdf.set_font("helvetica", "B" if recipe.verdict == "far" else "", 9)
+        pdf.cell(0, 6, _latin1(words))
+        x, row = margin + 20, y + 10.5
+        pdf.set_font("helvetica", "", 9)
+        for name, parts in recipe.parts:
+            paint = by_name.get(name)
+            if len(recipe.parts) == 1:
+                label = f"{name}, straight from the tube"
+            else:
+                label = ("a touch of " if parts < 1 else f"{parts} part{'s' if parts != 1 else ''} ") + name
+            label += " *" if paint is not None and paint.approximate else ""
+            width = pdf.get_string_width(_latin1(label)) + 9
+            if x + width > margin + doc.usable:
+                x, row = margin + 20, row + 5.5
+            if paint is not None:
+                from .color.mixing import paint_hex
+
+                tube = paint_hex(paint)
+                doc.swatch(tuple(int(tube[i : i + 2], 16) for i in (1, 3, 5)), x, row + 0.6, 4, 4)
+            pdf.set_xy(x + 5, row)
+            pdf.cell(width - 5, 5, _latin1(label))
+            x += width
+        if recipe.reason:
+            pdf.set_xy(margin + 20, row + 5)
+            pdf.set_font("helvetica", "I", 8)
+            pdf.cell(0, 4, _latin1(f"Out of reach: {recipe.reason}. Mix the nearest and adjust by eye."))
+            row += 4
+        pdf.set_y(row + 7)
+
+
+def _recipe_line(guide: Guide, number: int) -> str:
+    color = guide.palette[number - 1]
+    if not guide.recipes:
+        return f"{number} {color.name} ({color.hex})"
+    recipe = guide.recipes[number - 1]
+    return f"{number} ({color.name}): {recipe.text()}, {recipe.verdict} match"
 
 
 def _step_pages(doc: _GuidePdf, guide: Guide) -> None:
@@ -281,6 +364,7 @@ def _step_pages(doc: _GuidePdf, guide: Guide) -> None:
         doc.heading(f"Step {step.index} of {len(guide.steps)}: {step.title}", 16)
         doc.body(step.instruction, 12)
         doc.body(f"Colours: {', '.join(str(c) for c in step.colors)} - {step.area:.1f}% of the canvas.", 10)
+        doc.body("Mix: " + "; ".join(_recipe_line(guide, c) for c in step.colors), 9)
         y = pdf.get_y() + 3
         height = doc.picture(highlight, margin, y, usable, 150)
         pdf.set_y(y + height + 3)

@@ -13,7 +13,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .base import Cancelled, ProgressFn, check_image, no_progress
-from .color.palette import MAX_COLORS, MIN_COLORS, Palette, extract_palette, quantize
+from .color.mixing import Recipe
+from .color.paints import DEFAULT_PAINTS, PaintSet, parse_paints
+from .color.palette import (
+    MAX_COLORS,
+    MIN_COLORS,
+    Palette,
+    distinct_palette,
+    extract_palette,
+    palette_from_colors,
+    quantize,
+)
 from .regions import Regions, clean_labels, default_min_area, find_regions, outline_image
 from .steps import Medium, StepPlan, plan_steps, render_steps
 from .style.transfer import StyleRecord
@@ -41,6 +51,10 @@ class GuideOptions:
     max_side: int = 1024
     # Seeds every random choice of every stage (pixel sample, k-means, brushstrokes).
     seed: int = 0
+    # The paints the painter owns (a spec: preset id or comma-separated names; see color.paints).
+    paints: str = DEFAULT_PAINTS
+    # Build the palette only from colours those paints can mix (every recipe within ΔE 1).
+    mixable: bool = False
 
     def validate(self) -> GuideOptions:
         """Raise ``ValueError`` for an impossible option; return self for chaining."""
@@ -58,7 +72,14 @@ class GuideOptions:
             raise ValueError(f"Expected 64 <= max_side <= 4096. Received: max_side={self.max_side}")
         if self.seed < 0:
             raise ValueError(f"Expected seed >= 0. Received: seed={self.seed}")
+        if not isinstance(self.mixable, bool):
+            raise ValueError(f"Expected mixable to be True or False. Received: mixable={self.mixable!r}")
+        self.paint_set()
         return self
+
+    def paint_set(self) -> PaintSet:
+        """The owned paints; raises ``ValueError`` for an unknown paint."""
+        return parse_paints(self.paints)
 
 
 @dataclass(frozen=True)
@@ -76,6 +97,9 @@ class Guide:
         outline: the numbered paint-by-numbers sheet.
         steps: ordered painting steps with the canvas after each and what is new in each.
         style: how the stylised target was made, or None when the target is the photo.
+        paints: the owned paints the recipes use.
+        recipes: how to mix each palette colour from them (aligned with ``palette``).
+        notes: what the palette stage changed and why ("This photo needs only 9 distinct paints").
         strokes: the brushstroke plan once :func:`assistant.stroke_guide.add_strokes`
             ran, else None.
     """
@@ -90,6 +114,9 @@ class Guide:
     outline: np.ndarray
     steps: StepPlan
     style: StyleRecord | None = None
+    paints: PaintSet | None = None
+    recipes: tuple[Recipe, ...] = ()
+    notes: tuple[str, ...] = ()
     strokes: StrokePlan | None = None
 
     @property
@@ -128,13 +155,26 @@ def make_guide(
         raise ValueError(f"Expected target.shape == photo.shape. Received: {target.shape} vs {photo.shape}")
     report = on_progress or no_progress
 
+    from .color.mixing import find_recipes
+
     report(0.0, "Finding the palette")
+    paints = options.paint_set()
     palette, labels = extract_palette(target, options.n_colors, seed=options.seed)
+    if options.mixable:
+        report(0.2, "Keeping to colours your paints can mix")
+        mixes = find_recipes(palette.lab, paints, gamut_only=True)
+        wanted = len(palette)
+        palette, labels = palette_from_colors(target, np.array([r.lab for r in mixes]))
+        snapped = wanted - len(palette)
+    else:
+        snapped = 0
     report(0.35, "Simplifying regions")
     min_area = options.min_region or default_min_area(*labels.shape)
     labels = clean_labels(labels, min_area=min_area)
+    palette, labels, notes = distinct_palette(palette, labels, requested=options.n_colors, merged=snapped)
     regions = find_regions(labels)
-    palette = palette.with_coverage(labels)
+    report(0.5, "Writing mixing recipes")
+    recipes = find_recipes(palette.lab, paints, gamut_only=options.mixable)
     report(0.6, "Numbering the outline")
     outline = outline_image(labels, regions=regions)
     quantized = quantize(labels, palette)
@@ -156,4 +196,7 @@ def make_guide(
         outline=outline,
         steps=StepPlan(tuple(steps), tuple(cumulative), tuple(highlights)),
         style=style,
+        paints=paints,
+        recipes=recipes,
+        notes=notes,
     )

@@ -8,6 +8,7 @@ Streamlit drops when the widget is not on screen).
 from __future__ import annotations
 
 import functools
+import html
 import sys
 from contextlib import contextmanager
 
@@ -228,6 +229,34 @@ def swatches_html(palette) -> str:
         for c in palette
     )
     return f"<div>{cells}</div>"
+
+
+def recipes_html(guide) -> str:
+    """Each palette colour with its mixing recipe: target swatch, recipe, predicted mix, match in words."""
+    if not guide.recipes:
+        return swatches_html(guide.palette)
+    approximate = {p.name for p in guide.paints if p.approximate} if guide.paints is not None else set()
+    rows = []
+    for color, recipe in zip(guide.palette, guide.recipes):
+        words = html.escape(recipe.text())
+        for name in approximate & {n for n, _ in recipe.parts}:
+            words = words.replace(html.escape(name), html.escape(name) + "*")
+        colour = {"close": "#2e7d32", "noticeable": "#b26a00", "far": "#c62828"}[recipe.verdict]
+        why = f" · {html.escape(recipe.reason)}" if recipe.reason else ""
+        rows.append(
+            '<div style="display:flex;align-items:center;gap:10px;margin:4px 0;font-size:14px">'
+            f'<div title="colour to paint" style="background:{color.hex};width:44px;height:30px;'
+            'border:1px solid #999;border-radius:4px;flex:none"></div>'
+            f'<div style="flex:1"><b>{color.index}</b> {html.escape(color.name)} · {color.coverage:.1f}%<br>'
+            f'<span style="font-size:13px">{words}</span></div>'
+            f'<div title="what the recipe gives" style="background:{recipe.hex};width:44px;height:30px;'
+            'border:1px solid #999;border-radius:4px;flex:none"></div>'
+            f'<div style="width:150px;font-size:13px;color:{colour}">ΔE {recipe.delta_e:.1f} {recipe.verdict}{why}</div>'
+            "</div>"
+        )
+    legend = ('<div style="font-size:12px;color:#666">Left: the colour to paint. Right: what the recipe gives. '
+              "Parts by volume; “a touch” is under 1/12 of the mix. * approximate paint.</div>")
+    return legend + "".join(rows)
 
 
 @st.cache_resource(show_spinner="Loading the style network (once per server)…")

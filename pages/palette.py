@@ -1,8 +1,9 @@
-"""Choose the number of paints and the medium; see swatches and the simplified picture."""
+"""Choose your paints, the number of colours and the medium; see recipes, swatches and the simplified picture."""
 
 import streamlit as st
 
 from assistant import GuideOptions
+from assistant.color.paints import DEFAULT_PAINTS, PRESETS, catalogue, parse_paints
 from assistant.color.palette import MAX_COLORS, MIN_COLORS
 from assistant.steps import Medium
 from pages import _state as state
@@ -29,17 +30,83 @@ seed = right.number_input("Seed", 0, 2**31 - 1, key="palette_seed", disabled=loc
                           help="Another number gives a slightly different palette; the same number, the same guide")
 state.remember("palette_n_colors", "palette_medium", "palette_seed")
 
+# --- the paints the painter owns ------------------------------------------------------------------
+known = catalogue()
+presets = {title[:1].upper() + title[1:]: preset for preset, (title, _) in PRESETS.items()}
+own_choice = "My own choice"
+settings = st.session_state.setdefault(state.SETTINGS, {})
+custom = dict(settings.get("paints_custom", {}))  # name -> "#rrggbb", paints added by colour
+default_preset = next(t for t, p in presets.items() if p == DEFAULT_PAINTS)
+
+
+def _apply_preset() -> None:
+    preset = presets.get(st.session_state["paints_preset"])
+    if preset is not None:
+        st.session_state["paints_tubes"] = tuple(parse_paints(preset).names)
+
+
+def _add_paint() -> None:
+    name = " ".join(str(st.session_state.get("paints_new_name", "")).lower().split())
+    colour = st.session_state.get("paints_new_colour", "#4a6b23")
+    try:
+        parse_paints(f"{name}={colour}")
+    except ValueError as exc:
+        st.session_state["paints_add_error"] = str(exc).splitlines()[0]
+        return
+    custom[name] = colour
+    settings["paints_custom"] = custom
+    st.session_state["paints_tubes"] = (*st.session_state.get("paints_tubes", ()), name)
+    st.session_state["paints_preset"] = own_choice
+
+
+state.keep("paints_preset", default_preset, choices=[*presets, own_choice])
+state.keep("paints_tubes", tuple(parse_paints(DEFAULT_PAINTS).names))
+state.keep("paints_mixable", previous.mixable)
+with st.expander("Your paints", expanded=False):
+    top_left, top_right = st.columns([2, 1])
+    top_left.selectbox("Start from", [*presets, own_choice], key="paints_preset", on_change=_apply_preset,
+                       disabled=locked, help="A ready-made set of tubes; then tick or untick to match what you own")
+    top_right.toggle("Only colours I can mix", key="paints_mixable", disabled=locked,
+                     help="Build the palette from colours your tubes can actually mix, so every recipe matches")
+    options_list = [*known, *custom]
+    st.session_state["paints_tubes"] = tuple(t for t in st.session_state["paints_tubes"] if t in options_list)
+    tubes = st.multiselect(
+        "Tubes you own", options_list, key="paints_tubes", disabled=locked,
+        format_func=lambda name: name + (" (approximate)" if known.get(name, "approximate") == "approximate" else ""),
+        help="Recipes use only these; approximate paints are estimated from their usual colour, not measured",
+    )
+    with st.form("add_paint", clear_on_submit=True, border=False):
+        name_col, colour_col, add_col = st.columns([3, 1, 1], vertical_alignment="bottom")
+        name_col.text_input("Add a paint by its colour", key="paints_new_name", placeholder="e.g. my sap green",
+                            max_chars=40, help="A tube that is not in the list: give it a name and pick its colour")
+        colour_col.color_picker("Its colour", "#4a6b23", key="paints_new_colour",
+                                help="The colour of the paint straight from the tube")
+        add_col.form_submit_button("Add", on_click=_add_paint, disabled=locked)
+    if st.session_state.get("paints_add_error"):
+        st.error(st.session_state.pop("paints_add_error"))
+state.remember("paints_preset", "paints_tubes", "paints_mixable")
+if not tubes:
+    st.warning("Tick at least one tube under “Your paints” to get mixing recipes.")
+    st.stop()
+spec = ", ".join(f"{t}={custom[t]}" if t in custom else t for t in tubes)
+preset_id = presets.get(st.session_state["paints_preset"])
+if preset_id and tuple(tubes) == parse_paints(preset_id).names:
+    spec = preset_id
+
 if locked:
     guide = state.get(state.GUIDE)
 else:
-    options = GuideOptions(n_colors=n_colors, medium=medium, seed=int(seed), max_side=previous.max_side)
+    options = GuideOptions(n_colors=n_colors, medium=medium, seed=int(seed), max_side=previous.max_side,
+                           paints=spec, mixable=bool(st.session_state["paints_mixable"]))
     if state.get(state.GUIDE) is not None and state.get(state.GUIDE).strokes is not None and state.get(state.OPTIONS) != options:
         st.warning("The palette changed, so the brushstrokes made with the old one were set aside: paint them again "
                    "on the Brushstrokes page, or set the palette back (a saved guide.project keeps them too).")
     state.ensure_guide(options)
     guide = state.get(state.GUIDE)
 
-st.markdown(state.swatches_html(guide.palette), unsafe_allow_html=True)
+for note in guide.notes:
+    st.info(note)
+st.markdown(state.recipes_html(guide), unsafe_allow_html=True)
 a, b = st.columns(2)
 a.image(guide.target, caption="Target", width="stretch")
 b.image(guide.quantized, caption=f"With {len(guide.palette)} paints · {len(guide.regions)} regions", width="stretch")

@@ -66,6 +66,37 @@ def test_palette_page_builds_guide_and_reacts_to_slider(small_photo):
     assert app.session_state["guide"].options.medium == "watercolour"
 
 
+def test_palette_page_paints_presets_own_paint_and_mixable(small_photo):
+    app = run_page("pages/palette.py", photo=small_photo, photo_name="cat")
+    guide = app.session_state["guide"]
+    assert guide.paints.spec == "limited-7" and len(guide.recipes) == len(guide.palette)
+    assert "parts" in "".join(m.value for m in app.markdown)
+
+    app.selectbox(key="paints_preset").set_value("Earth palette").run()
+    guide = app.session_state["guide"]
+    assert guide.options.paints == "earth" and "burnt umber" in guide.paints.names
+    assert "approximate" in app.multiselect(key="paints_tubes").format_func("burnt umber")
+
+    app.text_input(key="paints_new_name").input("My Sap Green")
+    app.color_picker(key="paints_new_colour").pick("#4a6b23")
+    app.button[0].click().run()  # the form's Add button
+    assert not app.error
+    guide = app.session_state["guide"]
+    assert "my sap green" in guide.paints.names and guide.paints.paints[-1].approximate
+    assert app.session_state["settings"]["paints_custom"] == {"my sap green": "#4a6b23"}
+
+    app.text_input(key="paints_new_name").input("titanium white")
+    app.button[0].click().run()
+    assert "already in the catalogue" in app.error[0].value
+
+    app.toggle(key="paints_mixable").set_value(True).run()
+    guide = app.session_state["guide"]
+    assert guide.options.mixable and max(r.delta_e for r in guide.recipes) <= 1.0
+
+    app.multiselect(key="paints_tubes").set_value([]).run()
+    assert "Tick at least one tube" in app.warning[0].value
+
+
 def test_steps_page_shows_each_step(small_photo):
     guide = make_guide(small_photo, GuideOptions(n_colors=6))
     app = run_page("pages/steps.py", guide=guide, photo=small_photo)

@@ -97,6 +97,69 @@ def _cli(*args, cwd=ROOT):
     return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
+def test_plan_json_has_paints_and_a_recipe_per_colour(guide):
+    plan = json.loads(plan_json(guide))
+    assert [p["name"] for p in plan["paints"]][:2] == ["titanium white", "bone black"]
+    assert {p["source"] for p in plan["paints"]} == {"measured"}
+    for colour in plan["palette"]:
+        recipe = colour["recipe"]
+        assert 1 <= len(recipe["paints"]) <= 4 and re.fullmatch(r"#[0-9a-f]{6}", recipe["hex"])
+        assert {p["name"] for p in recipe["paints"]} <= {p["name"] for p in plan["paints"]}
+        assert sum(p["parts"] for p in recipe["paints"]) <= 12 and recipe["match"] in ("close", "noticeable", "far")
+        assert recipe["delta_e"] >= 0
+
+
+def test_pdf_has_a_mixing_page_and_steps_name_their_recipes(guide, tmp_path):
+    pdf = tmp_path / "guide.pdf"
+    pdf.write_bytes(to_pdf(guide))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    mixing = next(t for t in text if "Palette and mixing recipes" in t)
+    assert "titanium white" in mixing and "part" in mixing and "dE" in mixing
+    steps = [t for t in text if t.startswith("Step ")]
+    assert steps and all("Mix: " in t and " match" in t for t in steps)
+
+
+def test_a_star_field_gets_no_duplicate_or_empty_paints():
+    from skimage import data
+
+    from assistant.color.spaces import delta_e2000
+
+    stars = data.hubble_deep_field()[::2, ::2].astype(np.float32) / 255
+    guide = make_guide(stars, GuideOptions(n_colors=32, max_side=512))
+    lab = guide.palette.lab.astype(np.float64)
+    distance = delta_e2000(lab[:, None], lab[None, :]) + np.eye(len(lab)) * 99
+    assert distance.min() >= 2.0
+    assert min(c.coverage for c in guide.palette) > 0
+    assert len(guide.palette) < 32 and guide.notes
+    assert f"needs only {len(guide.palette)} distinct paints" in guide.notes[0]
+
+
+def test_mixable_palette_keeps_every_recipe_within_delta_e_one(chelsea_small):
+    guide = make_guide(chelsea_small, GuideOptions(n_colors=10, paints="earth", mixable=True))
+    assert max(r.delta_e for r in guide.recipes) <= 1.0
+    plain = make_guide(chelsea_small, GuideOptions(n_colors=10, paints="earth"))
+    assert max(r.delta_e for r in plain.recipes) > 1.0
+
+
+def test_cli_paints_file_and_mixable(tmp_path):
+    from PIL import Image
+    from skimage import data
+
+    photo = tmp_path / "cat.png"
+    Image.fromarray(data.chelsea()).save(photo)
+    paints = tmp_path / "mine.json"
+    paints.write_text(json.dumps(["titanium white", "burnt umber", {"name": "my blue", "hex": "#23395d"}]))
+    result = _cli("guide", str(photo), "-o", str(tmp_path / "out"), "--colors", "6", "--max-side", "200",
+                  "--paints", str(paints), "--mixable", "--quiet")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert plan["options"]["mixable"] is True
+    assert [p["source"] for p in plan["paints"]] == ["measured", "approximate", "approximate"]
+    assert all(c["recipe"]["delta_e"] <= 1.0 for c in plan["palette"])
+    listing = _cli("paints")
+    assert listing.returncode == 0 and "limited-7" in listing.stdout and "burnt umber  (approximate)" in listing.stdout
+
+
 def test_cli_writes_guide_with_wrong_extension(tmp_path):
     from PIL import Image
     from skimage import data
@@ -120,6 +183,9 @@ def test_cli_writes_guide_with_wrong_extension(tmp_path):
         (None, [], "No such file"),
         (lambda p: p.write_bytes(b"x"), ["--colors", "0"], "n_colors"),
         (lambda p: p.write_bytes(b"x"), ["--medium", "crayon"], "invalid choice"),
+        (lambda p: p.write_bytes(b"x"), ["--paints", "titanium white, ultramarin blue"],
+         "unknown paint 'ultramarin blue'; did you mean 'ultramarine blue'"),
+        (lambda p: p.write_bytes(b"x"), ["--paints", "nowhere.json"], "cannot read paint file nowhere.json"),
     ],
 )
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, make, args, message):

@@ -424,7 +424,11 @@ def _nearest(index: np.ndarray, low: np.ndarray, lab: np.ndarray, target: np.nda
 
 
 def _best_row(table: MixingTable, target: np.ndarray, *, gamut_only: bool) -> tuple[int, float]:
-    """Exact: the row with the least ΔE, or within ΔE 1 of it the one with the fewest paints."""
+    """Exact: the row with the least ΔE, or within ΔE 1 of it the one with the fewest paints.
+
+    With ``gamut_only`` (the mixable palette) a recipe with fewer paints must also stay
+    within ΔE 1 of the target, so that every recipe of that palette matches.
+    """
     lightness = float(target[0])
     radius = 1.0
     while True:  # a first upper bound: the Lab-nearest rows in the nearest L* buckets
@@ -449,9 +453,11 @@ def _best_row(table: MixingTable, target: np.ndarray, *, gamut_only: bool) -> tu
         low, index = low[table.in_gamut[rows]], index[table.in_gamut[rows]]
     row, error = _nearest(index, low, table.lab, target, first)
     count = table.count[index]
-    for fewer in range(1, int(table.count[row])):  # fewer paints, if one is within ΔE 1
+    # Fewer paints, if one is within ΔE 1 (for the mixable palette: and still within ΔE 1 of the target).
+    slack = error + 1.0 if not gamut_only else max(error, 1.0)
+    for fewer in range(1, int(table.count[row])):
         same = count == fewer
-        found = _nearest(index[same], low[same], table.lab, target, error + 1.0)
+        found = _nearest(index[same], low[same], table.lab, target, slack)
         if found is not None:
             return found
     return row, error

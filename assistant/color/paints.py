@@ -187,7 +187,7 @@ def _preset_names(preset: str) -> tuple[str, ...]:
 def _unknown(name: str) -> ValueError:
     choices = list(catalogue()) + list(PRESETS)
     close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "; see --list-paints"
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "; `python -m assistant paints` lists them"
     return ValueError(f"unknown paint {name!r}{hint}")
 
 

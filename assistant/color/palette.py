@@ -28,10 +28,21 @@ import numpy as np
 
 from .spaces import color_name, delta_e2000, din99o_to_lab, lab_to_din99o, lab_to_rgb, rgb_to_lab
 
-__all__ = ["Palette", "PaletteColor", "extract_palette", "quantize", "MIN_COLORS", "MAX_COLORS"]
+__all__ = [
+    "MAX_COLORS",
+    "MIN_COLORS",
+    "MIN_DISTINCT",
+    "Palette",
+    "PaletteColor",
+    "distinct_palette",
+    "extract_palette",
+    "palette_from_colors",
+    "quantize",
+]
 
 MIN_COLORS = 2
 MAX_COLORS = 32
+MIN_DISTINCT = 2.0  # CIEDE2000 below which two paints are the same paint to a painter
 _BITS = 6
 
 
@@ -141,6 +152,69 @@ def extract_palette(
 
     palette, labels = _ordered_palette(centres, labels)
     return palette, labels
+
+
+def palette_from_colors(image: np.ndarray, colors_lab: np.ndarray) -> tuple[Palette, np.ndarray]:
+    """Label every pixel of ``image`` with its CIEDE2000-nearest colour of ``colors_lab``.
+
+    Returns the ordered palette (unused colours dropped) and the label map, like
+    :func:`extract_palette`; used to keep a palette to colours the paints can mix.
+    """
+    _check_image(image)
+    centres = np.asarray(colors_lab, dtype=np.float64).reshape(-1, 3)
+    keys = _bin_keys(image)
+    all_keys, inverse = np.unique(keys.ravel(), return_inverse=True)
+    nearest = _nearest_de2000(rgb_to_lab(_key_to_rgb(all_keys)), centres)
+    return _ordered_palette(centres, nearest[inverse].reshape(keys.shape).astype(np.int32))
+
+
+def distinct_palette(
+    palette: Palette,
+    labels: np.ndarray,
+    *,
+    requested: int | None = None,
+    min_distance: float = MIN_DISTINCT,
+    merged: int = 0,
+) -> tuple[Palette, np.ndarray, tuple[str, ...]]:
+    """Merge paints a painter could not tell apart and drop paints that cover nothing.
+
+    Two colours closer than ``min_distance`` (CIEDE2000) become one: the one covering
+    less area is painted with the other. Colours covering no pixel (after region
+    clean-up) are dropped. Returns the renumbered palette, the label map and notes saying
+    what changed, e.g. ``"This photo needs only 11 distinct paints: …"``. ``merged``
+    counts colours an earlier stage already merged (for the note).
+    """
+    labels = np.asarray(labels, dtype=np.int32)
+    counts = np.bincount(labels.ravel(), minlength=len(palette)).astype(np.int64)
+    lab = palette.lab.astype(np.float64)
+    target = np.arange(len(palette))
+    alive = counts > 0
+    empty = int((~alive).sum())
+    while alive.sum() > 1:
+        ids = np.flatnonzero(alive)
+        distance = delta_e2000(lab[ids][:, None, :], lab[ids][None, :, :])
+        distance[np.diag_indices(len(ids))] = np.inf
+        i, j = np.unravel_index(int(np.argmin(distance)), distance.shape)
+        if distance[i, j] >= min_distance:
+            break
+        keep, drop = (ids[i], ids[j]) if counts[ids[i]] >= counts[ids[j]] else (ids[j], ids[i])
+        target[target == drop] = keep
+        counts[keep] += counts[drop]
+        alive[drop] = False
+        merged += 1
+    new_palette, new_labels = _ordered_palette(lab, target[labels])
+    notes = []
+    if merged or empty:
+        reasons = []
+        if merged:
+            reasons.append(f"{merged} {'was' if merged == 1 else 'were'} within ΔE {min_distance:g} of another and merged")
+        if empty:
+            reasons.append(f"{empty} covered no area once small specks were tidied away")
+        wanted = requested or len(palette)
+        notes.append(
+            f"This photo needs only {len(new_palette)} distinct paints (you asked for {wanted}): {'; '.join(reasons)}."
+        )
+    return new_palette, new_labels, tuple(notes)
 
 
 def quantize(labels: np.ndarray, palette: Palette) -> np.ndarray:
