@@ -325,12 +325,23 @@ def session_id() -> str:
     return st.session_state[SESSION_ID]
 
 
+@st.cache_resource(show_spinner=False)
+def _colour_tables() -> bool:
+    """Import colour-science and build the CIE tables once per server, in the script thread:
+    a first import inside a background job's thread, next to TensorFlow, is avoided."""
+    from assistant.color.mixing import _observer
+
+    _observer()
+    return True
+
+
 def start_session() -> None:
     """Run first on every script run: find (or make) this session's id, restore its work, collect jobs.
 
     The id lives in the URL (``?s=``), so a reload or the same link in another tab
     restores the work. A link whose folder is gone starts afresh and says so.
     """
+    _colour_tables()
     store, board = session_store(), job_board()
     if SESSION_ID not in st.session_state:
         wanted = st.query_params.get("s")
