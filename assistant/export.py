@@ -297,7 +297,10 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
     for note in guide.notes:
         doc.body(note, 9)
     pdf.ln(2)
+    from .color.mixing import paint_hex
+
     by_name = {p.name: p for p in guide.paints} if guide.paints is not None else {}
+    tube_rgb = {name: tuple(int(paint_hex(p)[i : i + 2], 16) for i in (1, 3, 5)) for name, p in by_name.items()}
     for position, color in enumerate(guide.palette):
         recipe = guide.recipes[position] if guide.recipes else None
         if pdf.get_y() > (262 if recipe else 270):
@@ -334,10 +337,7 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
             if x + width > margin + doc.usable:
                 x, row = margin + 20, row + 5.5
             if paint is not None:
-                from .color.mixing import paint_hex
-
-                tube = paint_hex(paint)
-                doc.swatch(tuple(int(tube[i : i + 2], 16) for i in (1, 3, 5)), x, row + 0.6, 4, 4)
+                doc.swatch(tube_rgb[name], x, row + 0.6, 4, 4)
             pdf.set_xy(x + 5, row)
             pdf.cell(width - 5, 5, _latin1(label))
             x += width

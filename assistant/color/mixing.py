@@ -104,15 +104,6 @@ def xyz_to_lab(xyz: np.ndarray) -> np.ndarray:
     )
 
 
-def lab_to_xyz(lab: np.ndarray) -> np.ndarray:
-    _, white = _observer()
-    lab = np.asarray(lab, dtype=np.float64)
-    fy = (lab[..., 0] + 16.0) / 116.0
-    f = np.stack([fy + lab[..., 1] / 500.0, fy, fy - lab[..., 2] / 200.0], axis=-1)
-    delta = 6.0 / 29.0
-    return white * np.where(f > delta, f**3, 3 * delta * delta * (f - 4.0 / 29.0))
-
-
 def xyz_to_srgb(xyz: np.ndarray) -> np.ndarray:
     """XYZ (D65, Y = 1) → sRGB in [0, 1] (IEC 61966-2-1), clipped to the gamut."""
     linear = np.clip(np.asarray(xyz, dtype=np.float64) @ _SRGB_FROM_XYZ.T, 0.0, 1.0)
