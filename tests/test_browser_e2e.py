@@ -152,6 +152,34 @@ def _set_working_size(page, value: str) -> None:
     raise AssertionError(f"the working size did not become {value}")
 
 
+def _wait_idle(page, timeout_ms: int = 60_000) -> None:
+    """Wait until Streamlit has no script run in progress (its 'Running…' status is gone)."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidgetRunningIcon]')",
+                           timeout=timeout_ms)
+
+
+def _start_run(page, name: str) -> None:
+    """Press a run button and wait until its run has started (the button locks).
+
+    A click that lands while the page is still rerunning after a slider change can be
+    dropped by the browser (the button is being replaced), so a press that starts
+    nothing within 15 s is made again; a run that did start is never pressed twice.
+    """
+    locked = ("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes(%r) && b.disabled)"
+              % name)
+    for _ in range(4):
+        _wait_idle(page)
+        page.get_by_role("button", name=name).click()
+        try:
+            page.wait_for_function(locked, timeout=15_000)
+            return
+        except Exception:
+            if page.evaluate(locked.replace("() => ", "")):
+                return
+    alerts = " | ".join(page.locator("[data-testid=stAlert], [data-testid=stToast]").all_inner_texts())
+    raise AssertionError(f"pressing {name!r} started nothing; the page says: {alerts or '(no message)'}")
+
+
 def _slider(page, label):
     return page.locator("[data-testid=stSlider]").filter(has_text=label).get_by_role("slider")
 
@@ -187,10 +215,7 @@ def test_style_run_survives_navigation_reload_and_a_saved_project(server, browse
     # A small working size; start it, leave for the Palette page: the result arrives there.
     _set_working_size(page, "256")
     page.wait_for_timeout(1_000)
-    page.get_by_role("button", name="Repaint in this style").click()
-    page.wait_for_function(  # the run has started: its button is locked
-        "() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Repaint in this style')"
-        " && b.disabled)")
+    _start_run(page, "Repaint in this style")
     page.get_by_role("link", name=re.compile("Palette")).first.click()
     page.get_by_text(re.compile(r"Repainted in Impasto oil")).wait_for(timeout=180_000)
     page.get_by_text(re.compile(r"With 12 paints")).wait_for()
