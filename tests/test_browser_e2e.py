@@ -165,8 +165,7 @@ def _start_run(page, name: str) -> None:
     dropped by the browser (the button is being replaced), so a press that starts
     nothing within 15 s is made again; a run that did start is never pressed twice.
     """
-    locked = ("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes(%r) && b.disabled)"
-              % name)
+    locked = f"() => [...document.querySelectorAll('button')].some(b => b.innerText.includes({name!r}) && b.disabled)"
     for _ in range(4):
         _wait_idle(page)
         page.get_by_role("button", name=name).click()
