@@ -23,8 +23,8 @@ from .base import progress_span
 from .color.paints import DEFAULT_PAINTS
 from .color.palette import MAX_COLORS, MIN_COLORS
 from .pipeline import GuideOptions, make_guide
+from .plan.steps import Medium
 from .project import project_from_guide
-from .steps import Medium
 
 _MEDIA = (*Medium.choices(), "watercolor")
 

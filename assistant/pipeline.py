@@ -24,8 +24,8 @@ from .color.palette import (
     palette_from_colors,
     quantize,
 )
-from .regions import Regions, clean_labels, default_min_area, find_regions, outline_image
-from .steps import Medium, StepPlan, plan_steps, render_steps
+from .plan.regions import Regions, clean_labels, default_min_area, find_regions, outline_image
+from .plan.steps import Medium, StepPlan, plan_steps, render_steps
 from .style.transfer import StyleRecord
 
 if TYPE_CHECKING:  # stroke_guide builds on this module; only the type is needed here

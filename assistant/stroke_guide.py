@@ -18,7 +18,7 @@ import numpy as np
 from .base import ProgressFn
 from .painter import PainterOptions, Painting, paint
 from .pipeline import Guide
-from .steps import Medium
+from .plan.steps import Medium
 from .strokes import SHAPE_LAYOUT, paint_strokes
 
 __all__ = [

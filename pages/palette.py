@@ -5,7 +5,7 @@ import streamlit as st
 from assistant import GuideOptions
 from assistant.color.paints import DEFAULT_PAINTS, PRESETS, catalogue, parse_paints
 from assistant.color.palette import MAX_COLORS, MIN_COLORS
-from assistant.steps import Medium
+from assistant.plan.steps import Medium
 from pages import _state as state
 
 st.title("Palette")

@@ -3,8 +3,8 @@ import pytest
 from conftest import photo_array
 
 from assistant.color.palette import extract_palette
-from assistant.regions import clean_labels, default_min_area, find_regions, outline_image
-from assistant.steps import Medium, plan_steps, render_steps
+from assistant.plan.regions import clean_labels, default_min_area, find_regions, outline_image
+from assistant.plan.steps import Medium, plan_steps, render_steps
 
 
 def test_clean_labels_removes_specks_and_keeps_input():

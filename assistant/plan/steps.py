@@ -21,7 +21,7 @@ from enum import Enum
 
 import numpy as np
 
-from .color.palette import Palette
+from ..color.palette import Palette
 from .regions import Regions
 
 __all__ = ["Medium", "PaintingStep", "StepPlan", "plan_steps", "render_steps"]
@@ -135,7 +135,7 @@ def plan_steps(
     """Group and order the regions into painting steps.
 
     Args:
-        regions: the cleaned regions (:func:`assistant.regions.find_regions`).
+        regions: the cleaned regions (:func:`assistant.plan.regions.find_regions`).
         palette: the palette whose label values the regions carry.
         medium: a :class:`Medium` or its name.
         min_steps, max_steps: bounds on the number of steps (4–12 by default).

@@ -1,0 +1,1 @@
+"""Planning what to paint: paintable regions, the value study and the ordered steps."""
