@@ -7,12 +7,15 @@ through the one progress contract of :mod:`assistant.base`.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .base import Cancelled, ProgressFn, check_image, no_progress
+from .canvas import SMALLEST_BRUSH, Canvas, fit_image, nearest_brush, paint_ml, parse_canvas
 from .color.mixing import Recipe
 from .color.paints import DEFAULT_PAINTS, PaintSet, parse_paints
 from .color.palette import (
@@ -26,6 +29,7 @@ from .color.palette import (
 )
 from .plan.regions import Regions, clean_labels, default_min_area, find_regions, outline_image
 from .plan.steps import Medium, StepPlan, plan_steps, render_steps
+from .plan.values import VALUE_LEVELS, ValueStudy, first_step, value_study
 from .style.transfer import StyleRecord
 
 if TYPE_CHECKING:  # stroke_guide builds on this module; only the type is needed here
@@ -55,6 +59,17 @@ class GuideOptions:
     paints: str = DEFAULT_PAINTS
     # Build the palette only from colours those paints can mix (every recipe within ΔE 1).
     mixable: bool = False
+    # The real canvas, width x height ("40x50cm", "16x20in"); "" = the photo's proportions, 40 cm long.
+    canvas: str = ""
+    # How the photo meets a canvas of other proportions: "crop" (at crop_x, crop_y) or "pad" (white border).
+    fit: str = "crop"
+    # Where the crop window sits: 0 = left / top edge of the photo, 1 = right / bottom, 0.5 = centred.
+    crop_x: float = 0.5
+    crop_y: float = 0.5
+    # Smallest region in mm² on the canvas; None = 16 mm² or 1/2500 of the canvas, whichever is larger.
+    min_region_mm2: float | None = None
+    # Values in the value study (3 or 5); the notan always has 2.
+    value_levels: int = 3
 
     def validate(self) -> GuideOptions:
         """Raise ``ValueError`` for an impossible option; return self for chaining."""
@@ -74,8 +89,24 @@ class GuideOptions:
             raise ValueError(f"Expected seed >= 0. Received: seed={self.seed}")
         if not isinstance(self.mixable, bool):
             raise ValueError(f"Expected mixable to be True or False. Received: mixable={self.mixable!r}")
+        if self.fit not in ("crop", "pad"):
+            raise ValueError(f"Expected fit 'crop' or 'pad'. Received: fit={self.fit!r}")
+        for name in ("crop_x", "crop_y"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
+                raise ValueError(f"Expected 0 <= {name} <= 1. Received: {name}={value!r}")
+        if self.min_region_mm2 is not None and not 0 < self.min_region_mm2 <= 10_000:
+            raise ValueError(f"Expected 0 < min_region_mm2 <= 10000 or None. Received: min_region_mm2={self.min_region_mm2}")
+        if self.value_levels not in VALUE_LEVELS:
+            raise ValueError(f"Expected value_levels 3 or 5. Received: value_levels={self.value_levels}")
+        if self.canvas:
+            parse_canvas(self.canvas)
         self.paint_set()
         return self
+
+    def canvas_for(self, height: int, width: int) -> Canvas:
+        """The canvas for a photo of ``height`` × ``width`` (its own proportions when none is set)."""
+        return parse_canvas(self.canvas, photo_shape=(height, width))
 
     def paint_set(self) -> PaintSet:
         """The owned paints; raises ``ValueError`` for an unknown paint."""
@@ -100,6 +131,11 @@ class Guide:
         paints: the owned paints the recipes use.
         recipes: how to mix each palette colour from them (aligned with ``palette``).
         notes: what the palette stage changed and why ("This photo needs only 9 distinct paints").
+        canvas: the real canvas the guide is planned for.
+        values: the notan and value study of the target.
+        min_region_mm2: the smallest region left on the canvas, in mm² (the cleaning limit).
+        source_photo, source_target: the photo and target before they were fitted to the
+            canvas (kept so a project can move the crop later); None when fitting changed nothing.
         strokes: the brushstroke plan once :func:`assistant.stroke_guide.add_strokes`
             ran, else None.
     """
@@ -117,7 +153,28 @@ class Guide:
     paints: PaintSet | None = None
     recipes: tuple[Recipe, ...] = ()
     notes: tuple[str, ...] = ()
+    canvas: Canvas | None = None
+    values: ValueStudy | None = None
+    min_region_mm2: float = 0.0
+    source_photo: np.ndarray | None = None
+    source_target: np.ndarray | None = None
     strokes: StrokePlan | None = None
+
+    @property
+    def mm_per_px(self) -> float:
+        """Millimetres on the canvas per working pixel."""
+        canvas = self.canvas or Canvas.for_photo(*self.labels.shape)
+        return canvas.mm_per_px(self.labels.shape[1])
+
+    def paint_amounts(self) -> list[tuple[float, float]]:
+        """``(area in cm², about how many ml)`` of each palette colour on the real canvas."""
+        canvas = self.canvas or Canvas.for_photo(*self.labels.shape)
+        opaque = Medium.parse(self.options.medium).value.opaque
+        amounts = []
+        for color in self.palette:
+            area = canvas.area_cm2 * color.coverage / 100.0
+            amounts.append((round(area, 1), paint_ml(area, opaque=opaque)))
+        return amounts
 
     @property
     def is_stylised(self) -> bool:
@@ -154,6 +211,13 @@ def make_guide(
     if target.shape != photo.shape:
         raise ValueError(f"Expected target.shape == photo.shape. Received: {target.shape} vs {photo.shape}")
     report = on_progress or no_progress
+    canvas = options.canvas_for(*photo.shape[:2])
+    source_photo, source_target = photo, target
+    anchor = (options.crop_x, options.crop_y)
+    photo = fit_image(photo, canvas, fit=options.fit, anchor=anchor)
+    target = photo if source_target is source_photo else fit_image(target, canvas, fit=options.fit, anchor=anchor)
+    mm_per_px = canvas.mm_per_px(photo.shape[1])
+    refitted = photo.shape != source_photo.shape
 
     from .color.mixing import find_recipes
 
@@ -169,8 +233,8 @@ def make_guide(
     else:
         snapped = 0
     report(0.35, "Simplifying regions")
-    min_area = options.min_region or default_min_area(*labels.shape)
-    labels = clean_labels(labels, min_area=min_area)
+    min_area, min_width = _region_limits(options, labels.shape, mm_per_px)
+    labels = clean_labels(labels, min_area=min_area, min_width=min_width)
     palette, labels, notes = distinct_palette(palette, labels, requested=options.n_colors, merged=snapped)
     regions = find_regions(labels)
     report(0.5, "Writing mixing recipes")
@@ -178,12 +242,20 @@ def make_guide(
     report(0.6, "Numbering the outline")
     outline = outline_image(labels, regions=regions)
     quantized = quantize(labels, palette)
+    report(0.65, "Making the value study")
+    values = value_study(target, levels=options.value_levels)
     report(0.7, "Ordering the painting steps")
     steps = plan_steps(
-        regions, palette, medium=options.medium, min_steps=options.min_steps, max_steps=options.max_steps
+        regions, palette, medium=options.medium, min_steps=options.min_steps, max_steps=options.max_steps,
+        mm_per_px=mm_per_px,
     )
     report(0.8, "Drawing the steps")
     cumulative, highlights = render_steps(regions, palette, steps)
+    wide = nearest_brush(min(50.0, min(canvas.width_mm, canvas.height_mm) / 8),
+                         "flat" if Medium.parse(options.medium).value.opaque else "mop")
+    first, first_image, first_highlight = first_step(values, palette, medium=options.medium, brush=wide)
+    steps = (first, *(dataclasses.replace(step, index=step.index + 1) for step in steps))
+    cumulative, highlights = [first_image, *cumulative], [first_highlight, *highlights]
     report(1.0, "Done")
     return Guide(
         options=options,
@@ -199,4 +271,24 @@ def make_guide(
         paints=paints,
         recipes=recipes,
         notes=notes,
+        canvas=canvas,
+        values=values,
+        min_region_mm2=round(min_area * mm_per_px**2, 1),
+        source_photo=np.array(source_photo, dtype=np.float32, copy=True) if refitted else None,
+        source_target=(np.array(source_target, dtype=np.float32, copy=True)
+                       if refitted and source_target is not source_photo else None),
     )
+
+
+def _region_limits(options: GuideOptions, shape: tuple[int, int], mm_per_px: float) -> tuple[int, int]:
+    """Smallest region (px) and narrowest region (px) for a canvas at ``mm_per_px``.
+
+    Every region is at least as wide as the smallest brush the guide names and at least
+    ``min_region_mm2`` (16 mm² or 1/2500 of the canvas, whichever is larger).
+    """
+    min_width = max(3, math.ceil(SMALLEST_BRUSH.width_mm / mm_per_px))
+    if options.min_region is not None:
+        return options.min_region, min_width
+    if options.min_region_mm2 is not None:
+        return max(1, math.ceil(options.min_region_mm2 / mm_per_px**2)), min_width
+    return max(default_min_area(*shape), math.ceil(16.0 / mm_per_px**2)), min_width

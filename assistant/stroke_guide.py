@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import ProgressFn
+from .canvas import nearest_brush
 from .painter import PainterOptions, Painting, paint
 from .pipeline import Guide
 from .plan.steps import Medium
@@ -34,8 +35,8 @@ __all__ = [
     "render_stroke_steps",
 ]
 
-#: Canvas width used to translate brush fractions into millimetres in the text.
-REFERENCE_CANVAS_CM = 40
+#: Canvas width (mm) used when a painting is laid out without a guide's canvas.
+DEFAULT_CANVAS_WIDTH_MM = 400.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class StrokeStep:
         start, stop: the step's strokes are ``plan.painting.strokes[start:stop]``.
         width_px: (min, max) brush diameter in image pixels.
         width_fraction: the same as fractions of the canvas width.
+        width_mm: the same in millimetres on the real canvas.
+        brush: the common brush named for it.
     """
 
     index: int
@@ -62,6 +65,8 @@ class StrokeStep:
     stop: int
     width_px: tuple[float, float]
     width_fraction: tuple[float, float]
+    width_mm: tuple[float, float] = (0.0, 0.0)
+    brush: str = ""
 
     @property
     def count(self) -> int:
@@ -108,19 +113,21 @@ def attach_painting(guide: Guide, painting: Painting) -> Guide:
     """The guide carrying ``painting`` as its stroke plan (steps and step images derived here)."""
     if tuple(painting.size) != tuple(guide.target.shape[:2]):
         raise ValueError(f"Expected a painting of size {guide.target.shape[:2]}. Received: {painting.size}")
-    steps = plan_stroke_steps(painting, guide.palette, medium=guide.options.medium)
+    width_mm = guide.canvas.width_mm if guide.canvas is not None else DEFAULT_CANVAS_WIDTH_MM
+    steps = plan_stroke_steps(painting, guide.palette, medium=guide.options.medium, canvas_width_mm=width_mm)
     images, highlights = render_stroke_steps(painting, guide.palette.rgb, steps)
     return dataclasses.replace(guide, strokes=StrokePlan(painting, steps, tuple(images), tuple(highlights)))
 
 
-def _brush_words(fraction: float) -> str:
-    mm = fraction * REFERENCE_CANVAS_CM * 10
-    return f"{100 * fraction:.1f}% of the canvas width: {mm:.0f} mm on a {REFERENCE_CANVAS_CM} cm canvas"
+def plan_stroke_steps(painting: Painting, palette, *, medium: Medium | str = Medium.ACRYLIC,
+                      canvas_width_mm: float = DEFAULT_CANVAS_WIDTH_MM) -> tuple[StrokeStep, ...]:
+    """Group the painting's ordered strokes into (layer, paint) steps.
 
-
-def plan_stroke_steps(painting: Painting, palette, *, medium: Medium | str = Medium.ACRYLIC) -> tuple[StrokeStep, ...]:
-    """Group the painting's ordered strokes into (layer, paint) steps."""
+    ``canvas_width_mm`` turns stroke widths into millimetres and the nearest common brush
+    (flat for the first layers, then filbert, round for the last; mop and round in watercolour).
+    """
     medium = Medium.parse(medium)
+    mm_per_px = canvas_width_mm / float(painting.size[1])
     strokes = painting.strokes
     width = float(painting.size[1])
     n_layers = max((s.layer for s in strokes), default=0)
@@ -134,11 +141,17 @@ def plan_stroke_steps(painting: Painting, palette, *, medium: Medium | str = Med
         widths = [w for s in group for w in s.widths]
         w_lo, w_hi = min(widths), max(widths)
         color = palette[first.color - 1]
-        brush = medium.value.brushes[min(2, (first.layer - 1) * 3 // max(n_layers, 1))]
+        stage = min(2, (first.layer - 1) * 3 // max(n_layers, 1))
+        shape = (("flat", "filbert", "round") if medium.value.opaque else ("mop", "round", "round"))[stage]
+        lo_mm, hi_mm = w_lo * mm_per_px, w_hi * mm_per_px
+        brush = nearest_brush(hi_mm, shape)
+        if brush.width_mm > hi_mm * 1.1 and shape != "round":  # narrower than any brush of that shape
+            brush = nearest_brush(hi_mm, "round")
+        marks = f"{hi_mm:.0f} mm" if hi_mm >= 1.5 else f"{hi_mm:.1f} mm"
         title = f"Layer {first.layer} of {n_layers}: colour {first.color} ({color.name})"
         count = len(group)
         instruction = (
-            f"With {brush} (about {_brush_words(w_hi / width)}), paint "
+            f"With {brush.words} (marks up to {marks} wide), paint "
             + ("1 stroke" if count == 1 else f"{count} strokes")
             + f" of colour {first.color} as shown, each in one movement from start to end."
         )
@@ -146,6 +159,7 @@ def plan_stroke_steps(painting: Painting, palette, *, medium: Medium | str = Med
             StrokeStep(
                 len(steps) + 1, first.layer, first.color, title, instruction, start, i,
                 (round(w_lo, 1), round(w_hi, 1)), (round(w_lo / width, 4), round(w_hi / width, 4)),
+                (round(lo_mm, 1), round(hi_mm, 1)), brush.words,
             )
         )
         start = i
@@ -239,6 +253,7 @@ def strokes_dict(plan: StrokePlan, palette) -> dict:
                 "index": s.index, "layer": s.layer, "color": s.color, "title": s.title,
                 "instruction": s.instruction, "strokes": [s.start, s.stop],
                 "width_px": list(s.width_px), "width_fraction": list(s.width_fraction),
+                "width_mm": list(s.width_mm), "brush": s.brush,
             }
             for s in plan.steps
         ],

@@ -95,7 +95,10 @@ def test_steps_follow_layers_then_paint_order(painted, guide):
         if a.layer == b.layer:  # acrylic: dark to light within a layer
             assert lightness[a.color - 1] <= lightness[b.color - 1]
     assert len(plan.images) == len(plan.steps) == len(plan.highlights)
-    assert "colour" in plan.steps[0].instruction and "mm on a 40 cm canvas" in plan.steps[0].instruction
+    first = plan.steps[0]
+    assert "colour" in first.instruction and f"marks up to {first.width_mm[1]:.0f} mm wide" in first.instruction
+    assert first.width_mm[1] == pytest.approx(first.width_fraction[1] * guide.canvas.width_mm, rel=0.01)
+    assert first.brush in first.instruction
 
 
 def test_watercolour_orders_light_to_dark(renderer):

@@ -3,8 +3,8 @@ real-size outline (SVG and tiled PDF). Everything returns bytes; :func:`write_gu
 is the one function that touches the disk (for the CLI).
 """
 
-from .archive import to_zip, write_guide
+from .archive import outline_files, to_zip, write_guide
 from .pdf import to_pdf
 from .plan import image_files, plan_dict, plan_json, stroke_files
 
-__all__ = ["image_files", "plan_dict", "plan_json", "stroke_files", "to_pdf", "to_zip", "write_guide"]
+__all__ = ["outline_files", "image_files", "plan_dict", "plan_json", "stroke_files", "to_pdf", "to_zip", "write_guide"]

@@ -14,22 +14,37 @@ from ..pipeline import Guide
 from .pdf import to_pdf
 from .plan import _stroke_media, image_files, plan_json, stroke_files
 
-__all__ = ["to_zip", "write_guide"]
+__all__ = ["outline_files", "to_zip", "write_guide"]
 
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
 
-def to_zip(
-    guide: Guide, *, extra_files: dict[str, bytes] | None = None, stroke_media: dict[str, bytes] | None = None
-) -> bytes:
-    """ZIP with every PNG, ``plan.json``, the stroke files and ``extra_files`` (e.g. the PDF).
+def outline_files(guide: Guide, *, paper: str = "a4", grid: bool = False) -> dict[str, bytes]:
+    """The real-size outline: ``outline.svg``, ``print/outline_tiles.pdf`` and ``print/outline_full.pdf``."""
+    from .svg import to_svg
+    from .tiles import full_size_pdf, tiles_pdf
 
-    ``stroke_media``: the result of :func:`stroke_files` when the caller already has it.
+    return {
+        "outline.svg": to_svg(guide, grid=grid),
+        "print/outline_tiles.pdf": tiles_pdf(guide, paper=paper, grid=grid),
+        "print/outline_full.pdf": full_size_pdf(guide, grid=grid),
+    }
+
+
+def to_zip(
+    guide: Guide, *, extra_files: dict[str, bytes] | None = None, stroke_media: dict[str, bytes] | None = None,
+    outlines: dict[str, bytes] | None = None,
+) -> bytes:
+    """ZIP with every PNG, ``plan.json``, the real-size outline, the stroke files and ``extra_files`` (e.g. the PDF).
+
+    ``stroke_media`` / ``outlines``: the results of :func:`stroke_files` / :func:`outline_files`
+    when the caller already has them.
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         entries = {name: encode_png(image, compression=1) for name, image in image_files(guide).items()}
         entries["plan.json"] = plan_json(guide)
+        entries.update(outline_files(guide) if outlines is None else outlines)
         entries.update(stroke_files(guide) if stroke_media is None else stroke_media)
         entries.update(extra_files or {})
         for name in sorted(entries):
@@ -40,9 +55,11 @@ def to_zip(
     return buffer.getvalue()
 
 
-def write_guide(guide: Guide, outdir: str | Path, *, extra_files: dict[str, bytes] | None = None) -> dict[str, Path]:
+def write_guide(guide: Guide, outdir: str | Path, *, extra_files: dict[str, bytes] | None = None,
+                paper: str = "a4", grid: bool = False) -> dict[str, Path]:
     """Write the guide to ``outdir`` (created if needed), plus ``extra_files`` (e.g. ``guide.project``).
 
+    ``paper`` ("a4" or "letter") and ``grid`` (the grid method's lines) shape the real-size outline.
     Returns the paths written.
     """
     outdir = Path(outdir)
@@ -56,10 +73,12 @@ def write_guide(guide: Guide, outdir: str | Path, *, extra_files: dict[str, byte
         mp4 = encode_mp4(frames)
         if mp4:
             files["timelapse.mp4"] = mp4
-    pdf = to_pdf(guide)
+    pdf = to_pdf(guide, grid=grid)
+    outlines = outline_files(guide, paper=paper, grid=grid)
+    files.update(outlines)
     files.update(
         {"plan.json": plan_json(guide), "guide.pdf": pdf,
-         "guide.zip": to_zip(guide, extra_files={"guide.pdf": pdf}, stroke_media=media)}
+         "guide.zip": to_zip(guide, extra_files={"guide.pdf": pdf}, stroke_media=media, outlines=outlines)}
     )
     written: dict[str, Path] = {}
     for name, data in files.items():

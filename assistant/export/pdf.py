@@ -38,10 +38,12 @@ class _GuidePdf:
         self.pdf = pdf
 
     def heading(self, text: str, size: int = 18) -> None:
+        self.pdf.set_text_color(0, 0, 0)
         self.pdf.set_font("helvetica", "B", size)
         self.pdf.cell(0, 10, _latin1(text), new_x="LMARGIN", new_y="NEXT")
 
     def body(self, text: str, size: int = 11) -> None:
+        self.pdf.set_text_color(0, 0, 0)
         self.pdf.set_font("helvetica", "", size)
         self.pdf.multi_cell(0, 6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
 
@@ -68,19 +70,85 @@ class _GuidePdf:
         return bytes(self.pdf.output())
 
 
-def to_pdf(guide: Guide, *, title: str = "Your painting guide") -> bytes:
-    """A printable A4 guide: cover, palette, one page per step, brushstrokes, the numbered outline."""
+def to_pdf(guide: Guide, *, title: str = "Your painting guide", grid: bool = False) -> bytes:
+    """A printable A4 guide: cover, value study, palette, one page per step, brushstrokes, the outline.
+
+    ``grid``: add the grid method (a reference picture and the outline with the same lettered grid).
+    """
     doc = _GuidePdf(title)
     _cover_page(doc, guide, title)
+    if guide.values is not None:
+        _value_page(doc, guide)
     _palette_pages(doc, guide)
     _step_pages(doc, guide)
     if guide.strokes is not None:
         _stroke_pages(doc, guide)
+    if grid:
+        _grid_page(doc, guide)
+    _outline_page(doc, guide, grid=grid)
+    return doc.output()
+
+
+def _outline_page(doc: _GuidePdf, guide: Guide, *, grid: bool) -> None:
+    from .outline import outline_drawing
+    from .tiles import draw_outline
+
+    drawing = outline_drawing(guide)
     doc.pdf.add_page()
     doc.heading("Numbered outline")
-    doc.body("Trace or print this sheet; each number is a palette colour.")
-    doc.picture(guide.outline, doc.margin, doc.pdf.get_y() + 2, doc.usable, 240)
-    return doc.output()
+    doc.body(f"Each number is a palette colour. This page is reduced; print outline_tiles.pdf (A4 or Letter pages) "
+             f"or outline_full.pdf for the real {drawing.canvas.label} size.", 10)
+    top = doc.pdf.get_y() + 3
+    scale = min(doc.usable / drawing.width_mm, (282 - top) / drawing.height_mm)
+    draw_outline(doc.pdf, drawing, doc.margin, top, scale, grid=grid)
+    doc.pdf.set_draw_color(150, 150, 150)
+    doc.pdf.rect(doc.margin, top, drawing.width_mm * scale, drawing.height_mm * scale)
+
+
+def _grid_page(doc: _GuidePdf, guide: Guide) -> None:
+    """The reference picture with the grid-method lines, lettered like the outline's."""
+    from .tiles import _draw_grid
+
+    canvas = guide.canvas
+    doc.pdf.add_page()
+    doc.heading("Grid method: reference")
+    step = "5 cm" if canvas.unit == "cm" else "2 in"
+    doc.body(f"Draw the same grid lightly on your canvas, a line every {step}, lettered the same way, and copy "
+             "one square at a time.", 10)
+    top = doc.pdf.get_y() + 3
+    height = doc.picture(guide.target, doc.margin, top, doc.usable, 282 - top)
+    scale = height / canvas.height_mm
+    _draw_grid(doc.pdf, canvas, doc.margin, top, scale)
+
+
+def _value_page(doc: _GuidePdf, guide: Guide) -> None:
+    """The notan and the value study, first: teachers start with values, not colours."""
+    pdf, margin, usable = doc.pdf, doc.margin, doc.usable
+    values = guide.values
+    pdf.add_page()
+    doc.heading("Start with the values")
+    doc.body(
+        f"Squint at your subject: this is the picture in 2 values (the notan, left) and in {values.levels} values "
+        "(right). Get these big light and dark shapes right and the painting will read, whatever the colours. "
+        "Paint a small study like this first, or use it for step 1.",
+        10,
+    )
+    y = pdf.get_y() + 3
+    half = (usable - 6) / 2
+    left = doc.picture(values.notan_image(), margin, y, half, 120)
+    right = doc.picture(values.image(), margin + half + 6, y, half, 120)
+    pdf.set_y(y + max(left, right) + 2)
+    doc.caption("Notan: 2 values", half + 6, next_line=False)
+    doc.caption(f"Value study: {values.levels} values", half)
+    pdf.ln(3)
+    doc.body("Value scale to mix (darkest first), with the share of the canvas each value covers:", 10)
+    y = pdf.get_y() + 1
+    for k, (grey, share) in enumerate(zip(values.greys, values.shares())):
+        level = int(round(float(grey) * 255))
+        doc.swatch((level, level, level), margin + k * 34, y, 30, 12)
+        pdf.set_xy(margin + k * 34, y + 13)
+        pdf.set_font("helvetica", "", 9)
+        pdf.cell(30, 5, f"value {k + 1}: {100 * share:.0f}%", align="C")
 
 
 def _cover_page(doc: _GuidePdf, guide: Guide, title: str) -> None:
@@ -92,6 +160,13 @@ def _cover_page(doc: _GuidePdf, guide: Guide, title: str) -> None:
         f"{len(guide.palette)} colours, {len(guide.steps)} steps, {len(guide.regions)} regions, "
         f"medium: {options.medium}, seed {options.seed}."
     )
+    if guide.canvas is not None:
+        how = {"crop": "cropped to fit", "pad": "with a plain border to fit"}[options.fit]
+        doc.body(
+            f"Canvas: {guide.canvas.label} (photo {how}). Every region is at least {guide.min_region_mm2:g} mm2 "
+            "and wide enough for a no. 0 round brush; brushes are named by their usual size.",
+            10,
+        )
     if guide.style is not None:
         where = f", run on {guide.style.device}" if guide.style.device else ""
         doc.body(f"Brushstroke style: {guide.style.name}. Texture from {guide.style.network_description}{where}.")
@@ -119,7 +194,8 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
             "Parts are by volume (for example palette-knife loads). \"A touch of\" means a tiny amount, less than "
             "1/12 of the mix: add it bit by bit. Left: the colour to paint; right: what the recipe should give. "
             "Match: close (hard to tell apart), noticeable, or far (your paints cannot reach it; the reason is "
-            "given). Paints marked * are approximate: estimated from their usual colour, not measured.",
+            "given). Paints marked * are approximate: estimated from their usual colour, not measured. "
+            "Amounts (ml) are rough, for two coats on your canvas; mix a little more than you think.",
             9,
         )
     else:
@@ -131,6 +207,7 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
 
     by_name = {p.name: p for p in guide.paints} if guide.paints is not None else {}
     tube_rgb = {name: tuple(int(paint_hex(p)[i : i + 2], 16) for i in (1, 3, 5)) for name, p in by_name.items()}
+    amounts = guide.paint_amounts()
     for position, color in enumerate(guide.palette):
         recipe = guide.recipes[position] if guide.recipes else None
         if pdf.get_y() > (262 if recipe else 270):
@@ -143,7 +220,8 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
         pdf.set_font("helvetica", "", 11)
         pdf.cell(62, 6, _latin1(color.name))
         pdf.set_font("helvetica", "", 9)
-        pdf.cell(34, 6, f"{color.coverage:.1f}% of canvas")
+        area, ml = amounts[position]
+        pdf.cell(34, 6, f"{color.coverage:.1f}%, about {ml:g} ml")
         if recipe is None:
             pdf.cell(0, 6, color.hex)
             pdf.set_y(y + 11)
@@ -193,12 +271,14 @@ def _step_pages(doc: _GuidePdf, guide: Guide) -> None:
         pdf.add_page()
         doc.heading(f"Step {step.index} of {len(guide.steps)}: {step.title}", 16)
         doc.body(step.instruction, 12)
-        doc.body(f"Colours: {', '.join(str(c) for c in step.colors)} - {step.area:.1f}% of the canvas.", 10)
-        doc.body("Mix: " + "; ".join(_recipe_line(guide, c) for c in step.colors), 9)
+        if step.colors:
+            doc.body(f"Colours: {', '.join(str(c) for c in step.colors)} - {step.area:.1f}% of the canvas.", 10)
+            doc.body("Mix: " + "; ".join(_recipe_line(guide, c) for c in step.colors), 9)
         y = pdf.get_y() + 3
         height = doc.picture(highlight, margin, y, usable, 150)
         pdf.set_y(y + height + 3)
-        doc.caption("New in this step (outlined). Below: the canvas when this step is done.")
+        doc.caption("New in this step (outlined). Below: the canvas when this step is done." if step.regions
+                    else "The value masses of this step. Below: the canvas when it is done.")
         doc.picture(image, margin, pdf.get_y() + 1, usable / 2, 265 - pdf.get_y())
 
 

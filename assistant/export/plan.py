@@ -19,14 +19,22 @@ reproducible: fixed ZIP timestamps and a fixed PDF creation date.
                                          {"name": "burnt umber", "parts": 0, "touch": true,
                                           "share": 0.02}],
                               "hex": "#20212a", "delta_e": 1.7, "match": "close"}}, ...],
+      "canvas": {"width_mm": 400.0, "height_mm": 500.0, "label": "40 × 50 cm", "fit": "crop",
+                 "crop": [0.5, 0.5], "mm_per_px": 0.49, "min_region_mm2": 80.0},
+      "value_study": {"levels": 3, "image": "value_study.png", "notan": "notan.png",
+                      "thresholds_lightness": [31.5, 62.0], "shares": [0.3, 0.45, 0.25]},
       "notes": ["This photo needs only 11 distinct paints ..."],
       "steps": [{"index": 1, "title": "Dark background masses",
                  "instruction": "Block in ...", "colors": [1, 4], "area": 21.5,
+                 "brush": "a 1-inch flat (25 mm)", "brush_mm": 25.0,
                  "image": "steps/01.png", "highlight": "steps/01_new.png"}, ...],
       "files": {"original": "original.png", "quantized": "quantized.png", ...},
       "style": {...}, "brushstrokes": {...}   (when those stages ran)
     }
 
+Step 1 is the value study's step (toned canvas and underpainting, or for watercolour
+the value sketch and the whites to save). Each palette entry also gives ``area_cm2`` on
+the real canvas and ``paint_ml``, a rough amount of paint (two coats, rounded up).
 ``coverage`` and ``area`` are percentages of the canvas; palette ``index`` is the
 number written on the outline; ``colors`` lists palette indices. A recipe's ``parts``
 are whole volume parts; a touch has ``parts`` 0 and its ``share`` of the whole mix;
@@ -43,6 +51,7 @@ import json
 import numpy as np
 
 from .. import __version__
+from ..canvas import Canvas
 from ..pipeline import Guide
 
 __all__ = ["image_files", "plan_dict", "plan_json", "stroke_files"]
@@ -64,7 +73,10 @@ def _paint_dict(paint) -> dict:
 def plan_dict(guide: Guide) -> dict:
     """The machine-readable plan (see module docstring)."""
     height, width = guide.labels.shape
-    files = {"original": "original.png", "quantized": "quantized.png", "outline": "outline.png"}
+    amounts = guide.paint_amounts()
+    files = {"original": "original.png", "quantized": "quantized.png", "outline": "outline.png",
+             "outline_svg": "outline.svg", "outline_tiles": "print/outline_tiles.pdf",
+             "outline_full": "print/outline_full.pdf", "value_study": "value_study.png", "notan": "notan.png"}
     if guide.is_stylised:
         files["target"] = "stylized.png"
     if guide.strokes is not None:
@@ -84,10 +96,14 @@ def plan_dict(guide: Guide) -> dict:
                 "lab": list(c.lab),
                 "name": c.name,
                 "coverage": c.coverage,
+                "area_cm2": amounts[i][0],
+                "paint_ml": amounts[i][1],
                 **({"recipe": guide.recipes[i].as_dict()} if guide.recipes else {}),
             }
             for i, c in enumerate(guide.palette)
         ],
+        "canvas": _canvas_dict(guide),
+        "value_study": _values_dict(guide),
         "notes": list(guide.notes),
         "steps": [
             {
@@ -96,6 +112,8 @@ def plan_dict(guide: Guide) -> dict:
                 "instruction": s.instruction,
                 "colors": list(s.colors),
                 "area": s.area,
+                "brush": s.brush,
+                "brush_mm": s.brush_mm,
                 "image": _step_name(s.index),
                 "highlight": _step_name(s.index, "_new"),
             }
@@ -114,6 +132,31 @@ def plan_dict(guide: Guide) -> dict:
     if guide.style is not None:
         plan["style"] = guide.style.to_dict()
     return plan
+
+
+def _canvas_dict(guide: Guide) -> dict:
+    canvas = guide.canvas or Canvas.for_photo(*guide.labels.shape)
+    return {
+        "width_mm": round(canvas.width_mm, 1),
+        "height_mm": round(canvas.height_mm, 1),
+        "label": canvas.label,
+        "fit": guide.options.fit,
+        "crop": [guide.options.crop_x, guide.options.crop_y],
+        "mm_per_px": round(guide.mm_per_px, 4),
+        "min_region_mm2": guide.min_region_mm2,
+    }
+
+
+def _values_dict(guide: Guide) -> dict | None:
+    if guide.values is None:
+        return None
+    return {
+        "levels": guide.values.levels,
+        "image": "value_study.png",
+        "notan": "notan.png",
+        "thresholds_lightness": list(guide.values.thresholds),
+        "shares": [round(float(v), 4) for v in guide.values.shares()],
+    }
 
 
 def _stroke_step_name(index: int, suffix: str = "") -> str:
@@ -143,6 +186,9 @@ def plan_json(guide: Guide) -> bytes:
 def image_files(guide: Guide) -> dict[str, np.ndarray]:
     """Every image of the guide under its file name (the ZIP / output-folder layout)."""
     files = {"original.png": guide.photo, "quantized.png": guide.quantized, "outline.png": guide.outline}
+    if guide.values is not None:
+        files["value_study.png"] = guide.values.image()
+        files["notan.png"] = guide.values.notan_image()
     if guide.is_stylised:
         files["stylized.png"] = guide.target
     for step, image, highlight in zip(guide.steps, guide.steps.images, guide.steps.highlights):

@@ -21,6 +21,7 @@ from enum import Enum
 
 import numpy as np
 
+from ..canvas import BRUSHES, SMALLEST_BRUSH, Brush, nearest_brush
 from ..color.palette import Palette
 from .regions import Regions
 
@@ -88,6 +89,8 @@ class PaintingStep:
         colors: palette numbers (1-based) used in this step.
         area: share of the canvas painted in this step, in percent.
         regions: ids of the regions painted in this step (into :class:`Regions`).
+        brush: the brush named in the instruction ("a no. 6 round (about 4.5 mm)").
+        brush_mm: its width in millimetres on the real canvas (0 when no canvas was given).
     """
 
     index: int
@@ -96,6 +99,8 @@ class PaintingStep:
     colors: tuple[int, ...]
     area: float
     regions: tuple[int, ...]
+    brush: str = ""
+    brush_mm: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,6 +136,7 @@ def plan_steps(
     medium: Medium | str = Medium.ACRYLIC,
     min_steps: int = 4,
     max_steps: int = 12,
+    mm_per_px: float | None = None,
 ) -> tuple[PaintingStep, ...]:
     """Group and order the regions into painting steps.
 
@@ -139,6 +145,8 @@ def plan_steps(
         palette: the palette whose label values the regions carry.
         medium: a :class:`Medium` or its name.
         min_steps, max_steps: bounds on the number of steps (4–12 by default).
+        mm_per_px: the real canvas's millimetres per pixel; each step then names the
+            common brush that fits its regions (else the medium's generic brush words).
 
     Returns:
         The steps in painting order; every region belongs to exactly one step.
@@ -174,9 +182,34 @@ def plan_steps(
         phase_i, band_i = (key[0], key[1]) if medium.value.opaque else (key[1], 2 - key[0])
         colors = _colors_by_area(members, regions)
         area = round(100.0 * float(regions.areas[members].sum()) / total, 2)
-        title, instruction = _describe(medium, phase_i, band_i, colors, palette)
-        steps.append(PaintingStep(number, title, instruction, colors, area, tuple(int(r) for r in members)))
+        brush = None if mm_per_px is None else step_brush(regions, members, phase_i, medium, mm_per_px)
+        title, instruction = _describe(medium, phase_i, band_i, colors, palette, brush)
+        steps.append(PaintingStep(number, title, instruction, colors, area, tuple(int(r) for r in members),
+                                  brush.words if brush else "", brush.width_mm if brush else 0.0))
     return tuple(steps)
+
+
+def step_brush(regions: Regions, members: list[int], phase: int, medium: Medium, mm_per_px: float) -> Brush:
+    """The common brush for a step: about a third of the typical region's width (for shapes and
+    details also no wider than two thirds of the narrowest tenth of them), in the phase's shape.
+
+    Masses take a flat (a mop for watercolour), shapes a filbert (a round for watercolour), details a round.
+    """
+    widths = 2.0 * regions.depths[members] * mm_per_px  # inscribed-disc diameters, mm
+    order = np.argsort(widths)
+    widths, areas = widths[order], regions.areas[members][order].astype(np.float64)
+    # The width of the region holding the median pixel: large areas decide, not many crumbs.
+    typical = float(widths[np.searchsorted(np.cumsum(areas), areas.sum() / 2)])
+    narrow = float(widths[len(widths) // 10])
+    limit = typical / 3.0 if phase == 0 else min(typical / 3.0, narrow / 1.5)
+    width = max(SMALLEST_BRUSH.width_mm, min(limit, 50.0))
+    opaque = medium.value.opaque
+    shape = (("flat" if opaque else "mop"), ("filbert" if opaque else "round"), "round")[phase]
+    if shape == "mop" and width < BRUSHES["mop"][0].width_mm:
+        shape = "round"
+    if shape == "filbert" and width < BRUSHES["filbert"][0].width_mm:
+        shape = "round"
+    return nearest_brush(width, shape)
 
 
 def _value_bands(lightness: np.ndarray) -> np.ndarray:
@@ -235,7 +268,8 @@ def _split_to(groups, keys, minimum, regions):
     return groups, keys
 
 
-def _describe(medium: Medium, phase: int, band: int, colors: tuple[int, ...], palette: Palette) -> tuple[str, str]:
+def _describe(medium: Medium, phase: int, band: int, colors: tuple[int, ...], palette: Palette,
+              brush: Brush | None = None) -> tuple[str, str]:
     profile = medium.value
     listing = _join([str(c) for c in colors])
     word = "colour" if len(colors) == 1 else "colours"
@@ -250,7 +284,8 @@ def _describe(medium: Medium, phase: int, band: int, colors: tuple[int, ...], pa
             f"Leave the paper white where colour {listing} is marked, or glaze it very lightly.",
         )
     verb = profile.verbs[phase]
-    instruction = f"{verb} the {tone} {what} with {word} {listing} using {profile.brushes[phase]}."
+    tool = brush.words if brush is not None else profile.brushes[phase]
+    instruction = f"{verb} the {tone} {what} with {word} {listing} using {tool}."
     if profile.opaque and phase == 0 and band == 0:
         instruction = instruction[:-1] + "; thin paint, do not fuss over edges yet."
     elif not profile.opaque and phase == 0:

@@ -1,0 +1,295 @@
+"""Real-size printing of the outline: tiles over A4 or Letter pages, or one big page.
+
+``print/outline_tiles.pdf``: a first page shows how the tiles fit together; then one
+page per tile with the outline at 1:1, the overlap with the neighbours shaded, crop
+marks at the tile's corners, registration marks (a circle and cross) in each overlap
+that land on the same spot of both neighbours, the tile's name (row letter, column
+number) and its neighbours' names, and a 10 cm scale bar to check the printer did not
+rescale. ``print/outline_full.pdf`` is the same outline on one page the size of the
+canvas plus a margin, for a print shop. Everything is vector: sharp at any size.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass
+
+from .. import __version__
+from ..canvas import Canvas
+from ..pipeline import Guide
+from .outline import OutlineDrawing, grid_label, grid_lines, outline_drawing
+
+__all__ = ["PAPERS", "TileLayout", "tile_layout", "tiles_pdf", "full_size_pdf", "draw_outline"]
+
+#: Paper sizes, portrait, in mm.
+PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
+#: Unprinted margin all round, the band above the tile (names) and below it (scale bar).
+MARGIN, HEADER, FOOTER = 8.0, 8.0, 14.0
+#: How far neighbouring tiles overlap, for glueing and lining up.
+OVERLAP = 10.0
+SCALE_BAR_MM = 100.0
+
+
+@dataclass(frozen=True)
+class TileLayout:
+    """How a canvas is cut into pages: ``rows`` × ``cols`` tiles of ``tile_w`` × ``tile_h`` mm."""
+
+    paper: str
+    page_w: float
+    page_h: float
+    tile_w: float
+    tile_h: float
+    rows: int
+    cols: int
+
+    @property
+    def count(self) -> int:
+        return self.rows * self.cols
+
+    def origin(self, row: int, col: int) -> tuple[float, float]:
+        """Canvas position (mm) of a tile's top-left corner."""
+        return col * (self.tile_w - OVERLAP), row * (self.tile_h - OVERLAP)
+
+    def name(self, row: int, col: int) -> str:
+        return f"{grid_label(column=row)}{col + 1}"
+
+
+def _check_paper(paper: str) -> str:
+    key = str(paper).strip().lower()
+    if key not in PAPERS:
+        raise ValueError(f"Expected paper 'a4' or 'letter'. Received: paper={paper!r}")
+    return key
+
+
+def tile_layout(canvas: Canvas, paper: str = "a4") -> TileLayout:
+    """The fewest pages of ``paper`` (portrait or landscape, portrait on a tie) that cover the canvas."""
+    paper = _check_paper(paper)
+    best = None
+    for page_w, page_h in (PAPERS[paper], PAPERS[paper][::-1]):
+        tile_w = page_w - 2 * MARGIN
+        tile_h = page_h - 2 * MARGIN - HEADER - FOOTER
+        cols = max(1, math.ceil((canvas.width_mm - OVERLAP) / (tile_w - OVERLAP)))
+        rows = max(1, math.ceil((canvas.height_mm - OVERLAP) / (tile_h - OVERLAP)))
+        layout = TileLayout(paper, page_w, page_h, tile_w, tile_h, rows, cols)
+        if best is None or layout.count < best.count:
+            best = layout
+    return best
+
+
+def _new_pdf(title: str):
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="mm", format="A4")
+    pdf.set_creation_date(_dt.datetime(2020, 1, 1, tzinfo=_dt.UTC))
+    pdf.set_title(title)
+    pdf.set_creator(f"Painting Assistant {__version__}")
+    pdf.set_auto_page_break(auto=False)
+    return pdf
+
+
+def draw_outline(pdf, drawing: OutlineDrawing, x: float, y: float, scale: float = 1.0, *,
+                 grid: bool = False, window: tuple[float, float, float, float] | None = None) -> None:
+    """Draw the outline with its top-left canvas corner at page ``(x, y)``, ``scale`` page mm per canvas mm.
+
+    ``window`` = ``(x0, y0, x1, y1)`` in canvas mm: only paths and numbers that reach it are drawn.
+    """
+    x0, y0, x1, y1 = window or (0.0, 0.0, drawing.width_mm, drawing.height_mm)
+    pdf.set_draw_color(90, 90, 90)
+    pdf.set_line_width(max(0.12, 0.25 * scale if scale < 1 else 0.25))
+    for path in drawing.paths:
+        if path[:, 0].max() < x0 or path[:, 0].min() > x1 or path[:, 1].max() < y0 or path[:, 1].min() > y1:
+            continue
+        pdf.polyline([(x + px * scale, y + py * scale) for px, py in path], style="D")
+    pdf.set_text_color(60, 60, 60)
+    for nx, ny, size, text in drawing.numbers:
+        if not (x0 - 10 <= nx <= x1 + 10 and y0 - 10 <= ny <= y1 + 10):
+            continue
+        height = max(1.2, size * scale) if scale < 1 else size
+        pdf.set_font("helvetica", "", height / 0.72 / 0.3528)  # digit height → font size in pt
+        width = pdf.get_string_width(text)
+        pdf.text(x + nx * scale - width / 2, y + ny * scale + height / 2, text)
+    if grid:
+        _draw_grid(pdf, drawing.canvas, x, y, scale)
+
+
+def _draw_grid(pdf, canvas: Canvas, x: float, y: float, scale: float) -> None:
+    xs, ys = grid_lines(canvas)
+    pdf.set_draw_color(61, 124, 201)
+    pdf.set_text_color(61, 124, 201)
+    pdf.set_line_width(0.3)
+    w, h = canvas.width_mm * scale, canvas.height_mm * scale
+    for gx in xs:
+        pdf.line(x + gx * scale, y, x + gx * scale, y + h)
+    for gy in ys:
+        pdf.line(x, y + gy * scale, x + w, y + gy * scale)
+    size = max(2.0, min(5.0, 40 * scale))
+    pdf.set_font("helvetica", "B", size / 0.3528)
+    edges_x, edges_y = [0.0, *xs, canvas.width_mm], [0.0, *ys, canvas.height_mm]
+    for k in range(len(edges_x) - 1):
+        label = grid_label(column=k)
+        cx = x + (edges_x[k] + edges_x[k + 1]) / 2 * scale
+        pdf.text(cx - pdf.get_string_width(label) / 2, y + size * 1.1, label)
+    for k in range(len(edges_y) - 1):
+        label = grid_label(row=k)
+        pdf.text(x + size * 0.4, y + (edges_y[k] + edges_y[k + 1]) / 2 * scale + size / 3, label)
+
+
+def _scale_bar(pdf, x: float, y: float) -> None:
+    """A 100 mm bar, black and white centimetres, with its caption under it."""
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.2)
+    for cm in range(10):
+        pdf.set_fill_color(*((0, 0, 0) if cm % 2 == 0 else (255, 255, 255)))
+        pdf.rect(x + cm * 10, y, 10, 3, style="DF")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("helvetica", "", 7)
+    pdf.text(x, y + 6.5, "This bar must measure exactly 10 cm. If not, print again at 100 % (Actual size).")
+
+
+def _crop_mark(pdf, x: float, y: float, dx: int, dy: int) -> None:
+    """An L of two 5 mm lines just outside a corner; ``dx``/``dy`` point away from the tile."""
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.2)
+    pdf.line(x + dx * 1.5, y, x + dx * 6.5, y)
+    pdf.line(x, y + dy * 1.5, x, y + dy * 6.5)
+
+
+def _registration_mark(pdf, x: float, y: float) -> None:
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.2)
+    pdf.circle(x, y, 2.2, style="D")
+    pdf.line(x - 3.5, y, x + 3.5, y)
+    pdf.line(x, y - 3.5, x, y + 3.5)
+
+
+def _registration_points(layout: TileLayout, canvas: Canvas) -> list[tuple[float, float]]:
+    """Canvas points (mm) at the middle of every overlap strip between two tiles."""
+    points = []
+    for row in range(layout.rows):
+        for col in range(layout.cols):
+            ox, oy = layout.origin(row, col)
+            right = min(ox + layout.tile_w, canvas.width_mm)
+            bottom = min(oy + layout.tile_h, canvas.height_mm)
+            if col + 1 < layout.cols:
+                points.append((right - OVERLAP / 2, (oy + bottom) / 2))
+            if row + 1 < layout.rows:
+                points.append(((ox + right) / 2, bottom - OVERLAP / 2))
+    return points
+
+
+def tiles_pdf(guide: Guide, *, paper: str = "a4", grid: bool = False) -> bytes:
+    """``outline_tiles.pdf``: the outline at 1:1 on ``paper`` tiles (see module docstring)."""
+    drawing = outline_drawing(guide)
+    canvas = drawing.canvas
+    layout = tile_layout(canvas, paper)
+    pdf = _new_pdf(f"Outline at real size, {canvas.label}")
+    _overview_page(pdf, drawing, layout)
+    marks = _registration_points(layout, canvas)
+    for row in range(layout.rows):
+        for col in range(layout.cols):
+            _tile_page(pdf, drawing, layout, row, col, marks, grid=grid)
+    return bytes(pdf.output())
+
+
+def _overview_page(pdf, drawing: OutlineDrawing, layout: TileLayout) -> None:
+    canvas = drawing.canvas
+    page_w, page_h = PAPERS[layout.paper]
+    pdf.add_page(format=(page_w, page_h))
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("helvetica", "B", 16)
+    pdf.text(15, 20, f"Real-size outline: {canvas.label} canvas")
+    pdf.set_font("helvetica", "", 10)
+    lines = [
+        f"{layout.count} pages ({layout.rows} rows x {layout.cols} columns) of {layout.paper.upper()} paper. "
+        "Print at 100 % / Actual size - never 'fit to page'.",
+        "Check the 10 cm bar on each page with a ruler. Trim each page along its crop marks on the right and the "
+        "bottom, lay it over its neighbour's grey strip so the circled crosses match, and tape.",
+        "Then transfer the lines to the canvas with graphite or carbon paper, or a light box.",
+    ]
+    pdf.set_left_margin(15)
+    pdf.set_xy(15, 25)
+    for text in lines:
+        pdf.multi_cell(page_w - 30, 5, text, new_x="LMARGIN", new_y="NEXT")
+    top = pdf.get_y() + 6
+    scale = min((page_w - 30) / canvas.width_mm, (page_h - top - 30) / canvas.height_mm)
+    draw_outline(pdf, drawing, 15, top, scale)
+    pdf.set_draw_color(200, 30, 120)
+    pdf.set_text_color(200, 30, 120)
+    pdf.set_line_width(0.4)
+    pdf.set_font("helvetica", "B", 11)
+    for row in range(layout.rows):
+        for col in range(layout.cols):
+            ox, oy = layout.origin(row, col)
+            w = min(layout.tile_w, canvas.width_mm - ox)
+            h = min(layout.tile_h, canvas.height_mm - oy)
+            pdf.rect(15 + ox * scale, top + oy * scale, w * scale, h * scale)
+            name = layout.name(row, col)
+            pdf.text(15 + (ox + w / 2) * scale - pdf.get_string_width(name) / 2, top + (oy + h / 2) * scale, name)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("helvetica", "", 9)
+    pdf.text(15, top + canvas.height_mm * scale + 6, "Pink: the pages, named by row letter and column number.")
+    _scale_bar(pdf, 15, page_h - MARGIN - 10)
+
+
+def _tile_page(pdf, drawing: OutlineDrawing, layout: TileLayout, row: int, col: int,
+               marks: list[tuple[float, float]], *, grid: bool) -> None:
+    canvas = drawing.canvas
+    pdf.add_page(format=(layout.page_w, layout.page_h))
+    ox, oy = layout.origin(row, col)
+    w = min(layout.tile_w, canvas.width_mm - ox)
+    h = min(layout.tile_h, canvas.height_mm - oy)
+    left, top = MARGIN, MARGIN + HEADER
+    # Neighbours' overlap strips (right and bottom) are shaded: the next page is laid over them.
+    pdf.set_fill_color(228, 228, 228)
+    if col + 1 < layout.cols:
+        pdf.rect(left + w - OVERLAP, top, OVERLAP, h, style="F")
+    if row + 1 < layout.rows:
+        pdf.rect(left, top + h - OVERLAP, w, OVERLAP, style="F")
+    with pdf.rect_clip(left, top, w, h):
+        draw_outline(pdf, drawing, left - ox, top - oy, 1.0, grid=grid, window=(ox, oy, ox + w, oy + h))
+    pdf.set_draw_color(150, 150, 150)
+    pdf.set_line_width(0.15)
+    pdf.rect(left, top, w, h)
+    for cx, cy in marks:
+        if ox <= cx <= ox + w and oy <= cy <= oy + h:
+            _registration_mark(pdf, left + cx - ox, top + cy - oy)
+    for (x, y, dx, dy) in ((left, top, -1, -1), (left + w, top, 1, -1), (left, top + h, -1, 1), (left + w, top + h, 1, 1)):
+        _crop_mark(pdf, x, y, dx, dy)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("helvetica", "B", 12)
+    name = layout.name(row, col)
+    pdf.text(left, MARGIN + 4.5, f"Page {name}")
+    pdf.set_font("helvetica", "", 8)
+    around = []
+    if row > 0:
+        around.append(f"above: {layout.name(row - 1, col)}")
+    if row + 1 < layout.rows:
+        around.append(f"below: {layout.name(row + 1, col)}")
+    if col > 0:
+        around.append(f"left: {layout.name(row, col - 1)}")
+    if col + 1 < layout.cols:
+        around.append(f"right: {layout.name(row, col + 1)}")
+    where = f"canvas {ox / 10:.1f}-{(ox + w) / 10:.1f} cm across, {oy / 10:.1f}-{(oy + h) / 10:.1f} cm down"
+    pdf.text(left + 22, MARGIN + 4.5, f"{canvas.label} canvas, row {grid_label(column=row)} of "
+             f"{layout.rows}, column {col + 1} of {layout.cols} - {where}" + (" - " + ", ".join(around) if around else ""))
+    _scale_bar(pdf, left, top + h + 4)
+
+
+def full_size_pdf(guide: Guide, *, grid: bool = False) -> bytes:
+    """``outline_full.pdf``: one page the canvas's size plus a margin, the outline at 1:1."""
+    drawing = outline_drawing(guide)
+    canvas = drawing.canvas
+    margin, footer = 10.0, 15.0
+    pdf = _new_pdf(f"Outline at real size, {canvas.label}")
+    pdf.add_page(format=(canvas.width_mm + 2 * margin, canvas.height_mm + 2 * margin + footer))
+    draw_outline(pdf, drawing, margin, margin, 1.0, grid=grid)
+    pdf.set_draw_color(150, 150, 150)
+    pdf.set_line_width(0.15)
+    pdf.rect(margin, margin, canvas.width_mm, canvas.height_mm)
+    for (x, y, dx, dy) in ((margin, margin, -1, -1), (margin + canvas.width_mm, margin, 1, -1),
+                           (margin, margin + canvas.height_mm, -1, 1),
+                           (margin + canvas.width_mm, margin + canvas.height_mm, 1, 1)):
+        _crop_mark(pdf, x, y, dx, dy)
+    _scale_bar(pdf, margin, margin + canvas.height_mm + 5)
+    return bytes(pdf.output())
