@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import __version__
 from .base import progress_span
+from .canvas import parse_crop_anchor
 from .color.paints import DEFAULT_PAINTS
 from .color.palette import MAX_COLORS, MIN_COLORS
 from .pipeline import GuideOptions, make_guide
@@ -58,6 +59,22 @@ def build_parser() -> argparse.ArgumentParser:
                             "paint by its colour, or a .json file; see `python -m assistant paints`")
     guide.add_argument("--mixable", action="store_true", default=None,
                        help="build the palette only from colours your paints can mix")
+    guide.add_argument("--canvas", default=None,
+                       help="your canvas, width x height: 40x50cm, 16x20in, 50x40cm for landscape (default: the "
+                            "photo's proportions, 40 cm on the long side); brushes, region sizes and the real-size "
+                            "outline follow from it")
+    guide.add_argument("--fit", default=None, choices=("crop", "pad"),
+                       help="a photo of other proportions than the canvas is cropped (default) or padded with a "
+                            "plain border")
+    guide.add_argument("--crop-anchor", default=None,
+                       help="which part of the photo a crop keeps: center (default), top, bottom, left, right, "
+                            "top-left, ... or x,y from 0 to 1")
+    guide.add_argument("--values", type=int, default=None, choices=(3, 5),
+                       help="values in the value study (default 3; the notan always has 2)")
+    guide.add_argument("--paper", default="a4", choices=("a4", "letter"),
+                       help="paper for the real-size tiled outline (default a4)")
+    guide.add_argument("--grid", action="store_true",
+                       help="grid method: a grid every 5 cm (2 in on an inch canvas) over the reference and outline")
     guide.add_argument("--style", default=None,
                        help="brushstroke style: a bundled id (impasto_oil, palette_knife, dry_brush, glazed_oil, "
                             "gouache_flats, watercolour_wash, pointillist, ink_hatching), an image path, or none "
@@ -202,7 +219,8 @@ def _strokes(options, guide, report):
 # Options a project fixes, with their defaults for a photo.
 _GUIDE_DEFAULTS = {"colors": 12, "medium": "acrylic", "steps": 12, "min_region": None, "max_side": 1024, "seed": 0,
                    "style": "none", "strength": "medium", "style_weight": None, "content_weight": None,
-                   "strokes": 0, "paints": DEFAULT_PAINTS, "mixable": False}
+                   "strokes": 0, "paints": DEFAULT_PAINTS, "mixable": False, "canvas": "", "fit": "crop",
+                   "crop_anchor": "center", "values": 3}
 
 
 def _list_paints() -> int:
@@ -249,6 +267,11 @@ def _guide(args: argparse.Namespace) -> int:
         seed=args.seed,
         paints=_paint_spec(args.paints),
         mixable=args.mixable,
+        canvas=args.canvas,
+        fit=args.fit,
+        crop_x=parse_crop_anchor(args.crop_anchor)[0],
+        crop_y=parse_crop_anchor(args.crop_anchor)[1],
+        value_levels=args.values,
     ).validate()
     painter_options = _painter_options(args)  # options are checked before any work is done
     style = _style_options(args)
@@ -296,9 +319,10 @@ def _write(args: argparse.Namespace, guide, project, bar) -> int:
 
     bar(0.92, "Writing PDF, ZIP and images")
     project = dataclasses.replace(project, plan=plan_json(guide))
-    written = write_guide(guide, args.output, extra_files={"guide.project": save_project(project)})
+    written = write_guide(guide, args.output, extra_files={"guide.project": save_project(project)},
+                          paper=args.paper, grid=args.grid)
     bar(1.0, "Done")
-    summary = f"{len(guide.palette)} colours, {len(guide.steps)} steps"
+    summary = f"{guide.canvas.label} canvas, {len(guide.palette)} colours, {len(guide.steps)} steps"
     if guide.strokes is not None:
         summary += f", {len(guide.strokes.painting.strokes)} brushstrokes in {len(guide.strokes.steps)} stroke steps"
     print(f"Wrote {len(written)} files to {args.output} ({summary}).")

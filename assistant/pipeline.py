@@ -161,6 +161,15 @@ class Guide:
     strokes: StrokePlan | None = None
 
     @property
+    def given_target(self) -> np.ndarray:
+        """The target as it was given to :func:`make_guide`, before it was fitted to the canvas."""
+        if self.source_target is not None:
+            return self.source_target
+        if self.source_photo is not None and not self.is_stylised:
+            return self.source_photo
+        return self.target
+
+    @property
     def mm_per_px(self) -> float:
         """Millimetres on the canvas per working pixel."""
         canvas = self.canvas or Canvas.for_photo(*self.labels.shape)

@@ -100,8 +100,9 @@ def project_from_guide(guide, *, photo_name: str = "", photo_notes=(), style_sou
 
     has_target = guide.is_stylised
     return Project(
-        photo=guide.photo, photo_name=photo_name, photo_notes=tuple(photo_notes), options=guide.options,
-        target=guide.target if has_target else None, style=guide.style if has_target else None,
+        photo=guide.photo if guide.source_photo is None else guide.source_photo, photo_name=photo_name,
+        photo_notes=tuple(photo_notes), options=guide.options,
+        target=(guide.target if guide.source_target is None else guide.source_target) if has_target else None, style=guide.style if has_target else None,
         style_source=style_source if has_target else None, style_image=style_image if has_target else None,
         painting=None if guide.strokes is None else guide.strokes.painting,
         settings=dict(settings or {}), plan=plan_json(guide) if with_plan else b"",

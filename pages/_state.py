@@ -188,16 +188,15 @@ def ensure_guide(options: GuideOptions) -> None:
     """(Re)build the guide when the options or the target changed, with a progress bar."""
     guide = get(GUIDE)
     target = painting_target()
-    if guide is not None and get(OPTIONS) == options and guide.target.shape == target.shape and np.array_equal(
-        guide.target, target
-    ):
+    given = None if guide is None else guide.given_target
+    if guide is not None and get(OPTIONS) == options and given.shape == target.shape and np.array_equal(given, target):
         return
     if guide is not None and guide.strokes is not None:  # set aside, so that setting the palette back restores them
-        st.session_state[SET_ASIDE] = (guide.options, guide.target, guide.strokes.painting)
+        st.session_state[SET_ASIDE] = (guide.options, given, guide.strokes.painting)
     with running() as on_progress:
         guide = make_guide(get(PHOTO), options, target=target, style=get(STYLE), on_progress=on_progress)
     aside = get(SET_ASIDE)
-    if aside is not None and aside[0] == options and np.array_equal(aside[1], target):
+    if aside is not None and aside[0] == options and aside[1].shape == target.shape and np.array_equal(aside[1], target):
         from assistant.stroke_guide import attach_painting
 
         guide = attach_painting(guide, aside[2])

@@ -1,4 +1,4 @@
-"""Choose your paints, the number of colours and the medium; see recipes, swatches and the simplified picture."""
+"""Choose your paints, canvas, number of colours and medium; see recipes, swatches and the simplified picture."""
 
 import streamlit as st
 
@@ -7,6 +7,7 @@ from assistant.color.paints import DEFAULT_PAINTS, PRESETS, catalogue, parse_pai
 from assistant.color.palette import MAX_COLORS, MIN_COLORS
 from assistant.plan.steps import Medium
 from pages import _state as state
+from pages._canvas import canvas_controls
 
 st.title("Palette")
 state.require(state.PHOTO, "Upload a photo first.", "pages/upload.py")
@@ -93,11 +94,16 @@ preset_id = presets.get(st.session_state["paints_preset"])
 if preset_id and tuple(tubes) == parse_paints(preset_id).names:
     spec = preset_id
 
+canvas, canvas_error = canvas_controls(state.painting_target(), previous, locked=locked)
+if canvas_error is not None:  # keep the canvas of the guide on screen until the size is possible
+    canvas = {"canvas": previous.canvas, "fit": previous.fit, "crop_x": previous.crop_x, "crop_y": previous.crop_y}
+
 if locked:
     guide = state.get(state.GUIDE)
 else:
     options = GuideOptions(n_colors=n_colors, medium=medium, seed=int(seed), max_side=previous.max_side,
-                           paints=spec, mixable=bool(st.session_state["paints_mixable"]))
+                           paints=spec, mixable=bool(st.session_state["paints_mixable"]),
+                           value_levels=previous.value_levels, **canvas)
     if state.get(state.GUIDE) is not None and state.get(state.GUIDE).strokes is not None and state.get(state.OPTIONS) != options:
         st.warning("The palette changed, so the brushstrokes made with the old one were set aside: paint them again "
                    "on the Brushstrokes page, or set the palette back (a saved guide.project keeps them too).")
@@ -110,6 +116,8 @@ st.markdown(state.recipes_html(guide), unsafe_allow_html=True)
 a, b = st.columns(2)
 a.image(guide.target, caption="Target", width="stretch")
 b.image(guide.quantized, caption=f"With {len(guide.palette)} paints · {len(guide.regions)} regions", width="stretch")
+st.caption(f"On a {guide.canvas.label} canvas every region is at least {guide.min_region_mm2:g} mm² and wide enough "
+           "for a no. 0 round brush.")
 with st.expander("Numbered outline"):
     st.image(guide.outline, width="stretch")
 st.page_link("pages/steps.py", label="Next: the painting steps", icon="➡️")
