@@ -97,6 +97,47 @@ def test_palette_page_paints_presets_own_paint_and_mixable(small_photo):
     assert "Tick at least one tube" in app.warning[0].value
 
 
+def test_palette_page_canvas_size_orientation_crop_and_border(small_photo):
+    from assistant.canvas import fit_box
+
+    app = run_page("pages/palette.py", photo=small_photo, photo_name="cat")
+    assert app.session_state["guide"].options.canvas == ""  # the photo's own proportions
+    assert app.radio(key="canvas_orientation").disabled  # nothing to orient yet
+    app.selectbox(key="canvas_size").set_value("40 × 50 cm").run()
+    guide = app.session_state["guide"]
+    assert guide.options.canvas == "50x40cm"  # the cat photo is landscape, so the canvas is too
+    assert guide.labels.shape[1] / guide.labels.shape[0] == pytest.approx(1.25, abs=0.01)
+    assert "50 × 40 cm canvas" in "".join(c.value for c in app.caption)
+    app.radio(key="canvas_orientation").set_value("Portrait").run()
+    app.slider(key="canvas_crop_x").set_value(0).run()
+    guide = app.session_state["guide"]
+    assert guide.options.canvas == "40x50cm" and guide.options.crop_x == 0.0
+    _, _, _, _, (y0, y1, x0, x1) = fit_box(*small_photo.shape[:2], 0.8, fit="crop", anchor=(0.0, 0.5))
+    assert x0 == 0 and x1 < small_photo.shape[1]  # the left of the photo is kept
+    assert np.array_equal(guide.photo, small_photo[y0:y1, x0:x1])
+    assert app.slider(key="canvas_crop_y").disabled  # a portrait crop of a landscape photo only moves sideways
+    app.radio(key="canvas_fit").set_value("Keep the whole photo, add a border").run()
+    guide = app.session_state["guide"]
+    assert guide.options.fit == "pad" and guide.photo.shape[1] == small_photo.shape[1]
+    app.selectbox(key="canvas_size").set_value("Custom size").run()
+    assert app.session_state["guide"].options.canvas == "30x40cm"  # the custom size starts at 30 × 40 cm
+    app.number_input(key="canvas_width").set_value(2.0).run()  # 2 cm: too small to paint
+    assert "5 cm to 300 cm" in app.error[0].value and not app.exception
+    assert app.session_state["guide"].options.canvas == "30x40cm"  # the last possible canvas is kept
+    assert app.session_state["settings"]["canvas_size"] == "Custom size"  # remembered across pages and reloads
+
+
+def test_steps_page_value_study_three_or_five_values(small_photo):
+    guide = make_guide(small_photo, GuideOptions(n_colors=6))
+    app = run_page("pages/steps.py", guide=guide, photo=small_photo, guide_options=guide.options)
+    assert not app.exception and app.radio(key="steps_values").value == "3 values"
+    assert any("Squint" in c.value for c in app.caption)
+    app.radio(key="steps_values").set_value("5 values").run()
+    assert not app.exception
+    assert app.session_state["guide"].values.levels == 5
+    assert app.session_state["guide"].options.value_levels == 5
+
+
 def test_steps_page_shows_each_step(small_photo):
     guide = make_guide(small_photo, GuideOptions(n_colors=6))
     app = run_page("pages/steps.py", guide=guide, photo=small_photo)
@@ -113,6 +154,16 @@ def test_guide_page_offers_downloads(small_photo):
     exports = app.session_state["exports"]
     assert exports["pdf"].startswith(b"%PDF") and exports["zip"][:2] == b"PK"
     assert b'"palette"' in exports["json"]
+    tiles = exports["outlines"]["print/outline_tiles.pdf"]
+    assert tiles.startswith(b"%PDF") and exports["outlines"]["outline.svg"].startswith(b"<?xml")
+    assert exports["print"] == ("a4", False)
+    app.radio(key="guide_paper").set_value("Letter").run()
+    app.toggle(key="guide_grid").set_value(True).run()
+    assert not app.exception
+    exports = app.session_state["exports"]
+    assert exports["print"] == ("letter", True) and exports["outlines"]["print/outline_tiles.pdf"] != tiles
+    assert b'id="grid"' in exports["outlines"]["outline.svg"]
+    assert any("Letter pages" in m.value for m in app.markdown)
 
 
 def test_app_entry_point_runs():
