@@ -102,6 +102,12 @@ def test_upload_palette_guide_download(server, browser, tmp_path):
         slider.press("ArrowLeft")
     page.get_by_text("With 8 paints").wait_for()
 
+    # A real canvas: 30 × 40 cm, portrait (the cat photo is landscape, so it is cropped).
+    _choose(page, "Your canvas", "Canvas size", "30 × 40 cm")
+    page.get_by_text("On a 40 × 30 cm canvas").wait_for()
+    page.get_by_text("Portrait").click()
+    page.get_by_text("On a 30 × 40 cm canvas").wait_for()
+
     # Brushstrokes: smallest budget (200), paint, then the painting and its time-lapse show.
     page.get_by_role("link", name=re.compile("Brushstrokes")).first.click()
     page.get_by_text("No brushstrokes yet").wait_for()
@@ -113,6 +119,12 @@ def test_upload_palette_guide_download(server, browser, tmp_path):
     page.get_by_text("Time-lapse, in painting order").wait_for()
     assert page.locator("text=Traceback").count() == 0
 
+    tiles = _download_from_guide_page(page, "Download outline on A4 pages", tmp_path / "tiles.pdf")
+    tiles_info = subprocess.run(["pdfinfo", str(tiles)], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", tiles_info).group(1)) == 1 + 4  # overview + 2 × 2 A4 tiles for 30 × 40 cm
+    assert "595.28 x 841.89" in tiles_info
+    page.get_by_text("30 × 40 cm canvas: 4 A4 pages").wait_for()
+
     pdf_path = _download_from_guide_page(page, "Download PDF guide", tmp_path / "guide.pdf")
     page.screenshot(path=str(tmp_path / "guide-page.png"))
 
@@ -120,8 +132,23 @@ def test_upload_palette_guide_download(server, browser, tmp_path):
     report = subprocess.run(["pdfinfo", str(pdf_path)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", report).group(1))
     steps = int(re.search(r"(\d+) steps", page.content()).group(1))
-    assert pages >= 3 + steps + 2  # cover, palette, a page per step, stroke pages, outline
+    assert pages >= 4 + steps + 2  # cover, values, palette, a page per step, stroke pages, outline
     assert "Painting Assistant" in report
+
+
+def _choose(page, section: str, label: str, option: str) -> None:
+    """Open an expander and pick ``option`` in its select box (retried: a rerun can close the list)."""
+    for _ in range(5):
+        if not page.get_by_role("combobox", name=re.compile(label)).is_visible():
+            page.get_by_text(section).click()
+            page.get_by_role("combobox", name=re.compile(label)).wait_for(timeout=5_000)
+        page.get_by_role("combobox", name=re.compile(label)).click()
+        try:
+            page.get_by_role("option", name=option).click(timeout=5_000)
+            return
+        except Exception:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not choose {option!r} for {label!r}")
 
 
 def _open_advanced(page):
