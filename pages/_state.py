@@ -236,7 +236,8 @@ def recipes_html(guide) -> str:
         return swatches_html(guide.palette)
     approximate = {p.name for p in guide.paints if p.approximate} if guide.paints is not None else set()
     rows = []
-    for color, recipe in zip(guide.palette, guide.recipes):
+    amounts = guide.paint_amounts()
+    for (_, ml), color, recipe in zip(amounts, guide.palette, guide.recipes):
         words = html.escape(recipe.text())
         for name in approximate & {n for n, _ in recipe.parts}:
             words = words.replace(html.escape(name), html.escape(name) + "*")
@@ -246,7 +247,8 @@ def recipes_html(guide) -> str:
             '<div style="display:flex;align-items:center;gap:10px;margin:4px 0;font-size:14px">'
             f'<div title="colour to paint" style="background:{color.hex};width:44px;height:30px;'
             'border:1px solid #999;border-radius:4px;flex:none"></div>'
-            f'<div style="flex:1"><b>{color.index}</b> {html.escape(color.name)} · {color.coverage:.1f}%<br>'
+            f'<div style="flex:1"><b>{color.index}</b> {html.escape(color.name)} · {color.coverage:.1f}% · '
+            f'about {ml:g} ml<br>'
             f'<span style="font-size:13px">{words}</span></div>'
             f'<div title="what the recipe gives" style="background:{recipe.hex};width:44px;height:30px;'
             'border:1px solid #999;border-radius:4px;flex:none"></div>'
@@ -254,7 +256,8 @@ def recipes_html(guide) -> str:
             "</div>"
         )
     legend = ('<div style="font-size:12px;color:#666">Left: the colour to paint. Right: what the recipe gives. '
-              "Parts by volume; “a touch” is under 1/12 of the mix. * approximate paint.</div>")
+              "Parts by volume; “a touch” is under 1/12 of the mix. * approximate paint. "
+              "Amounts: rough, for two coats on your canvas.</div>")
     return legend + "".join(rows)
 
 

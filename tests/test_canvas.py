@@ -230,7 +230,7 @@ def test_tiled_pdf_pages_and_a_scale_bar_of_exactly_ten_centimetres(framed, tmp_
     pages, size = _pdf_pages(path)
     assert pages == 1 + layout.count and size.startswith("595.28 x 841.89")
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert "Page A1" in text and f"Page B{layout.cols}" in text and "right: A2" in text
+    assert "Sheet 1-1" in text and f"Sheet 2-{layout.cols}" in text and "right: 1-2" in text
     # Render page 2 (tile A1) at 254 dpi = 10 px per mm and measure the bar along its middle row.
     subprocess.run(["pdftoppm", "-r", "254", "-f", "2", "-l", "2", "-gray", "-png", str(path), str(tmp_path / "p")],
                    check=True)

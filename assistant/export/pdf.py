@@ -220,7 +220,7 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
         pdf.set_font("helvetica", "", 11)
         pdf.cell(62, 6, _latin1(color.name))
         pdf.set_font("helvetica", "", 9)
-        area, ml = amounts[position]
+        ml = amounts[position][1]
         pdf.cell(34, 6, f"{color.coverage:.1f}%, about {ml:g} ml")
         if recipe is None:
             pdf.cell(0, 6, color.hex)
@@ -307,7 +307,8 @@ def _stroke_layer_page(doc: _GuidePdf, guide: Guide, layer, steps) -> None:
     pdf.add_page()
     doc.heading(f"Layer {layer.layer} of {len(plan.painting.layers)}: {layer.strokes} strokes", 16)
     y = pdf.get_y() + 2
-    height = doc.picture(plan.images[plan.steps.index(steps[-1])], margin, y, usable * 0.55, 110)
+    # 768 px wide at most: at 90 mm that is 217 ppi, sharp when printed.
+    height = doc.picture(plan.images[plan.steps.index(steps[-1])], margin, y, usable * 0.5, 110)
     pdf.set_y(y + height + 3)
     for step in steps:
         if pdf.get_y() > 272:

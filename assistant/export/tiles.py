@@ -3,8 +3,8 @@
 ``print/outline_tiles.pdf``: a first page shows how the tiles fit together; then one
 page per tile with the outline at 1:1, the overlap with the neighbours shaded, crop
 marks at the tile's corners, registration marks (a circle and cross) in each overlap
-that land on the same spot of both neighbours, the tile's name (row letter, column
-number) and its neighbours' names, and a 10 cm scale bar to check the printer did not
+that land on the same spot of both neighbours, the sheet's name (row-column, "1-2")
+and its neighbours' names, and a 10 cm scale bar to check the printer did not
 rescale. ``print/outline_full.pdf`` is the same outline on one page the size of the
 canvas plus a margin, for a print shop. Everything is vector: sharp at any size.
 """
@@ -52,7 +52,8 @@ class TileLayout:
         return col * (self.tile_w - OVERLAP), row * (self.tile_h - OVERLAP)
 
     def name(self, row: int, col: int) -> str:
-        return f"{grid_label(column=row)}{col + 1}"
+        """``"2-3"``: row 2, column 3 (numbers, so they never look like the drawing grid's "B3")."""
+        return f"{row + 1}-{col + 1}"
 
 
 def _check_paper(paper: str) -> str:
@@ -228,7 +229,7 @@ def _overview_page(pdf, drawing: OutlineDrawing, layout: TileLayout) -> None:
             pdf.text(15 + (ox + w / 2) * scale - pdf.get_string_width(name) / 2, top + (oy + h / 2) * scale, name)
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("helvetica", "", 9)
-    pdf.text(15, top + canvas.height_mm * scale + 6, "Pink: the pages, named by row letter and column number.")
+    pdf.text(15, top + canvas.height_mm * scale + 6, "Pink: the sheets, named row-column (1-2 = row 1, column 2).")
     _scale_bar(pdf, 15, page_h - MARGIN - 10)
 
 
@@ -259,7 +260,7 @@ def _tile_page(pdf, drawing: OutlineDrawing, layout: TileLayout, row: int, col: 
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("helvetica", "B", 12)
     name = layout.name(row, col)
-    pdf.text(left, MARGIN + 4.5, f"Page {name}")
+    pdf.text(left, MARGIN + 4.5, f"Sheet {name}")
     pdf.set_font("helvetica", "", 8)
     around = []
     if row > 0:
@@ -271,7 +272,7 @@ def _tile_page(pdf, drawing: OutlineDrawing, layout: TileLayout, row: int, col: 
     if col + 1 < layout.cols:
         around.append(f"right: {layout.name(row, col + 1)}")
     where = f"canvas {ox / 10:.1f}-{(ox + w) / 10:.1f} cm across, {oy / 10:.1f}-{(oy + h) / 10:.1f} cm down"
-    pdf.text(left + 22, MARGIN + 4.5, f"{canvas.label} canvas, row {grid_label(column=row)} of "
+    pdf.text(left + 24, MARGIN + 4.5, f"{canvas.label} canvas, row {row + 1} of "
              f"{layout.rows}, column {col + 1} of {layout.cols} - {where}" + (" - " + ", ".join(around) if around else ""))
     _scale_bar(pdf, left, top + h + 4)
 
