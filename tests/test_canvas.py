@@ -141,6 +141,12 @@ def test_every_region_is_paintable_with_the_smallest_brush(framed):
     assert (2 * framed.regions.depths.min() + 1) * framed.mm_per_px >= SMALLEST_BRUSH.width_mm - 1e-6
 
 
+def test_every_region_fits_the_brush_its_step_names(framed):
+    for step in framed.steps[1:]:
+        diameters = (2 * framed.regions.depths[list(step.regions)] + 1) * framed.mm_per_px
+        assert diameters.min() * 1.1 >= step.brush_mm or step.brush_mm == SMALLEST_BRUSH.width_mm, step.title
+
+
 def test_paint_amounts_cover_the_canvas(framed):
     amounts = framed.paint_amounts()
     assert sum(area for area, _ in amounts) == pytest.approx(framed.canvas.area_cm2, rel=0.01)

@@ -190,8 +190,8 @@ def plan_steps(
 
 
 def step_brush(regions: Regions, members: list[int], phase: int, medium: Medium, mm_per_px: float) -> Brush:
-    """The common brush for a step: about a third of the typical region's width (for shapes and
-    details also no wider than two thirds of the narrowest tenth of them), in the phase's shape.
+    """The common brush for a step: about a third of the typical region's width and no wider than
+    the step's narrowest region, in the phase's shape.
 
     Masses take a flat (a mop for watercolour), shapes a filbert (a round for watercolour), details a round.
     """
@@ -200,9 +200,8 @@ def step_brush(regions: Regions, members: list[int], phase: int, medium: Medium,
     widths, areas = widths[order], regions.areas[members][order].astype(np.float64)
     # The width of the region holding the median pixel: large areas decide, not many crumbs.
     typical = float(widths[np.searchsorted(np.cumsum(areas), areas.sum() / 2)])
-    narrow = float(widths[len(widths) // 10])
-    limit = typical / 3.0 if phase == 0 else min(typical / 3.0, narrow / 1.5)
-    width = max(SMALLEST_BRUSH.width_mm, min(limit, 50.0))
+    # Never wider than the step's narrowest region: every region fits the brush its step names.
+    width = max(SMALLEST_BRUSH.width_mm, min(typical / 3.0, float(widths[0]), 50.0))
     opaque = medium.value.opaque
     shape = (("flat" if opaque else "mop"), ("filbert" if opaque else "round"), "round")[phase]
     if shape == "mop" and width < BRUSHES["mop"][0].width_mm:
