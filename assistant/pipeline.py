@@ -26,6 +26,7 @@ from .color.palette import (
     extract_palette,
     palette_from_colors,
     quantize,
+    recentre_palette,
 )
 from .plan.regions import Regions, clean_labels, default_min_area, find_regions, outline_image
 from .plan.steps import Medium, StepPlan, plan_steps, render_steps
@@ -133,7 +134,8 @@ class Guide:
         notes: what the palette stage changed and why ("This photo needs only 9 distinct paints").
         canvas: the real canvas the guide is planned for.
         values: the notan and value study of the target.
-        min_region_mm2: the smallest region left on the canvas, in mm² (the cleaning limit).
+        min_region_mm2: the smallest region left on the canvas, in mm² (the cleaning limit);
+            a small high-contrast accent may be a quarter of it.
         source_photo, source_target: the photo and target before they were fitted to the
             canvas (kept so a project can move the crop later); None when fitting changed nothing.
         strokes: the brushstroke plan once :func:`assistant.stroke_guide.add_strokes`
@@ -242,8 +244,15 @@ def make_guide(
     else:
         snapped = 0
     report(0.35, "Simplifying regions")
+    # Colours a painter cannot tell apart are one paint before clean-up, so that their
+    # speckled mixture is one area, not a crowd of tiny regions.
+    found = len(palette)
+    palette, labels, _ = distinct_palette(palette, labels)
+    snapped += found - len(palette)
     min_area, min_width = _region_limits(options, labels.shape, mm_per_px)
-    labels = clean_labels(labels, min_area=min_area, min_width=min_width)
+    labels = clean_labels(labels, min_area=min_area, min_width=min_width, image=target, palette_lab=palette.lab)
+    if not options.mixable:  # a mixable palette keeps the mixes it was snapped to
+        palette, labels = recentre_palette(palette, labels, target)
     palette, labels, notes = distinct_palette(palette, labels, requested=options.n_colors, merged=snapped)
     regions = find_regions(labels)
     report(0.5, "Writing mixing recipes")

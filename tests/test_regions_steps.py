@@ -32,6 +32,58 @@ def test_clean_labels_on_real_photo_respects_min_area():
     assert (regions.depths * 2 >= 3).all()
 
 
+def _picture(labels, colours):
+    from assistant.color.spaces import rgb_to_lab
+
+    rgb = np.asarray(colours, np.float32)
+    return rgb[labels], rgb_to_lab(rgb[None])[0]
+
+
+def test_a_small_region_merges_into_the_neighbour_nearest_in_colour():
+    # Black left, white right, a dark-grey patch lying mostly on the white side.
+    labels = np.zeros((40, 60), np.int32)
+    labels[:, 30:] = 1
+    labels[15:25, 26:40] = 2
+    image, lab = _picture(labels, [(0, 0, 0), (1, 1, 1), (0.06, 0.06, 0.06)])
+    perceptual = clean_labels(labels, min_area=200, smooth=0, image=image, palette_lab=lab)
+    spatial = clean_labels(labels, min_area=200, smooth=0)
+    assert (perceptual[15:25, 26:40] == 0).all()  # the whole patch became black
+    assert (spatial[15:25, 34:40] == 1).all()  # without colours, the nearest pixels decide
+    with pytest.raises(ValueError, match="image.shape"):
+        clean_labels(labels, min_area=200, image=image[:10], palette_lab=lab)
+
+
+def test_small_high_contrast_accents_are_kept_and_dull_specks_are_not():
+    labels = np.zeros((80, 80), np.int32)
+    labels[10:18, 10:18] = 1  # 64 px, a red nose on grey: an accent
+    labels[50:58, 50:58] = 2  # 64 px, a slightly darker grey: a speck
+    labels[30:31, 60:70] = 1  # a one-pixel red line: too thin to paint, accent or not
+    image, lab = _picture(labels, [(0.5, 0.5, 0.5), (0.85, 0.1, 0.1), (0.45, 0.45, 0.45)])
+    cleaned = clean_labels(labels, min_area=150, min_width=3, smooth=0, image=image, palette_lab=lab)
+    assert (cleaned[10:18, 10:18] == 1).all()
+    assert (cleaned[50:58, 50:58] == 0).all() and (cleaned[30, 60:70] == 0).all()
+    assert (clean_labels(labels, min_area=150, smooth=0)[10:18, 10:18] == 0).all()  # spatial clean-up loses it
+    tiny = labels.copy()
+    tiny[10:18, 10:18] = 0
+    tiny[10:15, 10:15] = 1  # 25 px: under a quarter of the smallest region, even for an accent
+    image, _ = _picture(tiny, [(0.5, 0.5, 0.5), (0.85, 0.1, 0.1), (0.45, 0.45, 0.45)])
+    assert (clean_labels(tiny, min_area=150, smooth=0, image=image, palette_lab=lab)[10:15, 10:15] == 0).all()
+
+
+@pytest.mark.parametrize("name", ["chelsea", "hubble_deep_field", "rocket"])
+def test_more_paints_never_give_a_noticeably_poorer_picture(name):
+    """The paintable picture's mean CIEDE2000 to the photo does not grow with more paints (by ΔE 0.2 at most)."""
+    from assistant import GuideOptions, make_guide
+    from assistant.color.spaces import delta_e2000, rgb_to_lab
+
+    photo = photo_array(name, 256)
+    errors = []
+    for k in (4, 8, 12, 16, 24, 32):
+        guide = make_guide(photo, GuideOptions(n_colors=k))
+        errors.append(float(delta_e2000(rgb_to_lab(guide.photo), rgb_to_lab(guide.quantized)).mean()))
+    assert all(errors[j] <= errors[i] + 0.2 for i in range(len(errors)) for j in range(i + 1, len(errors))), errors
+
+
 @pytest.mark.parametrize("kwargs", [{"min_area": 0}, {"min_width": -1}])
 def test_clean_labels_validates(kwargs):
     with pytest.raises(ValueError, match="Received"):

@@ -217,6 +217,30 @@ def distinct_palette(
     return new_palette, new_labels, tuple(notes)
 
 
+def recentre_palette(palette: Palette, labels: np.ndarray, image: np.ndarray, *, steps: int = 4) -> tuple[Palette, np.ndarray]:
+    """Move each colour to the pixels it paints now, after region clean-up changed them.
+
+    Each centre becomes the geometric median (Weiszfeld iterations, ``steps`` of them) in
+    CIELAB of the pixels carrying its label: the colour with the least mean colour
+    difference to them, robust to the few odd pixels a merged speck brings in.
+    Returns the re-ordered palette and label map.
+    """
+    _check_image(image)
+    lab = rgb_to_lab(image).reshape(-1, 3).astype(np.float64)
+    flat = np.asarray(labels).ravel()
+    centres = palette.lab.astype(np.float64).copy()
+    for index in range(len(palette)):
+        points = lab[flat == index]
+        if len(points) == 0:
+            continue
+        centre = points.mean(axis=0)
+        for _ in range(steps):
+            weights = 1.0 / np.maximum(np.linalg.norm(points - centre, axis=1), 0.5)
+            centre = (points * weights[:, None]).sum(axis=0) / weights.sum()
+        centres[index] = centre
+    return _ordered_palette(centres, np.asarray(labels, dtype=np.int32))
+
+
 def quantize(labels: np.ndarray, palette: Palette) -> np.ndarray:
     """Paint each pixel with its palette colour: float32 ``(H, W, 3)`` in [0, 1]."""
     if labels.ndim != 2:

@@ -163,7 +163,8 @@ def _cover_page(doc: _GuidePdf, guide: Guide, title: str) -> None:
     if guide.canvas is not None:
         how = {"crop": "cropped to fit", "pad": "with a plain border to fit"}[options.fit]
         doc.body(
-            f"Canvas: {guide.canvas.label} (photo {how}). Every region is at least {guide.min_region_mm2:g} mm2 "
+            f"Canvas: {guide.canvas.label} (photo {how}). Every region is at least {guide.min_region_mm2:.0f} mm2 "
+            f"(small bright accents {guide.min_region_mm2 / 4:.0f} mm2) "
             "and wide enough for a no. 0 round brush; brushes are named by their usual size.",
             10,
         )
