@@ -19,6 +19,11 @@ __all__ = ["outline_files", "to_zip", "write_guide"]
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
 
+def png_files(guide: Guide) -> dict[str, bytes]:
+    """Every image of the guide as PNG bytes under its file name (fast compression)."""
+    return {name: encode_png(image, compression=1) for name, image in image_files(guide).items()}
+
+
 def outline_files(guide: Guide, *, paper: str = "a4", grid: bool = False) -> dict[str, bytes]:
     """The real-size outline: ``outline.svg``, ``print/outline_tiles.pdf`` and ``print/outline_full.pdf``."""
     from .svg import to_svg
@@ -33,16 +38,16 @@ def outline_files(guide: Guide, *, paper: str = "a4", grid: bool = False) -> dic
 
 def to_zip(
     guide: Guide, *, extra_files: dict[str, bytes] | None = None, stroke_media: dict[str, bytes] | None = None,
-    outlines: dict[str, bytes] | None = None,
+    outlines: dict[str, bytes] | None = None, pngs: dict[str, bytes] | None = None,
 ) -> bytes:
     """ZIP with every PNG, ``plan.json``, the real-size outline, the stroke files and ``extra_files`` (e.g. the PDF).
 
-    ``stroke_media`` / ``outlines``: the results of :func:`stroke_files` / :func:`outline_files`
-    when the caller already has them.
+    ``stroke_media`` / ``outlines`` / ``pngs``: the results of :func:`stroke_files` /
+    :func:`outline_files` / :func:`png_files` when the caller already has them.
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        entries = {name: encode_png(image, compression=1) for name, image in image_files(guide).items()}
+        entries = dict(png_files(guide) if pngs is None else pngs)
         entries["plan.json"] = plan_json(guide)
         entries.update(outline_files(guide) if outlines is None else outlines)
         entries.update(stroke_files(guide) if stroke_media is None else stroke_media)
@@ -63,7 +68,8 @@ def write_guide(guide: Guide, outdir: str | Path, *, extra_files: dict[str, byte
     Returns the paths written.
     """
     outdir = Path(outdir)
-    files: dict[str, bytes] = {name: encode_png(image) for name, image in image_files(guide).items()}
+    pngs = png_files(guide)
+    files: dict[str, bytes] = dict(pngs)
     files.update(extra_files or {})
     media, frames = _stroke_media(guide)
     files.update(media)
@@ -78,7 +84,8 @@ def write_guide(guide: Guide, outdir: str | Path, *, extra_files: dict[str, byte
     files.update(outlines)
     files.update(
         {"plan.json": plan_json(guide), "guide.pdf": pdf,
-         "guide.zip": to_zip(guide, extra_files={"guide.pdf": pdf}, stroke_media=media, outlines=outlines)}
+         "guide.zip": to_zip(guide, extra_files={"guide.pdf": pdf}, stroke_media=media, outlines=outlines,
+                             pngs=pngs)}
     )
     written: dict[str, Path] = {}
     for name, data in files.items():

@@ -3,13 +3,14 @@
 Each region's border is traced with marching squares (skimage ``find_contours`` at
 level 0.5 of the region's mask), so two neighbours trace the *same* line between
 their pixels; the line is smoothed twice with a small circular binomial filter and thinned
-by Douglas–Peucker within a quarter pixel. Numbers sit at each region's deepest
+by Douglas–Peucker (OpenCV's approxPolyDP) within a quarter pixel. Numbers sit at each region's deepest
 point, as large as the region allows. The SVG, the tiled PDF and the guide's outline
 page all draw this one geometry.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,10 +48,24 @@ class OutlineDrawing:
         return self.canvas.height_mm
 
 
+_LAST: tuple = (lambda: None, None)  # (weak reference to a guide, its drawing): PDF, SVG and tiles share one
+
+
 def outline_drawing(guide: Guide) -> OutlineDrawing:
-    """The guide's numbered outline at its canvas size."""
+    """The guide's numbered outline at its canvas size (worked out once per guide object)."""
+    global _LAST
+    ref, drawing = _LAST
+    if ref() is guide:
+        return drawing
+    drawing = _trace(guide)
+    _LAST = (weakref.ref(guide), drawing)
+    return drawing
+
+
+def _trace(guide: Guide) -> OutlineDrawing:
+    import cv2
     from scipy import ndimage
-    from skimage.measure import approximate_polygon, find_contours
+    from skimage.measure import find_contours
 
     canvas = guide.canvas or Canvas.for_photo(*guide.labels.shape)
     regions = guide.regions
@@ -69,7 +84,8 @@ def outline_drawing(guide: Guide) -> OutlineDrawing:
             for _ in range(2 if len(points) >= len(_KERNEL) else 0):
                 padded = np.concatenate([points[-2:], points, points[:2]])
                 points = np.stack([np.convolve(padded[:, k], _KERNEL, mode="valid") for k in (0, 1)], axis=1)
-            points = approximate_polygon(np.concatenate([points, points[:1]]), tolerance=0.25)
+            points = cv2.approxPolyDP(points.astype(np.float32)[:, None, :], 0.25, True)[:, 0, :].astype(np.float64)
+            points = np.concatenate([points, points[:1]])
             # find_contours works in pixel-centre coordinates of the padded crop.
             xy = np.stack([points[:, 1] - 1 + cols.start + 0.5, points[:, 0] - 1 + rows.start + 0.5], axis=1)
             paths.append(np.clip(xy * scale, 0.0, [canvas.width_mm, canvas.height_mm]))

@@ -79,13 +79,13 @@ def clean_labels(
     if image is not None and palette_lab is not None:
         if image.shape[:2] != labels.shape:
             raise ValueError(f"Expected image of size {labels.shape}. Received: image.shape={image.shape}")
-        costs = _colour_costs(image, palette_lab)
+        costs = _ColourCosts(image, palette_lab)
         result = _merge_perceptually(result, costs, min_area, min_width, accent)
     for _ in range(4):  # merging can rarely leave a new small piece; a few passes settle it
         regions = find_regions(result)
         too_small = _too_small(regions, min_area, min_width)
-        if image is not None and palette_lab is not None:
-            too_small &= ~_accents(result, regions, costs, min_area, min_width, accent)
+        if image is not None and palette_lab is not None and too_small.any():
+            too_small &= ~_accents(result, regions, costs, min_area, min_width, accent, too_small)
         if not too_small.any() or too_small.all():
             break
         unknown = too_small[regions.ids]
@@ -100,20 +100,29 @@ def _too_small(regions: Regions, min_area: int, min_width: int) -> np.ndarray:
     return small
 
 
-def _colour_costs(image: np.ndarray, palette_lab: np.ndarray) -> np.ndarray:
-    """``(k, H, W)`` DIN99o distance from every pixel to every label's colour."""
-    from ..color.spaces import lab_to_din99o, rgb_to_lab
+class _ColourCosts:
+    """DIN99o distance from pixels to each label's colour, worked out for the pixels asked about."""
 
-    din = lab_to_din99o(rgb_to_lab(image)).astype(np.float32)
-    centres = lab_to_din99o(np.asarray(palette_lab, dtype=np.float32).reshape(-1, 3))
-    return np.stack([np.sqrt(((din - c) ** 2).sum(axis=-1)) for c in centres]).astype(np.float32)
+    def __init__(self, image: np.ndarray, palette_lab: np.ndarray):
+        from ..color.spaces import lab_to_din99o, rgb_to_lab
+
+        self.din = lab_to_din99o(rgb_to_lab(image)).astype(np.float32)
+        self.centres = lab_to_din99o(np.asarray(palette_lab, dtype=np.float32).reshape(-1, 3)).astype(np.float32)
+
+    def __len__(self) -> int:
+        return len(self.centres)
+
+    def of(self, label: int | np.ndarray, pixels: np.ndarray) -> np.ndarray:
+        """Distance of the ``pixels`` (a mask) to colour ``label`` (one, or one per pixel)."""
+        centre = self.centres[label] if np.ndim(label) == 0 else self.centres[np.asarray(label)[pixels]]
+        return np.linalg.norm(self.din[pixels] - centre, axis=-1)
 
 
-def _touching_costs(result: np.ndarray, regions: Regions, costs: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+def _touching_costs(result: np.ndarray, regions: Regions, costs: _ColourCosts, pixels: np.ndarray) -> np.ndarray:
     """``(n, k)`` summed cost of each region's ``pixels`` under each label that touches it (inf elsewhere)."""
     import cv2
 
-    n, k = len(regions), costs.shape[0]
+    n, k = len(regions), len(costs)
     ids = regions.ids[pixels]
     total = np.full((n, k), np.inf)
     kernel = np.ones((3, 3), np.uint8)
@@ -123,23 +132,28 @@ def _touching_costs(result: np.ndarray, regions: Regions, costs: np.ndarray, pix
             continue
         near = (cv2.dilate(own.astype(np.uint8), kernel) > 0) & ~own
         touches = np.bincount(ids, weights=near[pixels], minlength=n) > 0
-        sums = np.bincount(ids, weights=costs[c][pixels], minlength=n)
+        if not touches.any():
+            continue
+        sums = np.bincount(ids, weights=costs.of(c, pixels), minlength=n)
         total[touches, c] = sums[touches]
     return total
 
 
-def _own_costs(result: np.ndarray, regions: Regions, costs: np.ndarray, pixels: np.ndarray) -> np.ndarray:
-    own = np.take_along_axis(costs, result[None], axis=0)[0]
-    return np.bincount(regions.ids[pixels], weights=own[pixels], minlength=len(regions))
+def _own_costs(result: np.ndarray, regions: Regions, costs: _ColourCosts, pixels: np.ndarray) -> np.ndarray:
+    return np.bincount(regions.ids[pixels], weights=costs.of(result, pixels), minlength=len(regions))
 
 
-def _accents(result, regions: Regions, costs, min_area: int, min_width: int, accent: float) -> np.ndarray:
-    """Regions every touching colour misses by more than ``accent`` per pixel, big enough to paint."""
-    pixels = np.ones(result.shape, dtype=bool)
+def _accents(result, regions: Regions, costs, min_area: int, min_width: int, accent: float,
+             among: np.ndarray) -> np.ndarray:
+    """Which of the regions ``among`` (a mask) every touching colour misses by more than ``accent``
+    per pixel, and are big enough to paint."""
+    candidates = among & (regions.areas * 4 >= min_area) & (regions.depths * 2 >= min_width)
+    if not candidates.any():
+        return candidates
+    pixels = candidates[regions.ids]
     best = _touching_costs(result, regions, costs, pixels).min(axis=1)
     own = _own_costs(result, regions, costs, pixels)
-    contrast = (best - own) / np.maximum(regions.areas, 1)
-    return (contrast > accent) & (regions.areas * 4 >= min_area) & (regions.depths * 2 >= min_width)
+    return candidates & ((best - own) / np.maximum(regions.areas, 1) > accent)
 
 
 def _merge_perceptually(result, costs, min_area: int, min_width: int, accent: float, passes: int = 6):
