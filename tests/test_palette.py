@@ -13,12 +13,22 @@ def test_din99o_round_trip():
 
 @pytest.mark.parametrize(
     "rgb, expected",
-    [((0, 0, 0), "black"), ((255, 255, 255), "white"), ((230, 20, 20), "red"), ((30, 60, 200), "blue"),
-     ((90, 55, 30), "brown"), ((128, 128, 128), "grey")],
+    [((0, 0, 0), "black"), ((255, 255, 255), "white"), ((230, 20, 20), "scarlet"), ((30, 60, 200), "royal blue"),
+     ((90, 55, 30), "chocolate brown"), ((128, 128, 128), "grey"), ((195, 155, 110), "tan"),
+     ((30, 122, 122), "teal"), ((210, 185, 140), "sand"), ((107, 29, 34), "maroon")],
 )
-def test_color_names(rgb, expected):
+def test_color_names_are_a_painters_words(rgb, expected):
     lab = rgb_to_lab(np.array(rgb, np.float32) / 255)
-    assert expected in color_name(lab)
+    assert color_name(lab) == expected
+
+
+def test_far_colours_get_a_modifier_and_names_are_not_paints():
+    from assistant.color.paints import catalogue
+    from assistant.color.spaces import NAMED_COLOURS
+
+    assert color_name(rgb_to_lab(np.array([0.05, 0.2, 0.2], np.float32))).startswith("dark")
+    assert not set(NAMED_COLOURS) & set(catalogue())  # a colour's name is never a tube's name
+    assert len(set(NAMED_COLOURS.values())) == len(NAMED_COLOURS) >= 70
 
 
 def test_palette_on_tiny_array_is_sorted_and_covers_everything():

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = [
@@ -75,68 +77,56 @@ def delta_e2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
 
 
 # Hue sectors in CIELAB hue angle (degrees), each starting at the given angle.
-_HUES = (
-    (0.0, "pink-red"),
-    (20.0, "red"),
-    (45.0, "orange"),
-    (75.0, "yellow"),
-    (105.0, "yellow-green"),
-    (135.0, "green"),
-    (175.0, "teal"),
-    (215.0, "sky blue"),
-    (245.0, "blue"),
-    (315.0, "purple"),
-    (345.0, "pink-red"),
-)
+#: Colour words painters use, each with a typical sRGB value (our own list: everyday and art-class
+#: names, deliberately no pigment or brand names, so a colour's name is never mistaken for a tube).
+NAMED_COLOURS = {
+    "black": "#141414", "charcoal": "#36393b", "dark grey": "#545454", "grey": "#808080",
+    "light grey": "#b4b4b4", "silver": "#cfcfcf", "white": "#f7f7f5", "off-white": "#eeeadf",
+    "ivory": "#f3efd8", "cream": "#f2e6c4", "beige": "#ddcaa6", "sand": "#d2b98b", "tan": "#c09a6b",
+    "khaki": "#b5a67a", "taupe": "#8b7d6b", "warm grey": "#8f877c", "cool grey": "#7d858c",
+    "blue grey": "#66768a", "slate": "#4d5866", "dark brown": "#3e2a1e", "chocolate brown": "#5c3a21",
+    "brown": "#7a4b2a", "coffee brown": "#6f4e37", "rust": "#a4471f", "terracotta": "#c06545",
+    "caramel": "#b97a3c", "ochre": "#c38b2c", "mustard": "#c9a227", "golden yellow": "#e8b22a",
+    "yellow": "#f2d023", "lemon yellow": "#f6ea4a", "pale yellow": "#f5eba0", "orange": "#e8772a",
+    "pumpkin": "#d8641c", "peach": "#f2b48c", "apricot": "#eba26d", "skin": "#e0ab8b",
+    "salmon": "#e8836f", "coral": "#f0705a", "red": "#d52b23", "scarlet": "#e53222",
+    "brick red": "#9e3a2c", "crimson": "#b3152f", "maroon": "#6b1d22", "wine": "#6f2436",
+    "pink": "#eea5b4", "dusty pink": "#c9919a", "rose": "#d4607a", "magenta": "#c2297a",
+    "plum": "#6e3459", "mauve": "#a07f98", "lavender": "#b3a5d0", "violet": "#6c4ba0",
+    "purple": "#5b2d7a", "indigo": "#33306e", "navy": "#1f2a55", "royal blue": "#2f4fb4",
+    "blue": "#2f62c0", "denim blue": "#4a6a94", "steel blue": "#5a82ac", "sky blue": "#8cbde3",
+    "pale blue": "#c4dcee", "turquoise": "#2fb3b0", "teal": "#1f7a7a", "aqua": "#7fd3cf",
+    "mint green": "#a6dcb8", "sage green": "#98a886", "olive green": "#6b6b2e", "olive": "#857c3a",
+    "moss green": "#6b7a3a", "lime green": "#92c13c", "leaf green": "#4f8f35", "green": "#3a8a4a",
+    "forest green": "#2c5a30", "bottle green": "#1d4a35", "dark green": "#22352a",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _named_lab() -> tuple[tuple[str, ...], np.ndarray]:
+    names = tuple(NAMED_COLOURS)
+    rgb = np.array([[int(NAMED_COLOURS[n][i : i + 2], 16) for i in (1, 3, 5)] for n in names], np.float32) / 255.0
+    return names, rgb_to_lab(rgb[None])[0].astype(np.float64)
 
 
 def color_name(lab: tuple[float, float, float] | np.ndarray) -> str:
-    """A short, human colour description for a CIELAB colour.
+    """The painter's word for a CIELAB colour: the CIEDE2000-nearest of :data:`NAMED_COLOURS`.
 
-    Examples: ``"black"``, ``"warm light grey"``, ``"dark brown"``, ``"vivid orange"``.
-    Names describe, they do not identify a paint brand.
+    A colour well away from every named one gets "light", "dark" or "muted" in front,
+    e.g. ``"tan"``, ``"dark teal"``, ``"muted rose"``.
     """
-    lightness, a, b = (float(v) for v in lab)
-    chroma = float(np.hypot(a, b))
-    hue_deg = float(np.degrees(np.arctan2(b, a)) % 360.0)
-
-    if chroma < 9.0:
-        if lightness < 12:
-            base = "black"
-        elif lightness > 93:
-            base = "white"
-        elif lightness < 35:
-            base = "charcoal grey"
-        elif lightness < 62:
-            base = "grey"
-        else:
-            base = "light grey"
-        if chroma >= 4.0 and base not in ("black", "white"):
-            warm = hue_deg < 110 or hue_deg > 330
-            base = f"{'warm' if warm else 'cool'} {base}"
-        return base
-
-    hue = next(name for start, name in reversed(_HUES) if hue_deg >= start)
-    # Dark or dull warm hues are what painters call browns, olives and skin tones.
-    if hue in ("red", "orange", "yellow") and lightness < 55 and chroma < 45:
-        hue = "brown" if hue != "yellow" else "olive brown"
-    elif hue == "yellow-green" and lightness < 50:
-        hue = "olive green"
-    elif hue in ("orange", "yellow") and lightness >= 55 and chroma < 30:
-        hue = "beige" if lightness > 75 else "tan"
-    elif hue in ("pink-red", "red") and lightness > 70:
-        hue = "pink"
-    elif hue == "purple" and lightness > 70:
-        hue = "lavender"
-
-    words = []
-    if lightness < 30:
-        words.append("dark")
-    elif lightness > 78 and hue not in ("pink", "lavender", "beige"):
-        words.append("light")
-    if chroma < 20 and hue not in ("beige", "tan"):
-        words.append("muted")
-    elif chroma > 65:
-        words.append("vivid")
-    words.append(hue)
-    return " ".join(words)
+    names, table = _named_lab()
+    colour = np.asarray(lab, dtype=np.float64).reshape(1, 3)
+    distance = delta_e2000(np.repeat(colour, len(names), axis=0), table)
+    best = int(np.argmin(distance))
+    name = names[best]
+    if distance[best] > 8 and name not in ("black", "white"):
+        lightness, reference = colour[0, 0], table[best, 0]
+        chroma, reference_chroma = np.hypot(*colour[0, 1:]), np.hypot(*table[best, 1:])
+        if lightness < reference - 8 and not name.startswith("dark"):
+            name = "dark " + name
+        elif lightness > reference + 8 and not name.startswith(("light", "pale")):
+            name = "light " + name
+        elif chroma < reference_chroma - 12:
+            name = "muted " + name
+    return name
