@@ -140,7 +140,7 @@ def _choose(page, section: str, label: str, option: str) -> None:
     """Open an expander and pick ``option`` in its select box (retried: a rerun can close the list)."""
     for _ in range(5):
         if not page.get_by_role("combobox", name=re.compile(label)).is_visible():
-            page.get_by_text(section).click()
+            page.get_by_text(section, exact=True).click()
             page.get_by_role("combobox", name=re.compile(label)).wait_for(timeout=5_000)
         page.get_by_role("combobox", name=re.compile(label)).click()
         try:
