@@ -158,6 +158,24 @@ def test_a_touch_is_under_a_twelfth_and_written_as_a_touch(seven):
     assert "a touch of" in recipe.text()
 
 
+@pytest.mark.parametrize("lab", [(65.8, 3.1, 2.9), (76.8, 2.5, 4.3), (92.8, 1.9, 8.8)])
+def test_warm_greys_and_creams_take_two_touches(seven, lab):
+    """White (and black) with touches of red and yellow: the limited palette reaches them within ΔE 2."""
+    recipe = mixing.find_recipes(np.array([lab]), seven)[0]
+    touches = [name for name, n in recipe.parts if n < 1]
+    assert recipe.delta_e < 2.0 and len(touches) == 2, recipe.text()
+    assert recipe.text().count("a touch of") == 2
+    # The predicted colour is the mix of exactly these shares: rebuild it independently.
+    # Touch shares are written rounded to 4 places: snap them back to the exact touch.
+    shares = {name: n if n >= 1 else min(mixing.TOUCHES, key=lambda t, n=n: abs(t - n)) for name, n in recipe.parts}
+    whole = sum(n for n in shares.values() if n >= 1)
+    rest = 1.0 - sum(n for n in shares.values() if n < 1)
+    weights = np.array([shares.get(p.name, 0.0) if shares.get(p.name, 0.0) < 1 else shares[p.name] / whole * rest
+                        for p in seven])
+    assert weights.sum() == pytest.approx(1.0)
+    assert np.allclose(mixing.mix_lab(seven, weights), recipe.lab, atol=0.05)
+
+
 def test_unreachable_colours_say_why():
     only_blue = parse_paints("ultramarine blue, bone black")
     recipe = mixing.find_recipes(np.array([[92.0, 0.0, 0.0]]), only_blue)[0]

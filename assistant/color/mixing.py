@@ -158,7 +158,7 @@ class Recipe:
 
     Attributes:
         parts: ``(paint name, parts)`` pairs, most parts first: whole parts, or for "a touch
-            of" a fraction below 1 that is the touch's share of the whole mix (1/16, 1/50, 1/200 or 1/800).
+            of" a fraction below 1 that is the touch's share of the whole mix (1/16 down to 1/800).
         hex: the predicted colour of the mix (sRGB, clipped to the screen's gamut).
         lab: its CIELAB.
         delta_e: CIEDE2000 between the mix and the target colour.
@@ -211,7 +211,9 @@ class MixingTable:
         lab: float32 ``(N, 3)`` colour of each recipe.
         members: int8 ``(N, 4)`` paint indices (−1 = unused slot).
         parts: int8 ``(N, 4)`` whole parts of each member (0 for a touch).
-        touch: int8 ``(N,)`` 0, or which of ``TOUCHES`` the last member is added at.
+        touch: int8 ``(N,)`` touch code: 0 for none; else ``last + 16 * previous`` where ``last`` is
+            the level (1-based into ``TOUCHES``) of the last touch and ``previous`` that of a second
+            touch before it (0 when there is one touch).
         count: int8 ``(N,)`` number of paints.
         chroma: float32 ``(N,)`` CIELAB chroma of each recipe (for the search's bounds).
         in_gamut: bool ``(N,)``, True when a screen can show the mix exactly.
@@ -232,9 +234,17 @@ class MixingTable:
         return len(self.lab)
 
 
-TOUCHES = (1 / 16, 1 / 50, 1 / 200, 1 / 800)  # "a touch of": this share of the whole mix (all under 1/12)
-# The finest touch only tints a single paint (a speck of strong colour in white); pale tints need it.
-_TOUCH_LEVELS = {1: 4, 2: 3}
+TOUCHES = (1 / 16, 1 / 25, 1 / 50, 1 / 100, 1 / 200, 1 / 400, 1 / 800)  # "a touch of": its share of the whole mix
+# Levels (1-based into TOUCHES) per base size: a single paint takes every level (pale tints and
+# near-greys need the fine ones), a two-paint mix the coarser 1/16, 1/50 and 1/200.
+_TOUCH_LEVELS = {1: (1, 2, 3, 4, 5, 6, 7), 2: (1, 3, 5)}
+# A single paint may also take two touches (white + a touch of yellow + a touch of red: warm
+# greys and creams), each at 1/50 … 1/800.
+_TWO_TOUCH_LEVELS = (3, 4, 5, 6, 7)
+# A two-paint mix with two touches (warm greys: white and black with touches of red and yellow)
+# only for sets of up to 10 paints, where it adds under a million recipes.
+_TWO_TOUCH_PAIR_LEVELS = (2, 3, 4, 5)
+_TWO_TOUCH_PAIR_MAX_PAINTS = 10
 TOUCH_BASE_PAINTS = 2  # a touch is added to mixes of one or two paints
 
 
@@ -271,21 +281,44 @@ def _families(n: int):
     for k in range(1, min(TOUCH_BASE_PAINTS, n - 1) + 1):
         subsets = [(*base, touch) for base in itertools.combinations(range(n), k) for touch in range(n) if touch not in base]
         base = _part_tuples(k)
-        n_levels = _TOUCH_LEVELS[k]
-        tuples = np.concatenate([np.pad(base, ((0, 0), (0, 1)))] * n_levels)
-        levels = np.repeat(np.arange(1, n_levels + 1, dtype=np.int8), len(base))
+        chosen = np.array(_TOUCH_LEVELS[k], dtype=np.int8)
+        tuples = np.concatenate([np.pad(base, ((0, 0), (0, 1)))] * len(chosen))
+        levels = np.repeat(chosen, len(base))
         touch = np.array(TOUCHES)[levels - 1]
-        shares = np.concatenate([base / base.sum(axis=1, keepdims=True)] * n_levels) * (1.0 - touch[:, None])
+        shares = np.concatenate([base / base.sum(axis=1, keepdims=True)] * len(chosen)) * (1.0 - touch[:, None])
         yield np.array(subsets, np.int8), np.concatenate([shares, touch[:, None]], axis=1), tuples, levels
+    if n >= 3:  # one paint and two touches
+        subsets = [(base, *pair) for base in range(n) for pair in itertools.combinations(range(n), 2) if base not in pair]
+        pairs = np.array(list(itertools.product(_TWO_TOUCH_LEVELS, repeat=2)), dtype=np.int8)
+        first, second = np.array(TOUCHES)[pairs[:, 0] - 1], np.array(TOUCHES)[pairs[:, 1] - 1]
+        shares = np.stack([1.0 - first - second, first, second], axis=1)
+        tuples = np.tile(np.array([[1, 0, 0]], np.int8), (len(pairs), 1))
+        codes = (pairs[:, 1] + 16 * pairs[:, 0]).astype(np.int8)
+        yield np.array(subsets, np.int8), shares, tuples, codes
+    if 4 <= n <= _TWO_TOUCH_PAIR_MAX_PAINTS:  # two paints and two touches
+        subsets = [(*base, *pair) for base in itertools.combinations(range(n), 2)
+                   for pair in itertools.combinations([i for i in range(n) if i not in base], 2)]
+        base = _part_tuples(2)
+        pairs = np.array(list(itertools.product(_TWO_TOUCH_PAIR_LEVELS, repeat=2)), dtype=np.int8)
+        first, second = np.array(TOUCHES)[pairs[:, 0] - 1], np.array(TOUCHES)[pairs[:, 1] - 1]
+        rest = np.repeat(1.0 - first - second, len(base))
+        base_shares = np.tile(base / base.sum(axis=1, keepdims=True), (len(pairs), 1)) * rest[:, None]
+        shares = np.concatenate([base_shares, np.repeat(first, len(base))[:, None],
+                                 np.repeat(second, len(base))[:, None]], axis=1)
+        tuples = np.tile(np.pad(base, ((0, 0), (0, 2))), (len(pairs), 1))
+        codes = np.repeat(pairs[:, 1] + 16 * pairs[:, 0], len(base)).astype(np.int8)
+        yield np.array(subsets, np.int8), shares, tuples, codes
 
 
 @functools.lru_cache(maxsize=4)
 def mixing_table(paints: PaintSet) -> MixingTable:
     """Mix every recipe of ``paints``, once; cached per paint set.
 
-    Recipes: at most 4 paints in whole parts, at most 12 parts in all; and mixes of one or
-    two paints with a touch (1/16, 1/50 or 1/200 of the mix; 1/800 in a single paint) of another. About 2.4 million recipes
-    for 19 paints, built in about a second on two CPU cores.
+    Recipes: at most 4 paints in whole parts, at most 12 parts in all; mixes of two paints with a
+    touch (1/16, 1/50 or 1/200 of the mix) of another; a single paint with a touch (1/16 down to
+    1/800) of another or with touches of two others (1/50 down to 1/800 each); in sets of up to 10
+    paints also two paints with touches of two others (1/25 down to 1/200 each). About 2.5 million
+    recipes for 19 paints, built in about a second on two CPU cores.
     """
     n = len(paints)
     n_bands = len(WAVELENGTHS)
@@ -469,14 +502,15 @@ def _reason(target: np.ndarray, mixed: np.ndarray, paints: PaintSet) -> str:
 
 def _row_shares(table: MixingTable, row: int) -> np.ndarray:
     """The share of each owned paint in one recipe row."""
-    members, parts, level = table.members[row], table.parts[row].astype(np.float64), int(table.touch[row])
+    members, parts, code = table.members[row], table.parts[row].astype(np.float64), int(table.touch[row])
+    levels = [level for level in (code // 16, code % 16) if level]  # the touches, in slot order
+    touches = [TOUCHES[level - 1] for level in levels]
     share = np.zeros(len(table.paints))
-    whole = parts / parts.sum()
-    if level:
-        whole *= 1.0 - TOUCHES[level - 1]
+    whole = parts / parts.sum() * (1.0 - sum(touches))
+    touch_slots = iter(touches)
     for slot, member in enumerate(members):
         if member >= 0:
-            share[int(member)] = whole[slot] if parts[slot] else TOUCHES[level - 1]
+            share[int(member)] = whole[slot] if parts[slot] else next(touch_slots)
     return share
 
 
