@@ -132,7 +132,8 @@ class Guide:
         paints: the owned paints the recipes use.
         recipes: how to mix each palette colour from them (aligned with ``palette``).
         notes: what the palette stage changed and why ("This photo needs only 9 distinct paints").
-        canvas: the real canvas the guide is planned for.
+        canvas: the real canvas the guide is planned for (the photo's proportions, 40 cm long,
+            when none is given).
         values: the notan and value study of the target.
         min_region_mm2: the smallest region left on the canvas, in mm² (the cleaning limit);
             a small high-contrast accent may be a quarter of it.
@@ -162,6 +163,10 @@ class Guide:
     source_target: np.ndarray | None = None
     strokes: StrokePlan | None = None
 
+    def __post_init__(self) -> None:
+        if self.canvas is None:  # a guide made without one is planned for the photo's proportions
+            object.__setattr__(self, "canvas", Canvas.for_photo(*self.labels.shape))
+
     @property
     def given_target(self) -> np.ndarray:
         """The target as it was given to :func:`make_guide`, before it was fitted to the canvas."""
@@ -174,16 +179,14 @@ class Guide:
     @property
     def mm_per_px(self) -> float:
         """Millimetres on the canvas per working pixel."""
-        canvas = self.canvas or Canvas.for_photo(*self.labels.shape)
-        return canvas.mm_per_px(self.labels.shape[1])
+        return self.canvas.mm_per_px(self.labels.shape[1])
 
     def paint_amounts(self) -> list[tuple[float, float]]:
         """``(area in cm², about how many ml)`` of each palette colour on the real canvas."""
-        canvas = self.canvas or Canvas.for_photo(*self.labels.shape)
         opaque = Medium.parse(self.options.medium).value.opaque
         amounts = []
         for color in self.palette:
-            area = canvas.area_cm2 * color.coverage / 100.0
+            area = self.canvas.area_cm2 * color.coverage / 100.0
             amounts.append((round(area, 1), paint_ml(area, opaque=opaque)))
         return amounts
 

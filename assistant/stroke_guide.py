@@ -113,7 +113,7 @@ def attach_painting(guide: Guide, painting: Painting) -> Guide:
     """The guide carrying ``painting`` as its stroke plan (steps and step images derived here)."""
     if tuple(painting.size) != tuple(guide.target.shape[:2]):
         raise ValueError(f"Expected a painting of size {guide.target.shape[:2]}. Received: {painting.size}")
-    width_mm = guide.canvas.width_mm if guide.canvas is not None else DEFAULT_CANVAS_WIDTH_MM
+    width_mm = guide.canvas.width_mm
     steps = plan_stroke_steps(painting, guide.palette, medium=guide.options.medium, canvas_width_mm=width_mm)
     images, highlights = render_stroke_steps(painting, guide.palette.rgb, steps)
     return dataclasses.replace(guide, strokes=StrokePlan(painting, steps, tuple(images), tuple(highlights)))

@@ -67,7 +67,7 @@ def _trace(guide: Guide) -> OutlineDrawing:
     from scipy import ndimage
     from skimage.measure import find_contours
 
-    canvas = guide.canvas or Canvas.for_photo(*guide.labels.shape)
+    canvas = guide.canvas
     regions = guide.regions
     scale = guide.mm_per_px
     boxes = ndimage.find_objects(regions.ids + 1)

@@ -160,14 +160,13 @@ def _cover_page(doc: _GuidePdf, guide: Guide, title: str) -> None:
         f"{len(guide.palette)} colours, {len(guide.steps)} steps, {len(guide.regions)} regions, "
         f"medium: {options.medium}, seed {options.seed}."
     )
-    if guide.canvas is not None:
-        how = {"crop": "cropped to fit", "pad": "with a plain border to fit"}[options.fit]
-        doc.body(
-            f"Canvas: {guide.canvas.label} (photo {how}). Every region is at least {guide.min_region_mm2:.0f} mm2 "
-            f"(small bright accents {guide.min_region_mm2 / 4:.0f} mm2) "
-            "and wide enough for a no. 0 round brush; brushes are named by their usual size.",
-            10,
-        )
+    how = {"crop": "cropped to fit", "pad": "with a plain border to fit"}[options.fit]
+    doc.body(
+        f"Canvas: {guide.canvas.label} (photo {how}). Every region is at least {guide.min_region_mm2:.0f} mm2 "
+        f"(small bright accents {guide.min_region_mm2 / 4:.0f} mm2) "
+        "and wide enough for a no. 0 round brush; brushes are named by their usual size.",
+        10,
+    )
     if guide.style is not None:
         where = f", run on {guide.style.device}" if guide.style.device else ""
         doc.body(f"Brushstroke style: {guide.style.name}. Texture from {guide.style.network_description}{where}.")

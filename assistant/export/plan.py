@@ -51,7 +51,6 @@ import json
 import numpy as np
 
 from .. import __version__
-from ..canvas import Canvas
 from ..pipeline import Guide
 
 __all__ = ["image_files", "plan_dict", "plan_json", "stroke_files"]
@@ -135,7 +134,7 @@ def plan_dict(guide: Guide) -> dict:
 
 
 def _canvas_dict(guide: Guide) -> dict:
-    canvas = guide.canvas or Canvas.for_photo(*guide.labels.shape)
+    canvas = guide.canvas
     return {
         "width_mm": round(canvas.width_mm, 1),
         "height_mm": round(canvas.height_mm, 1),
