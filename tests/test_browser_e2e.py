@@ -114,7 +114,7 @@ def test_upload_palette_guide_download(server, browser, tmp_path):
     budget = page.get_by_role("slider").first
     budget.focus()
     budget.press("Home")
-    page.get_by_role("button", name="Paint with brushstrokes").click()
+    _start_run(page, "Paint with brushstrokes", done="200 strokes in")
     page.get_by_text("200 strokes in").wait_for(timeout=180_000)
     page.get_by_text("Time-lapse, in painting order").wait_for()
     assert page.locator("text=Traceback").count() == 0
@@ -185,22 +185,24 @@ def _wait_idle(page, timeout_ms: int = 60_000) -> None:
                            timeout=timeout_ms)
 
 
-def _start_run(page, name: str) -> None:
-    """Press a run button and wait until its run has started (the button locks).
+def _start_run(page, name: str, done: str = "") -> None:
+    """Press a run button and wait until its run has started (the button locks) or, for a
+    short run, already finished (``done`` text on the page).
 
     A click that lands while the page is still rerunning after a slider change can be
     dropped by the browser (the button is being replaced), so a press that starts
     nothing within 15 s is made again; a run that did start is never pressed twice.
     """
-    locked = f"() => [...document.querySelectorAll('button')].some(b => b.innerText.includes({name!r}) && b.disabled)"
+    started = (f"[...document.querySelectorAll('button')].some(b => b.innerText.includes({name!r}) && b.disabled)"
+               + (f" || document.body.innerText.includes({done!r})" if done else ""))
     for _ in range(4):
         _wait_idle(page)
         page.get_by_role("button", name=name).click()
         try:
-            page.wait_for_function(locked, timeout=15_000)
+            page.wait_for_function(f"() => {started}", timeout=15_000)
             return
         except Exception:
-            if page.evaluate(locked.replace("() => ", "")):
+            if page.evaluate(started):
                 return
     alerts = " | ".join(page.locator("[data-testid=stAlert], [data-testid=stToast]").all_inner_texts())
     raise AssertionError(f"pressing {name!r} started nothing; the page says: {alerts or '(no message)'}")
