@@ -184,6 +184,8 @@ def plan_steps(
         area = round(100.0 * float(regions.areas[members].sum()) / total, 2)
         brush = None if mm_per_px is None else step_brush(regions, members, phase_i, medium, mm_per_px)
         title, instruction = _describe(medium, phase_i, band_i, colors, palette, brush)
+        if brush is not None and brush.words not in instruction:  # nothing to paint (whites kept)
+            brush = None
         steps.append(PaintingStep(number, title, instruction, colors, area, tuple(int(r) for r in members),
                                   brush.words if brush else "", brush.width_mm if brush else 0.0))
     return tuple(steps)
