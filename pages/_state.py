@@ -7,6 +7,7 @@ Streamlit drops when the widget is not on screen).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import sys
@@ -189,17 +190,25 @@ def ensure_guide(options: GuideOptions) -> None:
     guide = get(GUIDE)
     target = painting_target()
     given = None if guide is None else guide.given_target
-    if guide is not None and get(OPTIONS) == options and given.shape == target.shape and np.array_equal(given, target):
+    same_target = given is not None and given.shape == target.shape and np.array_equal(given, target)
+    if guide is not None and get(OPTIONS) == options and same_target:
         return
-    if guide is not None and guide.strokes is not None:  # set aside, so that setting the palette back restores them
+    # The value study does not touch the palette or the regions: brushstrokes stay as they are.
+    keep = (guide is not None and guide.strokes is not None and same_target
+            and dataclasses.replace(guide.options, value_levels=options.value_levels) == options)
+    if guide is not None and guide.strokes is not None and not keep:  # set aside: setting the palette back restores them
         st.session_state[SET_ASIDE] = (guide.options, given, guide.strokes.painting)
+    painting = guide.strokes.painting if keep else None
     with running() as on_progress:
         guide = make_guide(get(PHOTO), options, target=target, style=get(STYLE), on_progress=on_progress)
     aside = get(SET_ASIDE)
-    if aside is not None and aside[0] == options and aside[1].shape == target.shape and np.array_equal(aside[1], target):
+    if painting is None and aside is not None and aside[0] == options and aside[1].shape == target.shape \
+            and np.array_equal(aside[1], target):
+        painting = aside[2]
+    if painting is not None:
         from assistant.stroke_guide import attach_painting
 
-        guide = attach_painting(guide, aside[2])
+        guide = attach_painting(guide, painting)
     put(GUIDE, guide, **{OPTIONS: options})
 
 

@@ -105,8 +105,8 @@ else:
                            paints=spec, mixable=bool(st.session_state["paints_mixable"]),
                            value_levels=previous.value_levels, **canvas)
     if state.get(state.GUIDE) is not None and state.get(state.GUIDE).strokes is not None and state.get(state.OPTIONS) != options:
-        st.warning("The palette changed, so the brushstrokes made with the old one were set aside: paint them again "
-                   "on the Brushstrokes page, or set the palette back (a saved guide.project keeps them too).")
+        st.warning("The palette or canvas changed, so the brushstrokes made with the old one were set aside: paint "
+                   "them again on the Brushstrokes page, or set it back (a saved guide.project keeps them too).")
     state.ensure_guide(options)
     guide = state.get(state.GUIDE)
 

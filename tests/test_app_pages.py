@@ -138,6 +138,22 @@ def test_steps_page_value_study_three_or_five_values(small_photo):
     assert app.session_state["guide"].options.value_levels == 5
 
 
+def test_changing_the_value_study_keeps_the_brushstrokes(small_photo):
+    from assistant.painter import PainterOptions
+    from assistant.renderer import load_renderer
+    from assistant.stroke_guide import add_strokes
+
+    guide = make_guide(small_photo, GuideOptions(n_colors=6))
+    painted = add_strokes(guide, PainterOptions(n_strokes=60, refine_steps=2, max_side=96, seed=1),
+                          renderer=load_renderer())
+    app = run_page("pages/steps.py", guide=painted, photo=small_photo, guide_options=guide.options)
+    app.radio(key="steps_values").set_value("5 values").run()
+    assert not app.exception and not app.warning
+    after = app.session_state["guide"]
+    assert after.values.levels == 5 and after.strokes is not None
+    assert after.strokes.painting is painted.strokes.painting  # the same brushstrokes, not painted again
+
+
 def test_steps_page_shows_each_step(small_photo):
     guide = make_guide(small_photo, GuideOptions(n_colors=6))
     app = run_page("pages/steps.py", guide=guide, photo=small_photo)
