@@ -96,10 +96,14 @@ class GuideOptions:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
                 raise ValueError(f"Expected 0 <= {name} <= 1. Received: {name}={value!r}")
-        if self.min_region_mm2 is not None and not 0 < self.min_region_mm2 <= 10_000:
-            raise ValueError(f"Expected 0 < min_region_mm2 <= 10000 or None. Received: min_region_mm2={self.min_region_mm2}")
-        if self.value_levels not in VALUE_LEVELS:
-            raise ValueError(f"Expected value_levels 3 or 5. Received: value_levels={self.value_levels}")
+        if self.min_region_mm2 is not None and not (
+            isinstance(self.min_region_mm2, int | float) and 0 < self.min_region_mm2 <= 10_000
+        ):
+            raise ValueError(f"Expected 0 < min_region_mm2 <= 10000 or None. Received: min_region_mm2={self.min_region_mm2!r}")
+        if self.value_levels not in VALUE_LEVELS or not isinstance(self.value_levels, int):
+            raise ValueError(f"Expected value_levels 3 or 5. Received: value_levels={self.value_levels!r}")
+        if not isinstance(self.canvas, str):
+            raise ValueError(f"Expected a canvas size such as 40x50cm, or ''. Received: canvas={self.canvas!r}")
         if self.canvas:
             parse_canvas(self.canvas)
         self.paint_set()

@@ -57,6 +57,13 @@ def test_impossible_canvas_is_refused_in_one_line(spec):
         GuideOptions(canvas=spec).validate()
 
 
+@pytest.mark.parametrize("field, value", [("min_region_mm2", "abc"), ("crop_x", "0.5"), ("crop_y", 1.5),
+                                          ("value_levels", "3"), ("fit", None), ("canvas", None), ("canvas", 40)])
+def test_foreign_canvas_options_are_refused_in_one_line(field, value):
+    with pytest.raises(ValueError, match=f"Received: {field}="):
+        GuideOptions(**{field: value}).validate()
+
+
 def test_no_canvas_means_the_photos_proportions():
     canvas = parse_canvas("", photo_shape=(300, 451))
     assert max(canvas.width_mm, canvas.height_mm) == 400
