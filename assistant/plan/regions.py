@@ -112,10 +112,11 @@ class _ColourCosts:
     def __len__(self) -> int:
         return len(self.centres)
 
-    def of(self, label: int | np.ndarray, pixels: np.ndarray) -> np.ndarray:
-        """Distance of the ``pixels`` (a mask) to colour ``label`` (one, or one per pixel)."""
+    def of(self, label: int | np.ndarray, pixels: np.ndarray, colours: np.ndarray | None = None) -> np.ndarray:
+        """Distance of the ``pixels`` (a mask) to colour ``label`` (one, or one per pixel);
+        ``colours`` = ``self.din[pixels]`` when the caller already gathered them."""
         centre = self.centres[label] if np.ndim(label) == 0 else self.centres[np.asarray(label)[pixels]]
-        return np.linalg.norm(self.din[pixels] - centre, axis=-1)
+        return np.linalg.norm((self.din[pixels] if colours is None else colours) - centre, axis=-1)
 
 
 def _touching_costs(result: np.ndarray, regions: Regions, costs: _ColourCosts, pixels: np.ndarray) -> np.ndarray:
@@ -124,6 +125,7 @@ def _touching_costs(result: np.ndarray, regions: Regions, costs: _ColourCosts, p
 
     n, k = len(regions), len(costs)
     ids = regions.ids[pixels]
+    colours = costs.din[pixels]
     total = np.full((n, k), np.inf)
     kernel = np.ones((3, 3), np.uint8)
     for c in range(k):
@@ -134,7 +136,7 @@ def _touching_costs(result: np.ndarray, regions: Regions, costs: _ColourCosts, p
         touches = np.bincount(ids, weights=near[pixels], minlength=n) > 0
         if not touches.any():
             continue
-        sums = np.bincount(ids, weights=costs.of(c, pixels), minlength=n)
+        sums = np.bincount(ids, weights=costs.of(c, pixels, colours), minlength=n)
         total[touches, c] = sums[touches]
     return total
 
