@@ -195,6 +195,14 @@ class Guide:
         return amounts
 
     @property
+    def mixing_advice(self) -> str:
+        """One line on how to read the recipes for this medium ("" when nothing needs saying)."""
+        if Medium.parse(self.options.medium).value.opaque or self.paints is None or not self.paints.has_white:
+            return ""
+        return ("Watercolour: the paper is your white. Where a recipe says white, mix the other paints as given "
+                "and thin them with water instead until the wash matches the swatch.")
+
+    @property
     def is_stylised(self) -> bool:
         """True when the guide paints a stylised target rather than the photo itself."""
         return not np.array_equal(self.target, self.photo)

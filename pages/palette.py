@@ -112,6 +112,8 @@ else:
 
 for note in guide.notes:
     st.info(note)
+if guide.mixing_advice:
+    st.info(guide.mixing_advice)
 st.markdown(state.recipes_html(guide), unsafe_allow_html=True)
 a, b = st.columns(2)
 a.image(guide.target, caption="Target", width="stretch")

@@ -188,6 +188,7 @@ def test_first_step_is_the_value_study(framed, chelsea_small):
     assert np.allclose(framed.steps.images[-1], framed.quantized)
     wet = make_guide(chelsea_small, GuideOptions(n_colors=8, medium="watercolour", value_levels=5))
     assert wet.steps[0].title == "Value sketch and the whites to save" and wet.values.levels == 5
+    assert "paper is your white" in wet.mixing_advice and framed.mixing_advice == ""
 
 
 # --- the real-size outline -----------------------------------------------------------------------

@@ -190,6 +190,8 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
     if guide.paints is not None and guide.recipes:
         owned = ", ".join(p.name + (" *" if p.approximate else "") for p in guide.paints)
         doc.body(f"Mixed from your paints: {owned}.", 10)
+        if guide.mixing_advice:
+            doc.body(guide.mixing_advice, 10)
         doc.body(
             "Parts are by volume (for example palette-knife loads). \"A touch of\" means a tiny amount, less than "
             "1/12 of the mix: add it bit by bit. Left: the colour to paint; right: what the recipe should give. "
