@@ -64,8 +64,21 @@ def browser():
         instance.close()
 
 
+def _go(page, link: str, title: str) -> None:
+    """Open a page from the sidebar and wait for its title; a click lost during a rerun is made again."""
+    heading = page.get_by_role("heading", name=title, exact=True)
+    for _ in range(4):
+        page.get_by_role("link", name=re.compile(link)).first.click()
+        try:
+            heading.wait_for(timeout=15_000)
+            return
+        except Exception:
+            continue
+    raise AssertionError(f"the {link} page did not open")
+
+
 def _download_from_guide_page(page, button_name: str, path: Path) -> Path:
-    page.get_by_role("link", name=re.compile("Guide")).first.click()
+    _go(page, "Guide", "Your painting guide")
     button = page.get_by_role("button", name=button_name)
     button.wait_for()
     with page.expect_download() as info:
@@ -94,7 +107,7 @@ def test_upload_palette_guide_download(server, browser, tmp_path):
     page.locator("input[type=file]").set_input_files(str(photo))
     page.get_by_text("cat.jpg ·").wait_for()
 
-    page.get_by_role("link", name=re.compile("Palette")).first.click()
+    _go(page, "Palette", "Palette")
     page.get_by_text("With 12 paints").wait_for()
     slider = page.get_by_role("slider").first
     slider.focus()
@@ -109,7 +122,7 @@ def test_upload_palette_guide_download(server, browser, tmp_path):
     page.get_by_text("On a 30 × 40 cm canvas").wait_for()
 
     # Brushstrokes: smallest budget (200), paint, then the painting and its time-lapse show.
-    page.get_by_role("link", name=re.compile("Brushstrokes")).first.click()
+    _go(page, "Brushstrokes", "Brushstrokes")
     page.get_by_text("No brushstrokes yet").wait_for()
     budget = page.get_by_role("slider").first
     budget.focus()
@@ -224,7 +237,7 @@ def test_style_run_survives_navigation_reload_and_a_saved_project(server, browse
     page.get_by_text("coffee.png ·").wait_for()
     assert re.search(r"[?&]s=[A-Za-z0-9_-]{32}", page.url)  # the session's id is in the address
 
-    page.get_by_role("link", name=re.compile("Style")).first.click()
+    _go(page, "Style", "Brushstroke style")
     page.get_by_text("ImageNet VGG19, 8-bit weights").first.wait_for(timeout=120_000)
     page.get_by_text(re.compile(r"running on CPU, \d+ threads?")).first.wait_for()
     page.get_by_text("No style yet").wait_for()
@@ -244,10 +257,10 @@ def test_style_run_survives_navigation_reload_and_a_saved_project(server, browse
     _set_working_size(page, "256")
     page.wait_for_timeout(1_000)
     _start_run(page, "Repaint in this style")
-    page.get_by_role("link", name=re.compile("Palette")).first.click()
+    _go(page, "Palette", "Palette")
     page.get_by_text(re.compile(r"Repainted in Impasto oil")).wait_for(timeout=180_000)
     page.get_by_text(re.compile(r"With 12 paints")).wait_for()
-    page.get_by_role("link", name=re.compile("Style")).first.click()
+    _go(page, "Style", "Brushstroke style")
     page.get_by_text(re.compile(r"Impasto oil · medium · \d+ s")).first.wait_for()
     assert page.locator("text=Traceback").count() == 0
 
@@ -275,11 +288,11 @@ def test_style_run_survives_navigation_reload_and_a_saved_project(server, browse
     other.locator("input[type=file]").set_input_files(str(saved))
     other.get_by_text("Opened guide.project: coffee.png, 12 paints.").wait_for()
     assert other.url != page.url
-    other.get_by_role("link", name=re.compile("Style")).first.click()
+    _go(other, "Style", "Brushstroke style")
     other.get_by_text(re.compile(r"Impasto oil · medium · \d+ s")).first.wait_for()
     broken = tmp_path / "broken.project"
     broken.write_bytes(saved.read_bytes()[:5000])
-    other.get_by_role("link", name=re.compile("Upload")).first.click()
+    _go(other, "Upload", "Upload a photo")
     other.locator("input[type=file]").set_input_files(str(broken))
     other.get_by_text("broken.project: This project file is damaged").wait_for()
     assert other.locator("text=Traceback").count() == 0
