@@ -107,7 +107,7 @@ def _outline_page(doc: _GuidePdf, guide: Guide, *, grid: bool) -> None:
 
 def _grid_page(doc: _GuidePdf, guide: Guide) -> None:
     """The reference picture with the grid-method lines, lettered like the outline's."""
-    from .tiles import _draw_grid
+    from .tiles import draw_grid
 
     canvas = guide.canvas
     doc.pdf.add_page()
@@ -118,7 +118,7 @@ def _grid_page(doc: _GuidePdf, guide: Guide) -> None:
     top = doc.pdf.get_y() + 3
     height = doc.picture(guide.target, doc.margin, top, doc.usable, 282 - top)
     scale = height / canvas.height_mm
-    _draw_grid(doc.pdf, canvas, doc.margin, top, scale)
+    draw_grid(doc.pdf, canvas, doc.margin, top, scale)
 
 
 def _value_page(doc: _GuidePdf, guide: Guide) -> None:

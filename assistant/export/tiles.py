@@ -20,7 +20,7 @@ from ..canvas import Canvas
 from ..pipeline import Guide
 from .outline import OutlineDrawing, grid_label, grid_lines, outline_drawing
 
-__all__ = ["PAPERS", "TileLayout", "tile_layout", "tiles_pdf", "full_size_pdf", "draw_outline"]
+__all__ = ["PAPERS", "TileLayout", "draw_grid", "draw_outline", "full_size_pdf", "tile_layout", "tiles_pdf"]
 
 #: Paper sizes, portrait, in mm.
 PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
@@ -111,10 +111,11 @@ def draw_outline(pdf, drawing: OutlineDrawing, x: float, y: float, scale: float 
         width = pdf.get_string_width(text)
         pdf.text(x + nx * scale - width / 2, y + ny * scale + height / 2, text)
     if grid:
-        _draw_grid(pdf, drawing.canvas, x, y, scale)
+        draw_grid(pdf, drawing.canvas, x, y, scale)
 
 
-def _draw_grid(pdf, canvas: Canvas, x: float, y: float, scale: float) -> None:
+def draw_grid(pdf, canvas: Canvas, x: float, y: float, scale: float) -> None:
+    """The grid-method lines (every 5 cm or 2 in), lettered columns and numbered rows, over a drawing of the canvas."""
     xs, ys = grid_lines(canvas)
     pdf.set_draw_color(61, 124, 201)
     pdf.set_text_color(61, 124, 201)
