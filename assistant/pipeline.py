@@ -36,7 +36,7 @@ from .style.transfer import StyleRecord
 if TYPE_CHECKING:  # stroke_guide builds on this module; only the type is needed here
     from .stroke_guide import StrokePlan
 
-__all__ = ["Cancelled", "Guide", "GuideOptions", "ProgressFn", "make_guide"]
+__all__ = ["Cancelled", "Guide", "GuideOptions", "ProgressFn", "make_guide", "with_value_levels"]
 
 
 @dataclass(frozen=True)
@@ -284,9 +284,8 @@ def make_guide(
     )
     report(0.8, "Drawing the steps")
     cumulative, highlights = render_steps(regions, palette, steps)
-    wide = nearest_brush(min(50.0, min(canvas.width_mm, canvas.height_mm) / 8),
-                         "flat" if Medium.parse(options.medium).value.opaque else "mop")
-    first, first_image, first_highlight = first_step(values, palette, medium=options.medium, brush=wide)
+    first, first_image, first_highlight = first_step(values, palette, medium=options.medium,
+                                                     brush=_toning_brush(canvas, options.medium))
     steps = (first, *(dataclasses.replace(step, index=step.index + 1) for step in steps))
     cumulative, highlights = [first_image, *cumulative], [first_highlight, *highlights]
     report(1.0, "Done")
@@ -311,6 +310,27 @@ def make_guide(
         source_target=(np.array(source_target, dtype=np.float32, copy=True)
                        if refitted and source_target is not source_photo else None),
     )
+
+
+def _toning_brush(canvas: Canvas, medium: str):
+    """The wide brush step 1 tones the canvas with: an eighth of its short side, at most 2 inches."""
+    shape = "flat" if Medium.parse(medium).value.opaque else "mop"
+    return nearest_brush(min(50.0, min(canvas.width_mm, canvas.height_mm) / 8), shape)
+
+
+def with_value_levels(guide: Guide, levels: int) -> Guide:
+    """The guide with a ``levels``-value study and its step 1; nothing else is redone.
+
+    Palette, regions, steps 2 onwards and any brushstrokes stay as they are, exactly as
+    :func:`make_guide` with ``value_levels=levels`` would have made them.
+    """
+    options = dataclasses.replace(guide.options, value_levels=levels).validate()
+    values = value_study(guide.target, levels=levels)
+    first, image, highlight = first_step(values, guide.palette, medium=options.medium,
+                                         brush=_toning_brush(guide.canvas, options.medium))
+    plan = guide.steps
+    steps = StepPlan((first, *plan.steps[1:]), (image, *plan.images[1:]), (highlight, *plan.highlights[1:]))
+    return dataclasses.replace(guide, options=options, values=values, steps=steps)
 
 
 def _region_limits(options: GuideOptions, shape: tuple[int, int], mm_per_px: float) -> tuple[int, int]:

@@ -7,7 +7,6 @@ Streamlit drops when the widget is not on screen).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import html
 import sys
@@ -190,26 +189,26 @@ def ensure_guide(options: GuideOptions) -> None:
     guide = get(GUIDE)
     target = painting_target()
     given = None if guide is None else guide.given_target
-    same_target = given is not None and given.shape == target.shape and np.array_equal(given, target)
-    if guide is not None and get(OPTIONS) == options and same_target:
+    if guide is not None and get(OPTIONS) == options and given.shape == target.shape and np.array_equal(given, target):
         return
-    # The value study does not touch the palette or the regions: brushstrokes stay as they are.
-    keep = (guide is not None and guide.strokes is not None and same_target
-            and dataclasses.replace(guide.options, value_levels=options.value_levels) == options)
-    if guide is not None and guide.strokes is not None and not keep:  # set aside: setting the palette back restores them
+    if guide is not None and guide.strokes is not None:  # set aside, so that setting the palette back restores them
         st.session_state[SET_ASIDE] = (guide.options, given, guide.strokes.painting)
-    painting = guide.strokes.painting if keep else None
     with running() as on_progress:
         guide = make_guide(get(PHOTO), options, target=target, style=get(STYLE), on_progress=on_progress)
     aside = get(SET_ASIDE)
-    if painting is None and aside is not None and aside[0] == options and aside[1].shape == target.shape \
-            and np.array_equal(aside[1], target):
-        painting = aside[2]
-    if painting is not None:
+    if aside is not None and aside[0] == options and aside[1].shape == target.shape and np.array_equal(aside[1], target):
         from assistant.stroke_guide import attach_painting
 
-        guide = attach_painting(guide, painting)
+        guide = attach_painting(guide, aside[2])
     put(GUIDE, guide, **{OPTIONS: options})
+
+
+def set_value_levels(levels: int) -> None:
+    """Redo only the value study and step 1 (palette, regions and brushstrokes stay as they are)."""
+    from assistant.pipeline import with_value_levels
+
+    guide = with_value_levels(get(GUIDE), levels)
+    put(GUIDE, guide, **{OPTIONS: guide.options})
 
 
 def step_viewer(steps, images, highlights, *, key: str, new_caption: str):

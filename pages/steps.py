@@ -1,6 +1,5 @@
 """The value study first, then the step-by-step viewer."""
 
-import dataclasses
 
 import streamlit as st
 
@@ -19,7 +18,7 @@ with st.expander("Value study: start here", expanded=True):
     state.remember("steps_values")
     wanted = int(levels.split()[0])
     if wanted != guide.options.value_levels and not locked:
-        state.ensure_guide(dataclasses.replace(guide.options, value_levels=wanted))
+        state.set_value_levels(wanted)
         guide = state.get(state.GUIDE)
     values = guide.values
     left, right = st.columns(2)

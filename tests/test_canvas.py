@@ -324,3 +324,14 @@ def test_a_project_keeps_the_whole_photo_so_the_crop_can_move_later(framed, chel
     assert np.array_equal(again.labels, framed.labels) and plan_json(again) == plan_json(framed)
     moved = make_guide(project.photo, dataclasses.replace(project.options, crop_x=0.0))
     assert np.array_equal(moved.photo, chelsea_small[:, : framed.photo.shape[1]])
+
+
+def test_changing_the_value_levels_alone_matches_a_fresh_guide(chelsea_small, framed):
+    from assistant.pipeline import with_value_levels
+
+    again = with_value_levels(framed, 5)
+    fresh = make_guide(chelsea_small, GuideOptions(n_colors=8, seed=1, canvas="40x50cm", value_levels=5))
+    assert plan_json(again) == plan_json(fresh)
+    assert np.array_equal(again.steps.images[0], fresh.steps.images[0]) and again.palette is framed.palette
+    with pytest.raises(ValueError, match="value_levels=4"):
+        with_value_levels(framed, 4)
