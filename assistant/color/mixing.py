@@ -23,11 +23,9 @@ L*, and CIEDE2000 ≥ |ΔL*| / S_L ≥ |ΔL*| / 1.75 bounds which buckets can ho
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import itertools
 import math
-import os
 import warnings
 from dataclasses import dataclass
 
@@ -553,16 +551,8 @@ def find_recipes(targets_lab: np.ndarray, paints: PaintSet, *, gamut_only: bool 
         raise ValueError(f"Expected finite CIELAB colours of shape (n, 3). Received: shape={targets.shape}")
     table = mixing_table(paints)
 
-    def recipe(target: np.ndarray) -> Recipe:
+    recipes = []
+    for target in targets:
         row, _ = _best_row(table, target, gamut_only=gamut_only)
-        return recipe_from_row(table, row, target)
-
-    # The searches are NumPy work that releases the GIL: spread them over the cores
-    # (PAINTING_ASSISTANT_THREADS caps it); the results are the same in any order.
-    from ..models import thread_count
-
-    workers = min(len(targets), thread_count() or os.cpu_count() or 1)
-    if workers <= 1:
-        return tuple(recipe(target) for target in targets)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="recipes") as pool:
-        return tuple(pool.map(recipe, targets))
+        recipes.append(recipe_from_row(table, row, target))
+    return tuple(recipes)
