@@ -117,6 +117,38 @@ def test_recipe_search_is_as_good_as_trying_every_combination(seven):
         assert len(recipe.parts) == int(table.count[brute <= best + 1.0].min()), (target, recipe)
 
 
+def test_search_bounds_never_exceed_the_true_difference(golden):
+    # The search skips rows and blocks by these bounds; one that overshot would lose the best recipe.
+    # Targets span deep darks, greys and saturated blues (where CIEDE2000's rotation term is largest).
+    table = mixing.mixing_table(golden)
+    rng = np.random.default_rng(5)
+    targets = [[3.0, 7.0, 4.0], [30.0, 20.0, -70.0], [45.0, 0.0, -40.0], [60.0, -2.0, 1.0], [85.0, 40.0, 90.0]]
+    targets += np.column_stack([rng.uniform(0, 100, 15), rng.uniform(-80, 80, 15), rng.uniform(-90, 90, 15)]).tolist()
+    rows = rng.choice(len(table), 20_000, replace=False)
+    for target in np.array(targets):
+        exact = delta_e2000(table.lab[rows].astype(np.float64), target[None, :]) ** 2
+        low = mixing._lower_bound(table.lab[rows], table.chroma[rows], target)
+        assert (low <= exact * (1 + 1e-5) + 1e-6).all(), target
+        block_low = mixing._block_bound(table, target)
+        block = np.searchsorted(table.block_rows, rows, side="right") - 1
+        assert (block_low[block] <= exact * (1 + 1e-5) + 1e-6).all(), target
+        assert (block_low[block] <= low * (1 + 1e-5) + 1e-6).all(), target  # a block bounds all its rows
+
+
+@pytest.mark.slow
+def test_recipe_search_is_exhaustive_in_the_dense_darks_and_blues(golden):
+    # Most of the 2.5 million 19-paint recipes are dark, and blues are where the bounds are loosest.
+    table = mixing.mixing_table(golden)
+    targets = np.array([[2.9, 3.1, 2.8], [9.5, 4.5, 7.8], [15.6, 30.7, 21.9], [25.0, 15.0, -55.0], [40.0, -30.0, -30.0]])
+    every = table.lab.astype(np.float64)
+    for target in targets:
+        brute = delta_e2000(every, target[None, :])
+        row, error = mixing._best_row(table, target, gamut_only=False)
+        eligible = brute <= brute.min() + 1.0
+        assert error <= brute.min() + 1.0 + 1e-3
+        assert table.count[row] == table.count[eligible].min(), target
+
+
 def test_search_finds_the_exhaustive_best_when_paint_counts_tie(golden):
     table = mixing.mixing_table(golden)
     target = np.array([55.0, -20.0, 30.0])

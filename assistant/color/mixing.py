@@ -17,8 +17,10 @@ independent implementation built on colour-science):
 Recipes are searched exhaustively: every set of at most 4 owned paints in whole parts with
 at most 12 parts in all (ratios reduced, so 2:2 is 1:1) is mixed once per paint set into a
 table, and each target gets the recipe with the smallest CIEDE2000, or, within ΔE 1 of it,
-the one with the fewest paints. The nearest search is exact: table entries are bucketed by
-L*, and CIEDE2000 ≥ |ΔL*| / S_L ≥ |ΔL*| / 1.75 bounds which buckets can hold a better recipe.
+the one with the fewest paints. The nearest search is exact (branch and bound): table entries
+are grouped in blocks of nearby L*, a*, b*, and lower bounds of CIEDE2000 taken from the
+formula itself (:func:`_lower_bound`, :func:`_block_bound`) skip the blocks and rows that
+cannot hold a better recipe.
 """
 
 from __future__ import annotations
@@ -50,7 +52,6 @@ K1, K2 = 0.03, 0.65
 MAX_PARTS = 12
 MAX_RECIPE_PAINTS = 4
 CLOSE, FAR = 3.0, 6.0  # CIEDE2000 bands: close < 3 <= noticeable < 6 <= far
-_SL_MAX = 1.75  # the largest CIEDE2000 lightness weight S_L (at L* = 0 or 100) is 1.747
 _SRGB_FROM_XYZ = np.array(
     [[3.2404542, -1.5371385, -0.4985314], [-0.9692660, 1.8760108, 0.0415560], [0.0556434, -0.2040259, 1.0572252]]
 )
@@ -96,7 +97,9 @@ def unsaunderson(observed: np.ndarray) -> np.ndarray:
 def xyz_to_lab(xyz: np.ndarray) -> np.ndarray:
     """CIE 1976 L*a*b* relative to the D65 white of :func:`_observer`."""
     _, white = _observer()
-    f = np.asarray(xyz, dtype=np.float64) / white
+    xyz = np.asarray(xyz)
+    xyz = xyz if xyz.dtype == np.float32 else xyz.astype(np.float64)  # float32 stays float32 (the table)
+    f = xyz / white.astype(xyz.dtype)
     delta = 6.0 / 29.0
     f = np.where(f > delta**3, np.cbrt(np.maximum(f, 0.0)), f / (3 * delta * delta) + 4.0 / 29.0)
     return np.stack(
@@ -204,7 +207,7 @@ class Recipe:
 
 @dataclass(frozen=True, eq=False)
 class MixingTable:
-    """Every recipe of a paint set, mixed once; rows sorted by L* bucket.
+    """Every recipe of a paint set, mixed once; rows grouped in blocks of nearby colours.
 
     Attributes:
         paints: the paint set.
@@ -217,7 +220,9 @@ class MixingTable:
         count: int8 ``(N,)`` number of paints.
         chroma: float32 ``(N,)`` CIELAB chroma of each recipe (for the search's bounds).
         in_gamut: bool ``(N,)``, True when a screen can show the mix exactly.
-        starts: int64 ``(102,)`` first row of each whole-L* bucket 0…100 (and the end).
+        block_rows: int64 ``(M + 1,)`` first row of each block (and the end). A block holds the
+            recipes in one cell of 2 L* × 8 a* × 8 b* units (:func:`_block_keys`).
+        blocks: float32 ``(M, 7)`` per block: least and greatest L*, a*, b*, and greatest chroma.
     """
 
     paints: PaintSet
@@ -228,7 +233,8 @@ class MixingTable:
     count: np.ndarray
     chroma: np.ndarray
     in_gamut: np.ndarray
-    starts: np.ndarray
+    block_rows: np.ndarray
+    blocks: np.ndarray
 
     def __len__(self) -> int:
         return len(self.lab)
@@ -256,16 +262,26 @@ def _part_tuples(k: int) -> np.ndarray:
 
 
 def _table_chunk(shares: np.ndarray, curves: np.ndarray, n_bands: int) -> tuple[np.ndarray, np.ndarray]:
-    """Lab and in-gamut flags for every part tuple × every subset in a chunk (float32 for speed)."""
+    """Lab and in-gamut flags for every part tuple × every subset in a chunk (float32 for speed).
+
+    Same model as :func:`saunderson` of :func:`body_reflectance`, rewritten with
+    ``1 / R∞ = 1 + K/S + sqrt((K/S)² + 2 K/S)``: the observed reflectance is
+    ``(1 − k1)(1 − k2) / (1 / R∞ − k2)``. That takes fewer passes over the chunk, all in
+    place, and has no cancellation for dark, strongly absorbing mixes.
+    """
     weights, _ = _observer()
     mixed = np.matmul(shares[None], curves).reshape(-1, 2 * n_bands)
     ratio = mixed[:, :n_bands] / mixed[:, n_bands:]
-    body = 1.0 + ratio - np.sqrt(ratio * (ratio + 2.0))
-    observed = ((1.0 - K1) * (1.0 - K2)) * body / (1.0 - K2 * body)
-    xyz = observed @ weights.astype(np.float32)
+    root = ratio + 2.0
+    root *= ratio
+    np.sqrt(root, out=root)
+    root += ratio
+    root += np.float32(1.0 - K2)  # 1 / R∞ − k2
+    np.reciprocal(root, out=root)
+    xyz = root @ (weights * ((1.0 - K1) * (1.0 - K2))).astype(np.float32)
     linear = xyz @ _SRGB_FROM_XYZ.T.astype(np.float32)
     in_gamut = ((linear > -2e-3) & (linear < 1.002)).all(axis=1)
-    return xyz_to_lab(xyz).astype(np.float32), in_gamut
+    return xyz_to_lab(xyz), in_gamut
 
 
 def _families(n: int):
@@ -323,10 +339,10 @@ def mixing_table(paints: PaintSet) -> MixingTable:
     n = len(paints)
     n_bands = len(WAVELENGTHS)
     curves = np.concatenate([paints.k, paints.s], axis=1).astype(np.float32)
-    labs, gamuts, members, parts, touches = [], [], [], [], []
+    labs, gamuts, members, parts, touches, counts = [], [], [], [], [], []
     for subsets, shares, tuples, levels in _families(n):
         k = subsets.shape[1]
-        step = max(1, 40_000 // len(tuples))  # chunks of ~40k mixes stay in cache
+        step = max(1, 10_000 // len(tuples))  # chunks of ~10k mixes (3 MB of curves) stay in cache
         slots = np.zeros((len(tuples), MAX_RECIPE_PAINTS), dtype=np.int8)
         slots[:, :k] = tuples
         for start in range(0, len(subsets), step):
@@ -339,23 +355,45 @@ def mixing_table(paints: PaintSet) -> MixingTable:
             members.append(pad.reshape(-1, MAX_RECIPE_PAINTS))
             parts.append(np.broadcast_to(slots, (len(chunk), *slots.shape)).reshape(-1, MAX_RECIPE_PAINTS))
             touches.append(np.broadcast_to(levels, (len(chunk), len(levels))).reshape(-1))
+            counts.append(np.full(len(lab), k, dtype=np.int8))
     lab = np.concatenate(labs)
-    bucket = np.clip(lab[:, 0], 0, 100).astype(np.int16)
-    order = np.argsort(bucket, kind="stable")  # a radix sort for 16-bit keys
-    lab = lab[order]
-    members_all = np.concatenate(members)[order]
-    starts = np.searchsorted(bucket[order], np.arange(102), side="left")
+    keys = _block_keys(lab)
+    order = np.argsort(keys, kind="stable")  # a radix sort for 16-bit keys
+    lab, keys = _take_rows(lab, order), keys[order]
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    block_rows = np.concatenate([[0], np.flatnonzero(np.diff(keys)) + 1, [len(keys)]]).astype(np.int64)
+    first = block_rows[:-1]
+    blocks = np.stack([np.minimum.reduceat(lab[:, 0], first), np.maximum.reduceat(lab[:, 0], first),
+                       np.minimum.reduceat(lab[:, 1], first), np.maximum.reduceat(lab[:, 1], first),
+                       np.minimum.reduceat(lab[:, 2], first), np.maximum.reduceat(lab[:, 2], first),
+                       np.maximum.reduceat(chroma, first)], axis=1)
     return MixingTable(
         paints=paints,
         lab=lab,
-        members=members_all,
-        parts=np.concatenate(parts)[order],
+        members=_take_rows(np.concatenate(members), order),
+        parts=_take_rows(np.concatenate(parts), order),
         touch=np.concatenate(touches)[order],
-        count=(members_all >= 0).sum(axis=1).astype(np.int8),
-        chroma=np.hypot(lab[:, 1], lab[:, 2]),
+        count=np.concatenate(counts)[order],
+        chroma=chroma,
         in_gamut=np.concatenate(gamuts)[order],
-        starts=starts.astype(np.int64),
+        block_rows=block_rows,
+        blocks=blocks.astype(np.float32),
     )
+
+
+def _take_rows(array: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``array[order]`` for a 2-D array, gathering whole rows as single items (several times faster)."""
+    array = np.ascontiguousarray(array)
+    row = np.dtype((np.void, array.shape[1] * array.itemsize))
+    return array.view(row).ravel()[order].view(array.dtype).reshape(-1, array.shape[1])
+
+
+def _block_keys(lab: np.ndarray) -> np.ndarray:
+    """uint16 cell number of each colour: 51 steps of 2 L*, then 32 × 32 steps of 8 a* and 8 b* (±128)."""
+    light = np.clip(lab[:, 0] * 0.5, 0, 50).astype(np.uint16)
+    a = np.clip((lab[:, 1] + 128.0) * 0.125, 0, 31).astype(np.uint16)
+    b = np.clip((lab[:, 2] + 128.0) * 0.125, 0, 31).astype(np.uint16)
+    return light * 1024 + a * 32 + b
 
 
 def _de2000_to(lab: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -396,27 +434,60 @@ def _de2000_to(lab: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.sqrt((dL / s_l) ** 2 + x * x + y * y + r_t * x * y)
 
 
-def _rows(table: MixingTable, low: float, high: float) -> slice:
-    first = int(np.clip(math.floor(low), 0, 101))
-    last = int(np.clip(math.floor(high) + 1, 0, 101))
-    return slice(int(table.starts[first]), int(table.starts[last]))
+def _s_l(l_mean: np.ndarray) -> np.ndarray:
+    """CIEDE2000 lightness weight S_L at mean lightness ``l_mean``."""
+    squared = (l_mean - 50.0) ** 2
+    return 1.0 + 0.015 * squared / np.sqrt(20.0 + squared)
+
+
+def _chroma_factor(c_sum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For a chroma sum C1 + C2 at most ``c_sum``: the largest S_C, and the least share of
+    (ΔC'² + ΔH'²) / S_C² the rotation term R_T can leave (``1 − |R_T| / 2``)."""
+    s_c = 1.0 + 0.03375 * c_sum  # C̄' ≤ 0.75 (C1 + C2), since a' ≤ 1.5 a
+    q = c_sum * np.float32(0.75 / 25.0)  # C̄' / 25, at most
+    q = q * q
+    q7 = q * q * q * np.sqrt(q)
+    sin60 = np.float32(math.sin(math.pi / 3))
+    return s_c, (1.0 - sin60) + sin60 * (1.0 - np.sqrt(q7 / (q7 + 1.0)))
 
 
 def _lower_bound(lab: np.ndarray, chroma: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """A cheap lower bound of CIEDE2000 from ``target`` to each row (float32).
+    """A cheap lower bound of CIEDE2000² from ``target`` to each row (float32).
 
-    From the formula: S_C ≥ S_H, S_C ≤ 1 + 0.045 · 0.75 (C1 + C2) because a' ≤ 1.5 a;
-    |Δa'| ≥ |Δa|; and the rotation term |R_T| ≤ 2 sin 60°, so the chroma–hue part is at
-    least (1 − sin 60°)(ΔC'² + ΔH'²) / S_C².
+    From the formula: S_C ≥ S_H; |Δa'| ≥ |Δa|; and the rotation term |R_T| ≤ 2 sin 60° ·
+    sqrt(C̄'⁷ / (C̄'⁷ + 25⁷)), so the chroma–hue part is at least (1 − |R_T| / 2)(Δa² + Δb²) / S_C²
+    (:func:`_chroma_factor`). For the greys and browns of most palettes R_T is small, and the
+    bound is nearly the Euclidean distance scaled by S_C.
     """
     t_light, t_a, t_b = (np.float32(v) for v in target)
     d_light = lab[:, 0] - t_light
-    l_mean = d_light * 0.5 + (t_light - 50.0)
-    l_mean *= l_mean
-    s_l = 1.0 + 0.015 * l_mean / np.sqrt(20.0 + l_mean)
-    s_c = 1.0 + 0.03375 * (chroma + np.float32(math.hypot(target[1], target[2])))
+    s_l = _s_l(d_light * 0.5 + t_light)
+    s_c, rotation = _chroma_factor(chroma + np.float32(math.hypot(target[1], target[2])))
     d_ab2 = (lab[:, 1] - t_a) ** 2 + (lab[:, 2] - t_b) ** 2
-    return (d_light / s_l) ** 2 + np.float32(1.0 - math.sin(math.pi / 3)) * d_ab2 / (s_c * s_c)
+    return (d_light / s_l) ** 2 + rotation * d_ab2 / (s_c * s_c)
+
+
+def _block_bound(table: MixingTable, target: np.ndarray) -> np.ndarray:
+    """A lower bound of CIEDE2000² from ``target`` to every row of each block: as
+    :func:`_lower_bound`, with the block's nearest corner and its worst-case weights."""
+    t_light, t_a, t_b = (np.float32(v) for v in target)
+    lo_l, hi_l, lo_a, hi_a, lo_b, hi_b, c_max = table.blocks.T
+    d_light = np.maximum(np.maximum(lo_l - t_light, t_light - hi_l), 0.0)
+    s_l = np.maximum(_s_l((lo_l + t_light) * 0.5), _s_l((hi_l + t_light) * 0.5))  # S_L is largest at an end
+    d_a = np.maximum(np.maximum(lo_a - t_a, t_a - hi_a), 0.0)
+    d_b = np.maximum(np.maximum(lo_b - t_b, t_b - hi_b), 0.0)
+    s_c, rotation = _chroma_factor(c_max + np.float32(math.hypot(target[1], target[2])))
+    return (d_light / s_l) ** 2 + rotation * (d_a * d_a + d_b * d_b) / (s_c * s_c)
+
+
+def _block_rows(table: MixingTable, blocks: np.ndarray) -> np.ndarray:
+    """The rows of the given blocks, in order."""
+    starts = table.block_rows[blocks]
+    lengths = table.block_rows[blocks + 1] - starts
+    if not len(lengths):
+        return np.zeros(0, np.int64)
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - (ends - lengths), lengths) + np.arange(int(ends[-1]))
 
 
 def _nearest(index: np.ndarray, low: np.ndarray, lab: np.ndarray, target: np.ndarray, bound: float):
@@ -453,28 +524,30 @@ def _best_row(table: MixingTable, target: np.ndarray, *, gamut_only: bool) -> tu
     With ``gamut_only`` (the mixable palette) a recipe with fewer paints must also stay
     within ΔE 1 of the target, so that every recipe of that palette matches.
     """
-    lightness = float(target[0])
-    radius = 1.0
-    while True:  # a first upper bound: the Lab-nearest rows in the nearest L* buckets
-        rows = _rows(table, lightness - radius, lightness + radius)
-        index = np.arange(rows.start, rows.stop)
+    block_low = _block_bound(table, target)
+    # A first upper bound: the Lab-nearest of the rows in the blocks that may lie nearest.
+    order = np.argsort(block_low)
+    taken = 8
+    while True:
+        index = _block_rows(table, np.sort(order[:taken]))
         if gamut_only:
-            index = index[table.in_gamut[rows]]
-        if index.size or radius > 100:
+            index = index[table.in_gamut[index]]
+        if index.size >= 64 or taken >= len(order):
             break
-        radius *= 4
+        taken *= 4
     if not index.size:
         raise ValueError("Expected a mixable colour. Received: no recipe can be shown on screen")
     distance = ((table.lab[index] - target.astype(np.float32)) ** 2).sum(axis=1)
     closest = index[np.argpartition(distance, 63)[:64]] if index.size > 64 else index
     first = float(_de2000_to(table.lab[closest], target).min()) + 1e-4
-    # Every row within ΔE `bound` lies within S_L · bound in L*; bound the rest cheaply once.
+    # Every row that can matter below (the fewer-paint searches too) is within ΔE first + 1.
     bound = first + 1.0
-    rows = _rows(table, lightness - _SL_MAX * bound, lightness + _SL_MAX * bound)
-    low = _lower_bound(table.lab[rows], table.chroma[rows], target)
-    index = np.arange(rows.start, rows.stop)
+    index = _block_rows(table, np.flatnonzero(block_low <= bound * bound))
+    low = _lower_bound(table.lab[index], table.chroma[index], target)
+    keep = low <= bound * bound
     if gamut_only:
-        low, index = low[table.in_gamut[rows]], index[table.in_gamut[rows]]
+        keep &= table.in_gamut[index]
+    index, low = index[keep], low[keep]
     row, error = _nearest(index, low, table.lab, target, first)
     count = table.count[index]
     # Fewer paints, if one is within ΔE 1 (for the mixable palette: and still within ΔE 1 of the target).
