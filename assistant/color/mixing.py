@@ -334,7 +334,7 @@ def mixing_table(paints: PaintSet) -> MixingTable:
     touch (1/16, 1/50 or 1/200 of the mix) of another; a single paint with a touch (1/16 down to
     1/800) of another or with touches of two others (1/50 down to 1/800 each); in sets of up to 10
     paints also two paints with touches of two others (1/25 down to 1/200 each). About 2.5 million
-    recipes for 19 paints, built in about a second on two CPU cores.
+    recipes for 19 paints, built in about half a second.
     """
     n = len(paints)
     n_bands = len(WAVELENGTHS)
