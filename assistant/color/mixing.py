@@ -623,7 +623,6 @@ def find_recipes(targets_lab: np.ndarray, paints: PaintSet, *, gamut_only: bool 
     if targets.ndim != 2 or targets.shape[1] != 3 or not np.isfinite(targets).all():
         raise ValueError(f"Expected finite CIELAB colours of shape (n, 3). Received: shape={targets.shape}")
     table = mixing_table(paints)
-
     recipes = []
     for target in targets:
         row, _ = _best_row(table, target, gamut_only=gamut_only)
