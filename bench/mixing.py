@@ -21,6 +21,7 @@ Goals with the 7 tubes: mean <= 2.5, p90 <= 5.0. Speed: the recipe table for 19 
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -73,8 +74,15 @@ def _rgb_average(targets, paints) -> np.ndarray:
     return np.array(errors)
 
 
-def quality() -> list[str]:
+@functools.cache
+def _palette_lab(name: str, spec: str) -> np.ndarray:
+    """CIELAB of the 12-colour guide palette of a sample photo with a paint set (made once per run)."""
     from assistant import GuideOptions, make_guide
+
+    return make_guide(photo(name), GuideOptions(n_colors=12, paints=spec)).palette.lab.astype(np.float64)
+
+
+def quality() -> list[str]:
     from assistant.color.mixing import find_recipes
     from assistant.color.paints import parse_paints
 
@@ -84,8 +92,7 @@ def quality() -> list[str]:
         paints = parse_paints(spec)
         pooled = {"ours": [], "tube": [], "rgb": []}
         for name in PHOTOS:
-            guide = make_guide(photo(name), GuideOptions(n_colors=12, paints=spec))
-            targets = guide.palette.lab.astype(np.float64)
+            targets = _palette_lab(name, spec)
             ours = [r.delta_e for r in find_recipes(targets, paints)]
             tube = _nearest_tube(targets, paints)
             rgb = _rgb_average(targets, paints)
@@ -141,16 +148,15 @@ def _free_mix(target, paints, starts: int = 24) -> float:
 def physical_limit(worst: int = 6) -> list[str]:
     """Is what is left of the 7-tube error the search's or the paints'? For the worst colours, the
     best mix of the 7 paints in any proportions, with no limit on parts or paints."""
-    from assistant import GuideOptions, make_guide
     from assistant.color.mixing import find_recipes
     from assistant.color.paints import parse_paints
 
     paints = parse_paints("limited-7")
     targets, errors = [], []
     for name in PHOTOS:
-        guide = make_guide(photo(name), GuideOptions(n_colors=12, paints="limited-7"))
-        targets.extend(guide.palette.lab.astype(np.float64))
-        errors.extend(r.delta_e for r in find_recipes(guide.palette.lab, paints))
+        lab = _palette_lab(name, "limited-7")
+        targets.extend(lab)
+        errors.extend(r.delta_e for r in find_recipes(lab, paints))
     rows = ["| palette colour (L*, a*, b*) | recipe ΔE | any mix of the 7 paints, any proportions |", "|---|---|---|"]
     relaxed = list(errors)
     for i in np.argsort(errors)[::-1][:worst]:

@@ -99,7 +99,7 @@ def _loss_curve(name, label, baseline, ours) -> None:
     b = {int(h[4]): (h[0], h[1]) for h in baseline}
     pts = ", ".join(f"{e}: {b[e][1]:.3f} @ {b[e][0]:.0f}s" for e in marks if e in b)
     print(f"  {name} baseline loss by evaluation: {pts}")
-    full = list(ours)[-min(len(ours), 600):]
+    full = list(ours)[-600:]
     pts = ", ".join(f"{int(h[4])}: {h[1]:.3f} @ {h[0]:.1f}s" for h in full[:: max(1, len(full) // 8)])
     print(f"  {name} ours, {label} (last level) by evaluation: {pts}")
 
