@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .base import Cancelled, ProgressFn, check_image, no_progress
-from .canvas import SMALLEST_BRUSH, Canvas, fit_image, nearest_brush, paint_ml, parse_canvas
+from .canvas import SMALLEST_BRUSH, Canvas, fit_box, fit_image, nearest_brush, paint_ml, parse_canvas
 from .color.mixing import Recipe
 from .color.paints import DEFAULT_PAINTS, PaintSet, parse_paints
 from .color.palette import (
@@ -112,6 +112,15 @@ class GuideOptions:
     def canvas_for(self, height: int, width: int) -> Canvas:
         """The canvas for a photo of ``height`` × ``width`` (its own proportions when none is set)."""
         return parse_canvas(self.canvas, photo_shape=(height, width))
+
+    def fitted_shape(self, height: int, width: int) -> tuple[int, int]:
+        """The working size ``(height, width)`` a photo of ``height`` × ``width`` has once fitted to the canvas.
+
+        Everything painted on the canvas (the guide's pictures, the brushstroke painting) has this size.
+        """
+        out_h, out_w, *_ = fit_box(height, width, self.canvas_for(height, width).aspect, fit=self.fit,
+                                   anchor=(self.crop_x, self.crop_y))
+        return out_h, out_w
 
     def paint_set(self) -> PaintSet:
         """The owned paints; raises ``ValueError`` for an unknown paint."""

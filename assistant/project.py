@@ -266,7 +266,9 @@ def _project(meta: dict, files: dict[str, bytes]) -> Project:
             style_image = _read_array(files, "style.npy")
     painting = None
     if meta.get("painting") is not None:
-        painting = _painting(meta["painting"], files, photo.shape[:2])
+        # The painting covers the canvas: the photo fitted (cropped or padded) to the canvas's proportions.
+        size = photo.shape[:2] if options is None else options.fitted_shape(*photo.shape[:2])
+        painting = _painting(meta["painting"], files, size)
     info = meta.get("photo") or {}
     settings = meta.get("settings") or {}
     if not isinstance(settings, dict):
@@ -299,7 +301,10 @@ def _painting(data: dict, files: dict[str, bytes], size: tuple[int, int]):
 
     image = _read_array(files, "painting.npy")
     if image.shape[:2] != tuple(size) or tuple(data["size"]) != tuple(size):
-        raise ProjectError("This project file is damaged (the brushstroke painting and the photo differ in size).")
+        raise ProjectError(
+            "This project file is damaged (the brushstroke painting does not fit the canvas: "
+            f"{image.shape[1]}×{image.shape[0]} px, expected {size[1]}×{size[0]})."
+        )
     rows = _read_array(files, "strokes.npy", image=False)
     if rows.dtype != np.float64 or rows.ndim != 2 or rows.shape[1] != 10 or len(rows) > _MAX_STROKES:
         raise ProjectError("This project file is damaged (strokes.npy is not a stroke table).")

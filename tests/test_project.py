@@ -20,6 +20,7 @@ from assistant.project import (
     is_project,
     load_project,
     project_files,
+    project_from_files,
     project_from_guide,
     rebuild_guide,
     save_project,
@@ -144,3 +145,46 @@ def test_style_record_survives_as_data(full_guide):
     project = load_project(save_project(project_from_guide(full_guide)))
     assert dataclasses.asdict(project.style) == dataclasses.asdict(full_guide.style)
     assert isinstance(project.style.options.iterations, tuple)
+
+
+def _made(canvas: str, fit: str, *, styled: bool, strokes: bool):
+    """A guide as the app or the CLI makes it: a portrait photo on a real canvas, maybe styled, maybe painted."""
+    photo = photo_array("astronaut", 120)[:, 10:100]  # portrait, 120 × 90
+    target = np.clip(photo * 0.7 + 0.2, 0, 1).astype(np.float32) if styled else None
+    record = StyleRecord("Impasto oil", (("Impasto oil", 1.0),), StyleOptions(max_side=128, style_layers=("block1_conv1",)),
+                         "vgg19-random", "untrained VGG19", "CPU, 2 threads", 9, 3.5, "medium") if styled else None
+    options = GuideOptions(n_colors=5, seed=1, canvas=canvas, fit=fit, crop_x=0.2, crop_y=0.7)
+    guide = make_guide(photo, options, target=target, style=record)
+    if strokes:
+        painting = paint(guide.target, guide.palette.rgb, PainterOptions(n_strokes=40, max_side=64, seed=2), renderer=None)
+        guide = attach_painting(guide, painting)
+    return guide
+
+
+@pytest.mark.parametrize("styled", [False, True], ids=["photo", "styled"])
+@pytest.mark.parametrize("strokes", [False, True], ids=["no-strokes", "strokes"])
+@pytest.mark.parametrize("canvas, fit", [("", "crop"), ("30x40cm", "crop"), ("40x30cm", "crop"), ("40x30cm", "pad"),
+                                         ("16x20in", "pad"), ("30x30cm", "crop")])
+def test_every_canvas_fit_reopens_from_project_and_session_folder(canvas, fit, styled, strokes):
+    """Issue 20: a guide with a real canvas and brushstrokes reopened as 'damaged' (painting vs photo size)."""
+    guide = _made(canvas, fit, styled=styled, strokes=strokes)
+    source = {"style_source": {"styles": ["impasto_oil"]}} if styled else {}
+    project = project_from_guide(guide, photo_name="astronaut.png", **source)
+    for reopened in (load_project(save_project(project)), project_from_files(project_files(project))):
+        rebuilt = rebuild_guide(reopened)
+        assert plan_json(rebuilt) == plan_json(guide)
+        assert (rebuilt.strokes is None) == (not strokes)
+        if strokes:
+            assert rebuilt.strokes.painting.strokes == guide.strokes.painting.strokes
+
+
+def test_a_painting_that_does_not_fit_the_canvas_is_refused_in_one_line():
+    guide = _made("30x40cm", "crop", styled=False, strokes=True)
+    project = project_from_guide(guide)
+    files = project_files(project)
+    wrong = np.zeros((guide.photo.shape[0] + 4, guide.photo.shape[1], 3), np.float32)
+    buffer = io.BytesIO()
+    np.save(buffer, wrong)
+    files["painting.npy"] = buffer.getvalue()
+    with pytest.raises(ProjectError, match="does not fit the canvas"):
+        project_from_files(files)
