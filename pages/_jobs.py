@@ -21,9 +21,13 @@ from typing import Any
 
 from assistant import Cancelled
 
-__all__ = ["Job", "JobBoard", "Snapshot"]
+__all__ = ["BY_USER", "SESSION_GONE", "Job", "JobBoard", "Snapshot"]
 
 RUNNING, DONE, FAILED, CANCELLED = "running", "done", "failed", "cancelled"
+#: ``Job.cancel_reason`` of a job stopped because no browser tab of its session was left.
+SESSION_GONE = "no browser tab had this work open for a while"
+#: ``Job.cancel_reason`` of a job the painter cancelled.
+BY_USER = "Cancelled."
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class Job:
         self._thread.start()
         return self
 
-    def cancel(self, reason: str = "Cancelled.") -> None:
+    def cancel(self, reason: str = BY_USER) -> None:
         """Ask the job to stop at its next progress report."""
         if not self._cancel.is_set():
             self.cancel_reason = reason
@@ -105,7 +109,7 @@ class Job:
         if self._cancel.is_set():
             raise Cancelled(self.cancel_reason)
         if not self._alive():
-            self.cancel("The session ended.")
+            self.cancel(SESSION_GONE)
             raise Cancelled(self.cancel_reason)
         with self._lock:
             self._fraction = max(self._fraction, min(1.0, max(0.0, float(fraction))))
@@ -151,20 +155,40 @@ class JobBoard:
     session sent no heartbeat for ``grace_seconds`` (the tab was closed) stops.
     """
 
-    def __init__(self, *, grace_seconds: float = 120.0):
+    def __init__(self, *, grace_seconds: float = 120.0, connected: Callable[[str], bool] | None = None):
         self.grace_seconds = grace_seconds
+        self._connected = connected
         self._jobs: dict[tuple[str, str], Job] = {}
         self._beats: dict[str, float] = {}
+        self._clients: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
-    def heartbeat(self, session: str) -> None:
+    def heartbeat(self, session: str, client: str | None = None) -> None:
+        """The session was seen now (a page ran or a progress panel refreshed), by browser tab ``client``."""
         with self._lock:
             self._beats[session] = time.monotonic()
+            if client is not None:
+                self._clients.setdefault(session, set()).add(client)
 
     def alive(self, session: str) -> bool:
+        """True while a browser tab of the session is connected, or was seen within ``grace_seconds``.
+
+        A tab in the background may refresh its panels rarely (browsers throttle its timers),
+        so a connected tab counts as alive however long ago it last ran a script.
+        """
         with self._lock:
             beat = self._beats.get(session)
-        return beat is not None and time.monotonic() - beat < self.grace_seconds
+            clients = tuple(self._clients.get(session, ()))
+        if beat is not None and time.monotonic() - beat < self.grace_seconds:
+            return True
+        if self._connected is not None:
+            live = {client for client in clients if self._connected(client)}
+            with self._lock:  # forget tabs that are gone (a tab that comes back registers again)
+                self._clients[session] = live
+            if live:
+                self.heartbeat(session)
+                return True
+        return False
 
     def start(self, session: str, kind: str, work: Callable, **job_options) -> Job:
         """Start a job; raises ``RuntimeError`` if one of this kind is still running for the session."""
@@ -208,4 +232,5 @@ class JobBoard:
             for session in [s for s, beat in self._beats.items() if now - beat > 10 * self.grace_seconds]:
                 if not any(owner == session for owner, _ in self._jobs):
                     del self._beats[session]
+                    self._clients.pop(session, None)
             return len(gone)

@@ -16,6 +16,7 @@ import numpy as np
 import streamlit as st
 
 from assistant import GuideOptions, ImageError, decode_image, make_guide
+from pages._jobs import BY_USER
 
 
 def _keep_keras_state() -> None:
@@ -321,12 +322,36 @@ def session_store():
     return store_from_environment()
 
 
+def _tab_connected(client: str) -> bool:
+    """True while the browser tab (Streamlit session) ``client`` is connected to this server."""
+    from streamlit import runtime
+
+    return runtime.exists() and runtime.get_instance().is_active_session(client)
+
+
+def _client_id() -> str | None:
+    """This browser tab's Streamlit session id (None outside a script run)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return None if ctx is None else ctx.session_id
+
+
 @functools.cache
 def job_board():
-    """Background jobs of every session, by session id (see pages/_jobs.py)."""
+    """Background jobs of every session, by session id (see pages/_jobs.py).
+
+    A job lives while a browser tab of its session is connected (or ran a script within the
+    grace time), so a job watched on any page, or in a tab in the background, is never stopped.
+    """
     from pages._jobs import JobBoard
 
-    return JobBoard()
+    return JobBoard(connected=_tab_connected)
+
+
+def keep_alive() -> None:
+    """Tell the job board this session is still here (every script run and every panel refresh)."""
+    job_board().heartbeat(session_id(), _client_id())
 
 
 def session_id() -> str:
@@ -367,7 +392,7 @@ def start_session() -> None:
             board.forget_idle()
     if st.query_params.get("s") != session_id():
         st.query_params["s"] = session_id()
-    board.heartbeat(session_id())
+    keep_alive()
     collect_jobs()
 
 
@@ -543,7 +568,11 @@ def collect_jobs() -> None:
             continue
         snapshot = finished.snapshot()
         if snapshot.state == "cancelled":
-            notify("warning", f"Cancelled: {finished.label}. Your earlier results are kept.")
+            if finished.cancel_reason == BY_USER:
+                notify("warning", f"Cancelled: {finished.label}. Your earlier results are kept.")
+            else:
+                notify("warning", f"{finished.label} was stopped because {finished.cancel_reason}. "
+                                  "Your earlier results are kept; start it again when you are back.")
         elif snapshot.state == "failed":
             notify("error", f"{finished.label} stopped: {snapshot.error}")
         else:
@@ -573,6 +602,7 @@ _APPLY = {"style": _apply_style, "strokes": _apply_strokes}
 
 def _progress_row(current, *, key: str):
     """A job's bar (stage, time so far, time left) and its Cancel button; returns its snapshot."""
+    keep_alive()  # a watched job is never stopped for want of a full page run
     snapshot = current.snapshot()
     st.progress(snapshot.fraction, text=f"{current.label}: {progress_words(snapshot)}")
     if st.button("Cancel", key=key, help="Stop it; what you had before stays"):

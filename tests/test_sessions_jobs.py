@@ -8,7 +8,7 @@ import time
 import pytest
 
 from assistant import Cancelled
-from pages._jobs import Job, JobBoard
+from pages._jobs import BY_USER, SESSION_GONE, Job, JobBoard
 from pages._sessions import SessionStore, StoreFull
 
 # --- session folders ---------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def test_a_job_whose_session_is_gone_stops():
     job = Job("style", _steps(10_000, 0.001), alive=alive.is_set).start()
     time.sleep(0.05)
     alive.clear()
-    assert job.wait(5) and job.state == "cancelled" and "session ended" in job.cancel_reason
+    assert job.wait(5) and job.state == "cancelled" and job.cancel_reason == SESSION_GONE
 
 
 def test_failures_become_one_line():
@@ -172,6 +172,45 @@ def test_board_stops_jobs_of_a_silent_session():
     assert job.wait(5) and job.state == "cancelled"
     time.sleep(0.35)
     assert board.forget_idle() == 1 and board.jobs("gone") == []
+
+
+def test_a_job_lives_while_a_tab_is_connected_however_long_since_its_last_page_run():
+    """Issue 20: jobs were killed at 2:00 while the painter watched the progress panel."""
+    tabs = {"tab-1": True}
+    board = JobBoard(grace_seconds=0.2, connected=lambda client: tabs.get(client, False))
+    board.heartbeat("painter", "tab-1")
+    release = threading.Event()
+
+    def long_run(on_progress):
+        while not release.is_set():
+            on_progress(0.5, "painting")
+            time.sleep(0.01)
+        return "done"
+
+    job = board.start("painter", "strokes", long_run)
+    time.sleep(0.6)  # three grace times without a heartbeat: the connected tab keeps it going
+    assert job.running
+    tabs["tab-1"] = False  # the tab is closed: the job stops after the grace time, and says why
+    assert job.wait(5) and job.state == "cancelled" and job.cancel_reason == SESSION_GONE
+    release.set()
+
+
+def test_heartbeats_without_a_connection_probe_keep_a_job_alive():
+    board = JobBoard(grace_seconds=0.3)
+    stop = threading.Event()
+
+    def beats():
+        while not stop.is_set():
+            board.heartbeat("watched")  # what a progress panel refresh does, once a second in the app
+            time.sleep(0.05)
+
+    threading.Thread(target=beats, daemon=True).start()
+    job = board.start("watched", "style", _steps(1000, 0.001))
+    assert job.wait(5) and job.state == "done"
+    stop.set()
+    cancelled = board.start("watched", "style", _steps(100_000, 0.001))
+    cancelled.cancel()
+    assert cancelled.wait(5) and cancelled.cancel_reason == BY_USER
 
 
 def test_cancelled_is_the_core_exception():
