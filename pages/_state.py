@@ -582,7 +582,10 @@ def collect_jobs() -> None:
 def _apply_style(finished) -> None:
     image, record, source, style_image = finished.result
     put(TARGET, image, **{STYLE: record, STYLE_SOURCE: source, STYLE_IMAGE: style_image})
-    notify("success", f"Repainted in {record.name} in {_clock(record.seconds)}.")
+    if record.unfinished:
+        notify("warning", f"{record.unfinished} Press “Continue repainting” on the Style page to finish it.")
+    else:
+        notify("success", f"Repainted in {record.name} in {_clock(record.seconds)}.")
 
 
 def _apply_strokes(finished) -> None:

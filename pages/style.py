@@ -98,33 +98,42 @@ if skip.button("Skip: paint from the photo", key="style_skip", disabled=locked o
                help="Use the photo itself for the palette and steps"):
     state.clear(state.TARGET)
     st.rerun()
-if run.button("Repaint in this style", type="primary", key="style_run", disabled=locked or style_image is None,
-              help="About half a minute at 512 px on a laptop; you can visit other pages meanwhile"):
+mix, labels = [(style_image, 1.0)], [own_name or choice]
+if blend != "None":
+    mix = [(style_image, 1.0 - share), (styles[names.index(blend)][1], share)]
+    labels.append(blend)
+source = {"styles": [ids.get(label, label) for label in labels], "controls": controls}
+if choice == OWN:
+    source["image"] = "style.npy"
+
+
+def start_repaint(resume_from=None) -> None:
+    """Repaint the photo as a background job (from the start, or continuing a run the time limit stopped)."""
     if not style_layers:
         st.error("Choose at least one texture layer (Advanced).")
         st.stop()
-    mix, labels = [(style_image, 1.0)], [own_name or choice]
-    if blend != "None":
-        mix = [(style_image, 1.0 - share), (styles[names.index(blend)][1], share)]
-        labels.append(blend)
     options = style_transfer.preset(
         strength.lower(), preserve_colors=keep_colours, max_side=size,
         style_layers=tuple(style_layers), content_layers=(content_layer,),
         iterations=style_transfer.StyleOptions.schedule(iterations),
         **({"style_weight": style_weight, "content_weight": content_weight} if own else {}),
     )
-    source = {"styles": [ids.get(label, label) for label in labels], "controls": controls}
-    if choice == OWN:
-        source["image"] = "style.npy"
-    photo = state.get(state.PHOTO)
+    photo, chosen = state.get(state.PHOTO), style_image
 
     def work(on_progress):
-        result = style_transfer.stylize(photo, mix, network=network, options=options, on_progress=on_progress)
+        result = style_transfer.stylize(photo, mix, network=network, options=options, on_progress=on_progress,
+                                        resume_from=resume_from)
         record = result.record(labels, device=device, preset="" if own else strength.lower())
-        return result.image, record, source, style_image if choice == OWN else None
+        return result.image, record, source, chosen if choice == OWN else None
 
-    state.start_job("style", work, label=f"Repainting in {' + '.join(labels)}")
+    verb = "Continuing" if resume_from else "Repainting"
+    state.start_job("style", work, label=f"{verb} in {' + '.join(labels)}")
     st.rerun()
+
+
+if run.button("Repaint in this style", type="primary", key="style_run", disabled=locked or style_image is None,
+              help="About half a minute at 512 px on a laptop; you can visit other pages meanwhile"):
+    start_repaint()
 
 target = state.get(state.TARGET)
 before, after = st.columns(2)
@@ -137,6 +146,11 @@ if target is not None:
     if made_with is not None and made_with != controls and not locked:
         after.warning("The settings above changed since this picture was made: press “Repaint in this style” "
                       "to apply them.")
+    elif record.unfinished and not locked:
+        after.warning(record.unfinished)
+        if after.button("Continue repainting", key="style_continue", disabled=style_image is None,
+                        help="Carry on from this picture where the time limit stopped it"):
+            start_repaint(resume_from=(target, record.stopped_at_level))
 else:
     after.info("No style yet: the guide will paint from the photo.")
 st.page_link("pages/palette.py", label="Next: choose the palette", icon="➡️")

@@ -217,3 +217,33 @@ def test_colour_preservation_and_blending(trunk, style_image):
         stylize(photo, [(style_image, 0.0)], network=trunk, options=options)
     with pytest.raises(ValueError, match="style_weight"):
         StyleOptions(style_weight=-1).validate()
+
+
+def test_a_run_stopped_by_the_time_limit_says_so_and_can_be_continued(trunk, style_image):
+    """Issue 20: a run that hit the limit looked like a normal result; its progress said '1:18 left'."""
+    from assistant.style.transfer import StyleOptions, stylize
+
+    photo = photo_array("coffee", 96)
+    fractions = []
+
+    def record_progress(fraction, message, preview=None):
+        fractions.append((fraction, message))
+
+    options = StyleOptions(max_side=96, scales=(0.5, 1.0), iterations=(4, 4), time_budget_s=1e-6)
+    stopped = stylize(photo, [(style_image, 1.0)], network=trunk, options=options, on_progress=record_progress)
+    assert stopped.stopped_early and stopped.stopped_at_level == 1
+    record = stopped.record(["Impasto oil"])
+    assert record.stopped_at_level == 1 and "level 1 of 2" in record.unfinished
+    assert record.to_dict()["stopped_at_level"] == 1
+    # One iteration at half size is a quarter of the work of one at full size, not 1/8 of the iterations.
+    first = [f for f, m in fractions if m.startswith("Level 1")][0]
+    assert first == pytest.approx(1 / (4 + 4 * 4), rel=0.05)  # a full-size pixel count is 4 half-size ones
+
+    finished = stylize(photo, [(style_image, 1.0)], network=trunk,
+                       options=StyleOptions(max_side=96, scales=(0.5, 1.0), iterations=(4, 4)),
+                       resume_from=(stopped.image, stopped.stopped_at_level), on_progress=record_progress)
+    assert not finished.stopped_early and finished.stopped_at_level == 0
+    assert finished.record(["Impasto oil"]).unfinished == "" and "stopped_at_level" not in finished.record(["x"]).to_dict()
+    assert len(finished.history) == 8  # both levels, from the interrupted one on
+    with pytest.raises(ValueError, match="resume"):
+        stylize(photo, [(style_image, 1.0)], network=trunk, options=options, resume_from=(stopped.image, 3))

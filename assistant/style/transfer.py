@@ -157,6 +157,8 @@ class StyleResult:
         history: ``(seconds, total, style, content, evaluations so far)`` after every iteration
             (losses of the level running then; levels differ in size).
         stopped_early: True when the time budget ended the run.
+        stopped_at_level: the level (1-based) the time budget interrupted; 0 when the run is complete.
+            ``stylize(..., resume_from=(image, stopped_at_level))`` finishes it.
     """
 
     image: np.ndarray
@@ -167,6 +169,7 @@ class StyleResult:
     stopped_early: bool
     options: StyleOptions = field(repr=False)
     weights: tuple[float, ...] = (1.0,)
+    stopped_at_level: int = 0
 
     def record(self, labels: Sequence[str], *, device: str = "", preset: str = "") -> StyleRecord:
         """The provenance of this result, with the styles named by ``labels`` (one per style)."""
@@ -178,7 +181,7 @@ class StyleResult:
         return StyleRecord(
             name=name, blend=tuple(zip(labels, shares)), options=self.options, network=self.network,
             network_description=self.network_description, device=device, iterations=len(self.history),
-            seconds=round(self.elapsed_s, 1), preset=preset,
+            seconds=round(self.elapsed_s, 1), preset=preset, stopped_at_level=self.stopped_at_level,
         )
 
 
@@ -196,6 +199,8 @@ class StyleRecord:
         seconds: wall time (shown to people; left out of ``plan.json`` so that the same
             inputs give the same file).
         preset: the named strength the options came from ("" when set by hand).
+        stopped_at_level: the level (1-based) at which the time budget stopped the run, 0 when it
+            finished; such a picture is less finished than its settings promise, and can be continued.
     """
 
     name: str
@@ -207,10 +212,20 @@ class StyleRecord:
     iterations: int = 0
     seconds: float = 0.0
     preset: str = ""
+    stopped_at_level: int = 0
+
+    @property
+    def unfinished(self) -> str:
+        """One line saying the time limit stopped the run ("" when it finished)."""
+        if not self.stopped_at_level:
+            return ""
+        return (f"The time limit ({self.options.time_budget_s / 60:.0f} min) stopped this repaint at level "
+                f"{self.stopped_at_level} of {len(self.options.scales)}, so it is less finished than it will be.")
 
     def to_dict(self) -> dict:
         """The ``"style"`` section of ``plan.json``."""
         o = self.options
+        unfinished = {"stopped_at_level": self.stopped_at_level} if self.stopped_at_level else {}
         return {
             "name": self.name,
             "strength": self.preset or None,
@@ -225,6 +240,7 @@ class StyleRecord:
             "network": self.network,
             "network_description": self.network_description,
             "iterations": self.iterations,
+            **unfinished,
         }
 
 
@@ -353,11 +369,17 @@ def style_grams(network: FeatureNetwork, styles: Sequence[tuple[np.ndarray, floa
 class _Run:
     """Book-keeping of one :func:`stylize` call: time, iterations done, history, progress."""
 
-    def __init__(self, options: StyleOptions, on_progress: ProgressFn):
+    def __init__(self, options: StyleOptions, on_progress: ProgressFn, pixels: Sequence[int], first_level: int = 0):
         self.options = options
         self.report = on_progress
         self.start = time.perf_counter()
-        self.total_iterations = max(1, sum(options.iterations))
+        # Progress counts work, not iterations: an iteration costs about its level's pixel count
+        # (1/16, 1/4, 1 of the full size), so an estimate of the time left from the fraction done holds.
+        self.pixels = tuple(pixels)
+        costs = [n * p for n, p in zip(options.iterations, self.pixels)][first_level:]
+        self.total_cost = max(1.0, float(sum(costs)))
+        self.cost_done = 0.0
+        self.level = first_level
         self.done = 0
         self.evaluations = 0
         self.history: list[tuple[float, float, float, float, int]] = []
@@ -368,9 +390,10 @@ class _Run:
     def iteration(self, losses: tuple[float, float, float], preview: np.ndarray, message: str) -> None:
         """Record one finished iteration; raise :class:`_Stop` when the time budget is spent."""
         self.done += 1
+        self.cost_done += self.pixels[self.level]
         elapsed = self.elapsed()
         self.history.append((elapsed, *losses, self.evaluations))
-        self.report(min(0.99, self.done / self.total_iterations), message, preview)
+        self.report(min(0.99, self.cost_done / self.total_cost), message, preview)
         if elapsed > self.options.time_budget_s:
             raise _Stop()
 
@@ -445,6 +468,7 @@ def stylize(
     network: FeatureNetwork,
     options: StyleOptions = StyleOptions(),
     on_progress: ProgressFn | None = None,
+    resume_from: tuple[np.ndarray, int] | None = None,
 ) -> StyleResult:
     """Repaint ``content`` with the brushwork of ``styles``.
 
@@ -455,6 +479,9 @@ def stylize(
         options: :class:`StyleOptions`.
         on_progress: ``on_progress(fraction, message, preview)`` after every
             iteration; raise :class:`~assistant.base.Cancelled` in it to stop.
+        resume_from: ``(image, level)`` to continue a run that hit the time budget
+            (:attr:`StyleResult.stopped_at_level`): level ``level`` (1-based) starts again from
+            ``image``, the levels before it are not redone.
 
     Returns:
         A :class:`StyleResult` at the content's size.
@@ -471,16 +498,27 @@ def stylize(
         raise ValueError(f"Expected positive style weights. Received: {[w for _, w in styles]}")
     for image in [content, *(s for s, _ in styles)]:
         check_image(image, "content and style images", min_side=1)
-    run = _Run(options, on_progress or no_progress)
     rng = np.random.default_rng(options.seed)
     work = resize_longest(content, options.max_side)
     height, width = work.shape[:2]
-    current, stopped_early = None, False
+    sizes = [(max(16, round(width * scale)), max(16, round(height * scale))) for scale in options.scales]
+    first = 0
+    if resume_from is not None:
+        first = resume_from[1] - 1
+        if not 0 <= first < len(sizes):
+            raise ValueError(f"Expected a level to resume from 1 to {len(sizes)}. Received: {resume_from[1]}")
+        check_image(resume_from[0], "the picture to resume from", min_side=1)
+    run = _Run(options, on_progress or no_progress, [w * h for w, h in sizes], first)
+    current, stopped_early, stopped_at = None, False, 0
     run.report(0.0, f"Loading the style ({network.name})", None)
-    for level, (scale, iterations) in enumerate(zip(options.scales, options.iterations)):
-        size = (max(16, round(width * scale)), max(16, round(height * scale)))
+    for level, (size, iterations) in enumerate(zip(sizes, options.iterations)):
+        if level < first:
+            continue
+        run.level = level
         level_content = cv2.resize(work, size, interpolation=cv2.INTER_AREA)
-        if current is None:
+        if level == first and resume_from is not None:
+            start_image = np.clip(cv2.resize(resume_from[0], size, interpolation=cv2.INTER_AREA), 0.0, 1.0)
+        elif current is None:
             noise = rng.uniform(-options.init_noise, options.init_noise, level_content.shape) if options.init_noise else 0
             start_image = np.clip(level_content + noise, 0.0, 1.0).astype(np.float32)
         else:
@@ -489,6 +527,7 @@ def stylize(
         current, stopped_early = _optimise_level(run, network, styles, start_image, level_content, message,
                                                  iterations=iterations)
         if stopped_early:
+            stopped_at = level + 1
             break
 
     image = cv2.resize(current, (content.shape[1], content.shape[0]), interpolation=cv2.INTER_CUBIC)
@@ -505,6 +544,7 @@ def stylize(
         stopped_early=stopped_early,
         options=options,
         weights=tuple(float(w) for _, w in styles),
+        stopped_at_level=stopped_at,
     )
 
 
