@@ -67,7 +67,7 @@ def canvas_controls(photo: np.ndarray, previous, *, locked: bool) -> tuple[dict,
         if error is not None:
             st.error(error)
         elif spec:
-            st.image(_preview(photo, spec, fields), width=360,
+            state.picture(st, _preview(photo, spec, fields), width=360,
                      caption="What goes on the canvas (the dimmed part is left out)" if FITS[fit] == "crop"
                      else "The photo on the canvas, with a plain border")
     state.remember(*CONTROLS)

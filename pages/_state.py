@@ -212,6 +212,19 @@ def set_value_levels(levels: int) -> None:
     put(GUIDE, guide, **{OPTIONS: guide.options})
 
 
+def picture(where, image, **options) -> None:
+    """Show ``image`` in ``where`` (``st``, a column, the sidebar): float pictures as 8-bit, clipped to 0–1.
+
+    Every picture a page shows goes through here: resampling can leave a float a hair above 1
+    (1.0000002 from pure white), which ``st.image`` refuses with a traceback.
+    """
+    from assistant.images import to_uint8
+
+    if isinstance(image, np.ndarray) and image.dtype != np.uint8:
+        image = to_uint8(image)
+    where.image(image, **options)
+
+
 def step_viewer(steps, images, highlights, *, key: str, new_caption: str):
     """A slider over ``steps`` with the step's text, what is new and the canvas after it."""
     count = len(steps)
@@ -224,8 +237,8 @@ def step_viewer(steps, images, highlights, *, key: str, new_caption: str):
     st.subheader(f"Step {step.index} of {count}: {step.title}")
     st.write(step.instruction)
     left, right = st.columns(2)
-    left.image(highlights[number - 1], caption=new_caption, width="stretch")
-    right.image(images[number - 1], caption="Canvas after this step", width="stretch")
+    picture(left, highlights[number - 1], caption=new_caption, width="stretch")
+    picture(right, images[number - 1], caption="Canvas after this step", width="stretch")
     return step
 
 
@@ -628,7 +641,7 @@ def job_panel(kind: str, *, preview_width: int = 360) -> None:
             st.rerun(scope="app")
         snapshot = _progress_row(current, key=f"job_cancel_{kind}")
         if snapshot.preview is not None:
-            st.image(snapshot.preview, caption="So far", width=preview_width)
+            picture(st, snapshot.preview, caption="So far", width=preview_width)
 
     panel()
 

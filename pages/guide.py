@@ -49,7 +49,7 @@ f.download_button("Download outline, one big page", outlines["print/outline_full
                   "application/pdf", key="guide_full", help="For a print shop: one sheet the size of your canvas")
 g.download_button("Download outline.svg", outlines["outline.svg"], "outline.svg", "image/svg+xml", key="guide_svg",
                   help="The outline as a drawing at real size; opens in Inkscape or a browser")
-st.image(guide.outline, caption="Numbered outline (reduced)", width="stretch")
+state.picture(st, guide.outline, caption="Numbered outline (reduced)", width="stretch")
 
 summary = (f"{guide.canvas.label} canvas, {len(guide.palette)} paints, {len(guide.steps)} steps, "
            f"medium {guide.options.medium}, seed {guide.options.seed}.")

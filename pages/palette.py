@@ -116,10 +116,10 @@ if guide.mixing_advice:
     st.info(guide.mixing_advice)
 st.markdown(state.recipes_html(guide), unsafe_allow_html=True)
 a, b = st.columns(2)
-a.image(guide.target, caption="Target", width="stretch")
-b.image(guide.quantized, caption=f"With {len(guide.palette)} paints · {len(guide.regions)} regions", width="stretch")
+state.picture(a, guide.target, caption="Target", width="stretch")
+state.picture(b, guide.quantized, caption=f"With {len(guide.palette)} paints · {len(guide.regions)} regions", width="stretch")
 st.caption(f"On a {guide.canvas.label} canvas every region is at least {guide.min_region_mm2:.0f} mm² (a small bright "
            f"accent at least {guide.min_region_mm2 / 4:.0f} mm²) and wide enough for a no. 0 round brush.")
 with st.expander("Numbered outline"):
-    st.image(guide.outline, width="stretch")
+    state.picture(st, guide.outline, width="stretch")
 st.page_link("pages/steps.py", label="Next: the painting steps", icon="➡️")

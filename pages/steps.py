@@ -22,8 +22,8 @@ with st.expander("Value study: start here", expanded=True):
         guide = state.get(state.GUIDE)
     values = guide.values
     left, right = st.columns(2)
-    left.image(values.notan_image(), caption="Notan: the picture in 2 values", width="stretch")
-    right.image(values.image(), caption=f"Value study: {values.levels} values", width="stretch")
+    state.picture(left, values.notan_image(), caption="Notan: the picture in 2 values", width="stretch")
+    state.picture(right, values.image(), caption=f"Value study: {values.levels} values", width="stretch")
     shares = " · ".join(f"value {k + 1}: {100 * v:.0f}%" for k, v in enumerate(values.shares()))
     st.caption(f"Squint: get these light and dark shapes right first. Darkest to lightest, share of the canvas: {shares}.")
 

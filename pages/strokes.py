@@ -56,8 +56,8 @@ def show_plan(guide, plan, *, chosen: tuple, locked: bool) -> None:
         st.warning(f"These strokes were painted with a budget of {made_with[0]} and brushes {made_with[1]}–"
                    f"{made_with[2]} %: press “Paint with brushstrokes” to use the settings above.")
     before, after = st.columns(2)
-    before.image(guide.target, caption="Target", width="stretch")
-    after.image(painting.image, caption=f"{len(painting.strokes)} strokes in {len(painting.layers)} layers",
+    state.picture(before, guide.target, caption="Target", width="stretch")
+    state.picture(after, painting.image, caption=f"{len(painting.strokes)} strokes in {len(painting.layers)} layers",
                 width="stretch")
     st.table(
         [
@@ -73,7 +73,7 @@ def show_plan(guide, plan, *, chosen: tuple, locked: bool) -> None:
         with st.spinner("Making the time-lapse…"):
             cached = (id(plan), encode_gif(timelapse_frames(painting, guide.palette.rgb)))
         state.put(state.TIMELAPSE, cached)
-    st.image(cached[1], caption="Time-lapse, in painting order", width=420)
+    state.picture(st, cached[1], caption="Time-lapse, in painting order", width=420)
 
     state.step_viewer(plan.steps, plan.images, plan.highlights, key="strokes_step", new_caption="Strokes of this step")
     st.page_link("pages/guide.py", label="Next: download the guide", icon="➡️")

@@ -57,7 +57,7 @@ else:
     style_image = styles[names.index(choice)][1]
     pick.caption(f"{styles[names.index(choice)][0].description} Brushes: {styles[names.index(choice)][0].brushes}.")
 if style_image is not None:
-    thumb.image(style_image, caption=own_name or choice, width=140)
+    state.picture(thumb, style_image, caption=own_name or choice, width=140)
 
 blend = pick.selectbox("Blend with a second style", ["None"] + [n for n in names if n != choice], key="style_blend",
                        disabled=locked, help="Mix the brushwork of two styles")
@@ -137,11 +137,11 @@ if run.button("Repaint in this style", type="primary", key="style_run", disabled
 
 target = state.get(state.TARGET)
 before, after = st.columns(2)
-before.image(state.get(state.PHOTO), caption="Photo", width="stretch")
+state.picture(before, state.get(state.PHOTO), caption="Photo", width="stretch")
 if target is not None:
     record = state.get(state.STYLE)
     strength_words = f"{record.preset} · " if record.preset else ""
-    after.image(target, caption=f"{record.name} · {strength_words}{record.seconds:.0f} s", width="stretch")
+    state.picture(after, target, caption=f"{record.name} · {strength_words}{record.seconds:.0f} s", width="stretch")
     made_with = (state.get(state.STYLE_SOURCE) or {}).get("controls")
     if made_with is not None and made_with != controls and not locked:
         after.warning("The settings above changed since this picture was made: press “Repaint in this style” "

@@ -27,7 +27,7 @@ for column, (label, name) in zip(columns, state.SAMPLES.items()):
 
 photo = state.get(state.PHOTO)
 if photo is not None:
-    st.image(photo, caption=f"{state.get(state.PHOTO_NAME)} · {photo.shape[1]}×{photo.shape[0]} px", width=480)
+    state.picture(st, photo, caption=f"{state.get(state.PHOTO_NAME)} · {photo.shape[1]}×{photo.shape[0]} px", width=480)
     for note in state.get(state.PHOTO_NOTES, ()):
         st.caption(f"ℹ️ {note}")
     st.page_link("pages/style.py", label="Next: pick a brushstroke style (or skip it)", icon="➡️")

@@ -363,3 +363,13 @@ def test_reloading_an_empty_session_is_not_a_lost_link():
     again.query_params["s"] = session
     again.run()
     assert again.session_state["session_id"] == session and not again.info
+
+
+def test_a_photo_a_hair_above_white_shows_on_every_page():
+    """Issue 20: resampling gives 1.0000002 from pure white; st.image refused it with a traceback on every page."""
+    photo = np.ones((120, 160, 3), np.float32)
+    photo[40:80, 40:120] = (0.8, 0.2, 0.1)
+    photo[:10] = np.nextafter(np.float32(1.0), np.float32(2.0))  # a blown-out sky, as a resize leaves it
+    for page in ("pages/upload.py", "pages/style.py", "pages/palette.py", "pages/steps.py"):
+        app = run_page(page, photo=photo, photo_name="sky.jpg")
+        assert not app.exception, page
