@@ -39,5 +39,8 @@ def sidebar_summary(slot) -> None:
 
 summary = st.sidebar.empty()
 sidebar_summary(summary)  # drawn before the page (a page may stop early) …
-navigation.run()
+try:
+    navigation.run()
+except Exception as exc:  # the error policy: one line for people, never a traceback (st.stop/rerun pass through)
+    state.show_error(exc)
 sidebar_summary(summary)  # … and again after it, so that it shows what the page just did

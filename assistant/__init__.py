@@ -10,6 +10,12 @@ stroke stages, imported when they run). Main entry points::
 
 __version__ = "0.1.0"
 
+import os as _os
+
+# TensorFlow's C++ log lines (CPU feature notes, warnings before an error) never reach a painter;
+# set TF_CPP_MIN_LOG_LEVEL yourself to see them.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 from .base import Cancelled
 from .images import DecodedImage, ImageError, decode_image
 from .pipeline import Guide, GuideOptions, make_guide

@@ -12,11 +12,12 @@ imports anything heavier than NumPy.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["Cancelled", "ProgressFn", "check_image", "no_progress", "progress_span"]
+__all__ = ["Cancelled", "ProgressFn", "check_image", "check_int", "check_number", "no_progress", "progress_span"]
 
 #: ``on_progress(fraction, message, preview=None)``: the one progress signature.
 ProgressFn = Callable[..., None]
@@ -56,3 +57,28 @@ def check_image(image: object, name: str = "image", *, min_side: int = 8) -> np.
     if min(image.shape[:2]) < min_side:
         raise ValueError(f"Expected {name} of at least {min_side}×{min_side} pixels. Received: shape={shape}")
     return image
+
+
+def check_int(name: str, value: object, low: int, high: int) -> int:
+    """Return ``value`` if it is a whole number (a Python ``int``, not a bool) in ``[low, high]``.
+
+    Options are written into ``plan.json`` and project files as they are, so 5.5 colours
+    or a seed of 1e300 must be refused here rather than fail later or be written down.
+
+    Raises:
+        ValueError: in the Keras "Expected … Received:" form.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"Expected {name} to be a whole number from {low} to {high}. Received: {name}={value!r}")
+    return value
+
+
+def check_number(name: str, value: object, low: float, high: float) -> float:
+    """Return ``value`` if it is a finite real number (int or float, not a bool) in ``[low, high]``.
+
+    NaN and infinity never pass, so they never reach ``plan.json`` (where they are not JSON).
+    """
+    if (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+            or not low <= value <= high):
+        raise ValueError(f"Expected {name} to be a number from {low:g} to {high:g}. Received: {name}={value!r}")
+    return value

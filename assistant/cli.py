@@ -6,14 +6,17 @@
                                               [--strokes 1000]
     python -m assistant guide my.project -o OUTDIR    (rebuild a saved guide)
 
-Exit codes: 0 success, 2 bad input or options (one ``error: …`` line on stderr),
-130 interrupted.
+Exit codes (the error policy): 0 success; 2 bad input or options, a file that cannot be
+read or written (``ValueError`` and its kinds ``ImageError``, ``ProjectError``; ``OSError``),
+one ``error: …`` line on stderr; 1 anything else, one ``error: unexpected …`` line (the
+traceback only with ``--debug``); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import sys
 import time
 from pathlib import Path
@@ -42,6 +45,7 @@ class _UsageError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m assistant", description="Turn a photo into a painting guide.")
     parser.add_argument("--version", action="version", version=f"painting-assistant {__version__}")
+    parser.add_argument("--debug", action="store_true", help="on an unexpected error, print the whole traceback")
     sub = parser.add_subparsers(dest="command", required=True)
     guide = sub.add_parser("guide", help="write a painting guide for PHOTO")
     guide.add_argument("photo", type=Path,
@@ -97,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("--brush-min", type=float, default=0.6, help="smallest brush, %% of the long side (default 0.6)")
     guide.add_argument("--brush-max", type=float, default=30.0, help="largest brush, %% of the long side (default 30)")
     guide.add_argument("--quiet", action="store_true", help="no progress bar")
+    guide.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="on an unexpected error, print the whole traceback")
     sub.add_parser("paints", help="list the paints and presets --paints understands")
     return parser
 
@@ -117,10 +123,7 @@ def _progress_bar(enabled: bool):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the process exit code."""
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ chatter off the terminal
+    """Run the CLI; returns the process exit code (see the module's error policy)."""
     try:
         args = build_parser().parse_args(argv)
     except _UsageError as exc:
@@ -131,13 +134,29 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nerror: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, OSError) as exc:  # ImageError is a ValueError
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"error: {message}", file=sys.stderr)
+    except (ValueError, OSError) as exc:  # ImageError and ProjectError are ValueErrors
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except Exception as exc:  # never a traceback for a user; say what broke
-        print(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+    except MemoryError:
+        print("error: not enough memory for this input; try a smaller --max-side", file=sys.stderr)
         return 1
+    except Exception as exc:  # never a traceback for a user, unless asked for
+        if args.debug:
+            import traceback
+
+            traceback.print_exc()
+        print(f"error: unexpected {type(exc).__name__}: {_one_line(exc)} (run again with --debug for details)",
+              file=sys.stderr)
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first line of an exception's message, without the file paths of an OSError's repr."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 def _style_options(args: argparse.Namespace):
@@ -192,7 +211,7 @@ def parse_style_mix(text: str) -> list[tuple[str, float]]:
             value = None
         if value is None:
             name, value = part, 1.0
-        if not value > 0:
+        if not (value > 0 and math.isfinite(value)):
             raise ValueError(f"Expected a style weight > 0. Received: {part!r}")
         mix.append((name, value))
     return mix
@@ -246,11 +265,13 @@ def _paint_spec(text: str) -> str:
 
 
 def _guide(args: argparse.Namespace) -> int:
+    from .export.archive import check_output_dir
     from .images import decode_image
     from .project import is_project
 
     if not args.photo.is_file():
         raise ValueError(f"No such file: {args.photo}")
+    check_output_dir(args.output)  # a bad -o is refused before any work
     data = args.photo.read_bytes()
     if args.photo.suffix.lower() == ".project" or is_project(data):
         return _reopen(args, data)
@@ -299,8 +320,10 @@ def _guide(args: argparse.Namespace) -> int:
 
 def _reopen(args: argparse.Namespace, data: bytes) -> int:
     """Rebuild the guide of a project file: no style transfer, no brushstroke painting."""
+    from .export.archive import check_output_dir
     from .project import load_project, rebuild_guide
 
+    check_output_dir(args.output)
     given = [name for name in _GUIDE_DEFAULTS if getattr(args, name) is not None]
     if given:
         flags = ", ".join("--" + name.replace("_", "-") for name in given)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import ProgressFn, check_image, no_progress, progress_span
+from .base import ProgressFn, check_image, check_int, check_number, no_progress, progress_span
 from .strokes import SHAPE_LAYOUT, WIDTH_RANGE, Stroke, paint_strokes, stroke_alpha
 
 __all__ = ["PainterOptions", "Painting", "LayerReport", "paint", "plan_layers"]
@@ -78,8 +78,11 @@ class PainterOptions:
         return cls(n_strokes=n_strokes, min_brush=min_percent / 100.0, max_brush=max_percent / 100.0, **others)
 
     def validate(self) -> PainterOptions:
-        if not 1 <= self.n_strokes <= 5000:
-            raise ValueError(f"Expected 1 <= n_strokes <= 5000. Received: n_strokes={self.n_strokes}")
+        for name, low, high in (("n_strokes", 1, 5000), ("max_layers", 1, 7), ("refine_steps", 0, 1000),
+                                ("max_side", 64, 2048), ("seed", 0, 2**32 - 1)):
+            check_int(name, getattr(self, name), low, high)
+        for name in ("min_brush", "max_brush", "learning_rate", "margin"):
+            check_number(name, getattr(self, name), 0.0, 1.0)
         if not 0.0 < self.min_brush < self.max_brush <= 1.0:
             raise ValueError(
                 f"Expected 0 < min_brush < max_brush <= 1. Received: min_brush={self.min_brush}, max_brush={self.max_brush}"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import Cancelled, ProgressFn, check_image, no_progress
+from .base import Cancelled, ProgressFn, check_image, check_int, no_progress
 from .canvas import SMALLEST_BRUSH, Canvas, fit_box, fit_image, nearest_brush, paint_ml, parse_canvas
 from .color.mixing import Recipe
 from .color.paints import DEFAULT_PAINTS, PaintSet, parse_paints
@@ -36,7 +36,10 @@ from .style.transfer import StyleRecord
 if TYPE_CHECKING:  # stroke_guide builds on this module; only the type is needed here
     from .stroke_guide import StrokePlan
 
-__all__ = ["Cancelled", "Guide", "GuideOptions", "ProgressFn", "make_guide", "with_value_levels"]
+__all__ = ["MAX_SEED", "Cancelled", "Guide", "GuideOptions", "ProgressFn", "make_guide", "with_value_levels"]
+
+#: Largest seed: every random stage (NumPy, scikit-learn) takes a 32-bit seed.
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,15 @@ class GuideOptions:
 
     def validate(self) -> GuideOptions:
         """Raise ``ValueError`` for an impossible option; return self for chaining."""
-        if not MIN_COLORS <= self.n_colors <= MAX_COLORS:
-            raise ValueError(f"Expected {MIN_COLORS} <= n_colors <= {MAX_COLORS}. Received: n_colors={self.n_colors}")
+        check_int("n_colors", self.n_colors, MIN_COLORS, MAX_COLORS)
+        for name, high in (("min_steps", 32), ("max_steps", 32), ("max_side", 4096), ("seed", MAX_SEED),
+                           ("value_levels", 5)):
+            check_int(name, getattr(self, name), 0, high)
+        if self.min_region is not None:
+            check_int("min_region", self.min_region, 1, 2**31)
+        if not isinstance(self.medium, str) or not isinstance(self.paints, str):
+            raise ValueError(f"Expected medium and paints as text. Received: medium={self.medium!r}, "
+                             f"paints={self.paints!r}")
         Medium.parse(self.medium)
         if not 1 <= self.min_steps <= self.max_steps <= 32:
             raise ValueError(

@@ -147,7 +147,7 @@ def project_json(project: Project) -> bytes:
     if project.target is not None:
         meta["style"] = None if project.style is None else dataclasses.asdict(project.style)
         meta["style_source"] = project.style_source
-    return (json.dumps(meta, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(meta, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
 def project_arrays(project: Project) -> dict[str, bytes]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import html
+import logging
+import secrets
 import sys
 from contextlib import contextmanager
 
@@ -106,6 +108,27 @@ def notify(kind: str, text: str) -> None:
 def show_notices() -> None:
     for kind, text in st.session_state.pop(NOTICES, []):
         getattr(st, kind)(text)
+
+
+def show_error(exc: Exception) -> None:
+    """The app's error policy for a page that failed.
+
+    Bad input or options and file problems (``ValueError`` and its kinds, ``OSError``) are
+    shown as their one line. Anything else is a fault of ours: a short apology with a
+    reference that the server log carries next to the full traceback. The session's work is
+    in its folder and in the session state either way, so nothing is lost.
+    """
+    if isinstance(exc, ValueError | OSError):
+        text = str(exc).strip()
+        st.error(text.splitlines()[0] if text else "That did not work.")
+        return
+    if isinstance(exc, MemoryError):
+        st.error("This is too large for the server's memory: try a smaller photo or working size. Your work is kept.")
+        return
+    reference = secrets.token_hex(4)
+    logging.getLogger("painting_assistant").error("Unexpected error, reference %s", reference, exc_info=exc)
+    st.error(f"Something went wrong on our side ({type(exc).__name__}). Your work is kept: reload the page to "
+             f"carry on. If it happens again, quote reference {reference}.")
 
 
 def set_photo(pixels: np.ndarray, name: str, notes: tuple[str, ...] = ()) -> None:

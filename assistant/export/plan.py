@@ -173,13 +173,13 @@ def _stroke_media(guide: Guide) -> tuple[dict[str, bytes], list[np.ndarray]]:
         return {}, []
     from ..stroke_guide import encode_gif, strokes_dict, timelapse_frames
 
-    data = json.dumps(strokes_dict(guide.strokes, guide.palette), indent=1, ensure_ascii=False) + "\n"
+    data = json.dumps(strokes_dict(guide.strokes, guide.palette), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
     frames = timelapse_frames(guide.strokes.painting, guide.palette.rgb)
     return {"strokes.json": data.encode("utf-8"), "timelapse.gif": encode_gif(frames)}, frames
 
 
 def plan_json(guide: Guide) -> bytes:
-    return (json.dumps(plan_dict(guide), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(plan_dict(guide), indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
 def image_files(guide: Guide) -> dict[str, np.ndarray]:

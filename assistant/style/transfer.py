@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..base import ProgressFn, check_image, no_progress
+from ..base import ProgressFn, check_image, check_int, check_number, no_progress
 from ..images import resize_longest
 from .features import FeatureNetwork, deprocess, preprocess
 
@@ -86,6 +86,14 @@ class StyleOptions:
             value = getattr(self, name)
             if not (value >= 0 and np.isfinite(value)):
                 raise ValueError(f"Expected {name} >= 0. Received: {name}={value}")
+        check_int("max_side", self.max_side, 64, 2048)
+        check_int("seed", self.seed, 0, 2**32 - 1)
+        for count in self.iterations:
+            check_int("iterations", count, 0, 100_000)
+        for scale in self.scales:
+            check_number("scales", scale, 0.0, 1.0)
+        for name in ("time_budget_s", "learning_rate", "init_noise"):
+            check_number(name, getattr(self, name), 0.0, 1e9)
         if self.style_weight == 0 and self.content_weight == 0:
             raise ValueError("Expected style_weight or content_weight > 0. Received: both 0")
         if not 64 <= self.max_side <= 2048:
