@@ -174,7 +174,7 @@ def _style_options(args: argparse.Namespace):
 
 def _stylise(args: argparse.Namespace, style_options, strength: str, photo, report):
     """Run the style stage; returns (stylised image at photo size, its :class:`StyleRecord`, project style fields)."""
-    from .models import device_description
+    from .models import device_description, import_tensorflow_quietly
     from .style.assets import list_styles, load_style
     from .style.features import build_feature_extractor
     from .style.transfer import stylize
@@ -182,6 +182,7 @@ def _stylise(args: argparse.Namespace, style_options, strength: str, photo, repo
     mix = parse_style_mix(args.style)
     styles = [(*load_style(name), weight) for name, weight in mix]
     report(0.0, "Loading the feature network")
+    import_tensorflow_quietly()
     network = build_feature_extractor(args.weights)
     device = device_description()
     print(f"\nnote: feature network: {network.description}; running on {device}", file=sys.stderr)
@@ -227,9 +228,11 @@ def _painter_options(args: argparse.Namespace):
 
 def _strokes(options, guide, report):
     """Run the brushstroke painter on the guide; returns the guide with its stroke plan."""
+    from .models import import_tensorflow_quietly
     from .renderer import load_renderer
     from .stroke_guide import add_strokes
 
+    import_tensorflow_quietly()
     renderer = load_renderer()
     print(f"\nnote: stroke renderer: {renderer.describe()}", file=sys.stderr)
     return add_strokes(guide, options, renderer=renderer, on_progress=report)

@@ -6,7 +6,8 @@
   later is used);
 * :func:`configure_threads` applies ``PAINTING_ASSISTANT_THREADS`` before TensorFlow
   starts work, on every path that builds a network;
-* :func:`device_description` says in words where TensorFlow runs.
+* :func:`device_description` says in words where TensorFlow runs;
+* :func:`import_tensorflow_quietly` keeps TensorFlow's native start-up lines off a terminal.
 
 Importing this module does not import TensorFlow.
 """
@@ -20,7 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["THREADS_ENV", "configure_threads", "device_description", "keras_cache_dir", "load_once", "sha256_file"]
+__all__ = ["THREADS_ENV", "configure_threads", "device_description", "import_tensorflow_quietly", "keras_cache_dir",
+           "load_once", "sha256_file"]
 
 THREADS_ENV = "PAINTING_ASSISTANT_THREADS"
 
@@ -93,3 +95,27 @@ def keras_cache_dir() -> Path:
     """Keras' model cache: ``$KERAS_HOME/models`` or ``~/.keras/models``."""
     home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
     return Path(home) / "models"
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow and Keras with the process's native stderr closed for the while.
+
+    TensorFlow's C++ start-up lines ("oneDNN custom operations are on", "Could not find cuda
+    drivers") are written by absl before ``TF_CPP_MIN_LOG_LEVEL`` applies, straight to file
+    descriptor 2. The CLI calls this before a stage that needs TensorFlow, so that the terminal
+    shows our lines only. (Not for a server: other threads' log lines would be lost meanwhile.)
+    """
+    import sys
+
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            import keras  # noqa: F401
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

@@ -113,3 +113,21 @@ def test_app_shows_one_line_with_a_reference_for_an_unexpected_fault(monkeypatch
     words = " ".join(e.value for e in app.error)
     assert "Something went wrong" in words and "reference" in words and "/srv/secret" not in words
     assert app.session_state["photo"] is not None  # the work is kept
+
+
+@pytest.mark.slow
+def test_tensorflow_native_log_lines_never_reach_the_terminal(tmp_path):
+    """Issue 20: TensorFlow printed five absl lines on a style run, so an error was never one line."""
+    import subprocess
+    import sys
+
+    from assistant.images import encode_png
+
+    photo = tmp_path / "cat.png"
+    photo.write_bytes(encode_png(photo_array("chelsea", 96)))
+    done = subprocess.run([sys.executable, "-m", "assistant", "guide", str(photo), "-o", str(tmp_path / "out"),
+                           "--style", "impasto_oil", "--style-size", "64", "--max-side", "96", "--colors", "4",
+                           "--strokes", "10", "--quiet"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines and all(line.startswith("note: ") for line in lines), lines
