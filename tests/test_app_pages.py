@@ -373,3 +373,29 @@ def test_a_photo_a_hair_above_white_shows_on_every_page():
     for page in ("pages/upload.py", "pages/style.py", "pages/palette.py", "pages/steps.py"):
         app = run_page(page, photo=photo, photo_name="sky.jpg")
         assert not app.exception, page
+
+
+@pytest.mark.parametrize("canvas, fit", [("30x40cm", "crop"), ("30x40cm", "pad"), ("50x40cm", "crop")])
+def test_a_guide_with_a_canvas_and_brushstrokes_survives_opening_and_a_reload(canvas, fit):
+    """Issue 20: such a guide came back as 'damaged (the brushstroke painting and the photo differ in size)'."""
+    from assistant.export import plan_json
+    from assistant.painter import PainterOptions, paint
+    from assistant.project import project_from_guide, save_project
+    from assistant.stroke_guide import attach_painting
+
+    photo = photo_array("astronaut", 160)
+    guide = make_guide(photo, GuideOptions(n_colors=5, seed=2, canvas=canvas, fit=fit, crop_y=0.3))
+    painting = paint(guide.target, guide.palette.rgb, PainterOptions(n_strokes=40, max_side=64, seed=1), renderer=None)
+    guide = attach_painting(guide, painting)
+    app = _open(save_project(project_from_guide(guide, photo_name="astronaut.png")), "portrait.project")
+    assert not app.exception and app.session_state["opened"], [e.value for e in app.error]
+    assert plan_json(app.session_state["guide"]) == plan_json(guide)
+
+    reloaded = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    reloaded.query_params["s"] = app.session_state["session_id"]
+    reloaded.run()
+    reloaded.switch_page("pages/strokes.py").run()
+    assert not reloaded.exception and not reloaded.error, [e.value for e in reloaded.error]
+    restored = reloaded.session_state["guide"]
+    assert restored.strokes is not None and restored.strokes.painting.strokes == guide.strokes.painting.strokes
+    assert plan_json(restored) == plan_json(guide)
