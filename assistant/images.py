@@ -22,7 +22,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -125,14 +125,18 @@ def decode_image(
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ImageError(f"The image file is damaged or truncated ({_short(exc)}).") from None
 
+    orientation = 1
     try:
-        if image.getexif().get(_EXIF_ORIENTATION) in (5, 6, 7, 8):  # quarter turns swap the sides
-            width, height = height, width
-        image = ImageOps.exif_transpose(image)
+        orientation = int(image.getexif().get(_EXIF_ORIENTATION) or 1)
     except Exception:  # a broken EXIF block must not lose the photo
         notes.append("Could not read the EXIF orientation; the photo is shown as stored.")
+    if orientation in (5, 6, 7, 8):  # quarter turns swap the sides
+        width, height = height, width
 
-    pixels = _to_float_rgb(image, notes)
+    # Shrink first, convert after: alpha, CMYK, palettes and floats are handled strip by strip
+    # and averaged down at once, so memory follows the working size, not the file's pixel count.
+    pixels = _shrunk_float_rgb(image, max_side, notes)
+    pixels = _orient(pixels, orientation)
     pixels = resize_longest(pixels, max_side)
     return DecodedImage(
         pixels=pixels,
@@ -174,14 +178,90 @@ def _short(exc: BaseException) -> str:
     return text[:120]
 
 
-def _to_float_rgb(image: Image.Image, notes: list[str]) -> np.ndarray:
-    """Convert any Pillow mode to float32 sRGB in [0, 1]."""
+#: Pixels converted at a time when a large image is shrunk (a strip of full-size rows).
+_STRIP_PIXELS = 4_000_000
+_HIGH_DEPTH = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
+# EXIF orientation → the array operation that shows the photo upright (as ImageOps.exif_transpose).
+_ORIENT = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: a[::-1, ::-1].transpose(1, 0, 2),
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def _orient(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    turn = _ORIENT.get(orientation)
+    return pixels if turn is None else np.ascontiguousarray(turn(pixels))
+
+
+def _high_depth_top(image: Image.Image) -> float:
+    """The value that maps to white in a 16-bit, 32-bit integer or float greyscale image."""
+    low, high = image.getextrema()
+    if image.mode == "F":
+        return max(1.0, float(high))
+    return 65535.0 if image.mode.startswith("I;16") or high > 255 else 255.0
+
+
+def _shrunk_float_rgb(image: Image.Image, max_side: int, notes: list[str]) -> np.ndarray:
+    """Float32 sRGB of ``image`` at working size (longest side ``max_side``), made strip by strip.
+
+    The decoded image stays as the file stored it (1 to 4 bytes a pixel). When it is larger than the
+    working size and more than one strip, strips of about ``_STRIP_PIXELS`` are converted to float
+    one after the other and area-averaged into the result, exactly as :func:`resize_longest` would
+    average the whole picture, so a 120 MP picture never exists as floats.
+    """
+    width, height = image.size
+    longest = max(width, height)
+    if longest <= max_side or width * height <= _STRIP_PIXELS:
+        return _to_float_rgb(image, notes)
+    scale = max_side / longest
+    out_w, out_h = max(1, round(width * scale)), max(1, round(height * scale))
+    across, down = _area_matrix(width, out_w), _area_matrix(height, out_h).tocsc()
+    top = _high_depth_top(image) if image.mode in _HIGH_DEPTH else None
+    rows = max(1, _STRIP_PIXELS // width)
+    out = np.zeros((out_h, out_w * 3), np.float32)
+    seen: list[str] = []
+    for y in range(0, height, rows):
+        part = _to_float_rgb(image.crop((0, y, width, min(height, y + rows))), seen, top)
+        r = part.shape[0]
+        narrow = across @ part.transpose(1, 0, 2).reshape(width, r * 3)  # (out_w, r * 3)
+        del part
+        out += down[:, y : y + r] @ narrow.reshape(out_w, r, 3).transpose(1, 0, 2).reshape(r, out_w * 3)
+    notes.extend(dict.fromkeys(seen))  # each note once, in order
+    return out.reshape(out_h, out_w, 3)
+
+
+def _area_matrix(n_in: int, n_out: int):
+    """Sparse (n_out, n_in) weights of area averaging (as OpenCV's INTER_AREA) from n_in pixels to n_out <= n_in."""
+    from scipy import sparse
+
+    scale = n_in / n_out
+    source = np.arange(n_in)
+    first = np.minimum((source / scale).astype(np.int64), n_out - 1)  # the output pixel each input pixel starts in
+    share = np.clip((first + 1) * scale - source, 0.0, 1.0)  # the part of it inside that output pixel
+    spill = share < 1.0 - 1e-9
+    rows = np.concatenate([first, first[spill] + 1])
+    cols = np.concatenate([source, source[spill]])
+    weights = np.concatenate([share, 1.0 - share[spill]]) / scale
+    return sparse.csr_matrix((weights.astype(np.float32), (rows, cols)), shape=(n_out, n_in))
+
+
+def _to_float_rgb(image: Image.Image, notes: list[str], top: float | None = None) -> np.ndarray:
+    """Convert any Pillow mode to float32 sRGB in [0, 1].
+
+    ``top``: the white of a high bit-depth greyscale image (default: from this image's values).
+    """
     mode = image.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if mode.startswith("I;16") or array.max() > 255 else 255.0
-        if mode == "F":
-            top = max(1.0, float(array.max()))
+    if mode in _HIGH_DEPTH:
+        array = np.asarray(image, dtype=np.float32 if top is not None else np.float64)
+        if top is None:
+            top = 65535.0 if mode.startswith("I;16") or array.max() > 255 else 255.0
+            if mode == "F":
+                top = max(1.0, float(array.max()))
         gray = np.clip(array / top, 0.0, 1.0).astype(np.float32)
         notes.append("High bit-depth greyscale image: converted to RGB.")
         return np.repeat(gray[:, :, None], 3, axis=2)
@@ -219,17 +299,20 @@ def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
 def resize_longest(image: np.ndarray, max_side: int) -> np.ndarray:
     """Return ``image`` scaled so its longest side is at most ``max_side`` (area averaging).
 
-    The input is never modified; an image already small enough is returned as a copy.
+    The input is never modified; an image already small enough is returned as a copy. Every
+    value of the result lies in [0, 1]: area averaging of pure white can give 1.0000002.
     """
     import cv2
 
     height, width = image.shape[:2]
     longest = max(height, width)
     if longest <= max_side:
-        return np.array(image, dtype=np.float32, copy=True)
-    scale = max_side / longest
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(image.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+        out = np.array(image, dtype=np.float32, copy=True)
+    else:
+        scale = max_side / longest
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        out = cv2.resize(np.asarray(image, dtype=np.float32), size, interpolation=cv2.INTER_AREA)
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:

@@ -1,3 +1,4 @@
+import io
 import struct
 import zlib
 
@@ -157,3 +158,66 @@ def test_resize_longest_keeps_input_and_aspect():
     assert out.shape == (40, 20, 3)
     assert np.array_equal(image, before)
     assert to_uint8(np.array([[[0.0, 0.5, 1.0]]])).tolist() == [[[0, 128, 255]]]
+
+
+def _smooth(width, height, bands=3):
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    layers = [x / width, y / height, (x + y) / (width + height), 1 - x / width][:bands]
+    return (np.stack(layers, axis=2) * 255).round().astype(np.uint8)
+
+
+def _reference(image: Image.Image, max_side: int) -> np.ndarray:
+    """Issue 20: what decoding did before it shrank in strips (convert everything at full size, then resize)."""
+    from PIL import ImageOps
+
+    from assistant.images import _to_float_rgb
+
+    return resize_longest(_to_float_rgb(ImageOps.exif_transpose(image), []), max_side)
+
+
+@pytest.mark.parametrize("kind", ["rgb", "rgba", "palette-transparent", "grey16", "cmyk", "la", "exif6", "exif7"])
+def test_large_images_shrink_in_strips_like_a_full_conversion(kind, monkeypatch):
+    """Issue 20: a large picture is converted strip by strip and averaged down (memory follows the working size)."""
+    import assistant.images as images
+
+    monkeypatch.setattr(images, "_STRIP_PIXELS", 40_000)  # many strips, and a last one of other height
+    width, height = 701, 333
+    params = {}
+    if kind == "rgba":
+        rgba = _smooth(width, height, 4)
+        rgba[:, : width // 3, 3] = 0
+        image = Image.fromarray(rgba, "RGBA")
+    elif kind == "palette-transparent":
+        image = Image.fromarray(_smooth(width, height)).convert("P", palette=Image.Palette.ADAPTIVE, colors=32)
+        params["transparency"] = 0
+    elif kind == "grey16":
+        values = (_smooth(width, height)[..., 0].astype(np.uint16) * 200).astype("<u2")
+        image = Image.frombytes("I;16", (width, height), values.tobytes())
+    elif kind == "cmyk":
+        image = Image.fromarray(_smooth(width, height, 4), "CMYK")
+    elif kind == "la":
+        image = Image.fromarray(_smooth(width, height, 4)[..., 1:3].copy(), "LA")
+    else:
+        image = Image.fromarray(_smooth(width, height))
+    if kind.startswith("exif"):
+        exif = Image.Exif()
+        exif[0x0112] = int(kind[-1])
+        params["exif"] = exif.tobytes()
+    data = encode(image, "TIFF" if kind in ("cmyk",) else "PNG", **params)
+    decoded = decode_image(data, max_side=100)
+    expected = _reference(Image.open(io.BytesIO(data)), 100)
+    assert decoded.pixels.shape == expected.shape and decoded.pixels.dtype == np.float32
+    assert 0.0 <= decoded.pixels.min() and decoded.pixels.max() <= 1.0
+    assert np.abs(decoded.pixels - expected).max() < 1e-4  # the same area averaging, up to float rounding
+    small = decode_image(data, max_side=1024)  # no shrinking: the same notes, once each
+    assert decoded.notes == small.notes and len(set(decoded.notes)) == len(decoded.notes)
+    if kind.startswith("exif"):
+        assert decoded.original_size == (height, width)
+
+
+def test_decoded_white_stays_within_one():
+    """Issue 20: area averaging of pure white gives 1.0000002, which st.image refuses."""
+    white = encode(Image.new("RGB", (1500, 977), (255, 255, 255)), "PNG")
+    for side in (100, 333, 1024):
+        assert decode_image(white, max_side=side).pixels.max() <= 1.0
+    assert resize_longest(np.ones((977, 1500, 3), np.float32), 333).max() <= 1.0
