@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -38,10 +39,24 @@ FORMAT = "painting-assistant/project"
 VERSION = 1
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 _ARRAYS = ("photo", "target", "style", "painting")
-#: Largest project accepted, compressed and uncompressed (a 4096 px photo, target and painting fit).
-MAX_BYTES = 768 * 2**20
-_MAX_SIDE = 4096
-_MAX_STROKES = 20000
+#: Largest project accepted, compressed and uncompressed (a 2048 px photo, target, style and painting fit).
+MAX_BYTES = 256 * 2**20
+#: Longest side of a picture in a project: a guide rebuilt at 2048 px stays within 2 GiB and a minute.
+_MAX_SIDE = 2048
+#: Most strokes (the painter paints at most 5000).
+_MAX_STROKES = 5000
+_MAX_JSON_BYTES = 4 * 2**20
+_MAX_PLAN_BYTES = 32 * 2**20
+_MAX_JSON_DEPTH = 32
+_MAX_NPY_HEADER = 4096
+#: Each array member: its dtype, its number of dimensions and its largest shape.
+_NPY_SHAPES = {
+    "photo.npy": (np.float32, (_MAX_SIDE, _MAX_SIDE, 3)),
+    "target.npy": (np.float32, (_MAX_SIDE, _MAX_SIDE, 3)),
+    "style.npy": (np.float32, (_MAX_SIDE, _MAX_SIDE, 3)),
+    "painting.npy": (np.float32, (_MAX_SIDE, _MAX_SIDE, 3)),
+    "strokes.npy": (np.float64, (_MAX_STROKES, 10)),
+}
 
 
 class ProjectError(ValueError):
@@ -196,14 +211,76 @@ def load_project(data: bytes, *, max_bytes: int = MAX_BYTES) -> Project:
             if len(infos) > 16 or sum(i.file_size for i in infos) > max_bytes:
                 raise ProjectError("This project file holds more than a project can (too many or too large members).")
             names = {i.filename for i in infos}
+            if len(names) < len(infos):
+                raise ProjectError("This project file is damaged (it holds a member twice).")
             if "project.json" not in names:
                 raise ProjectError("This ZIP is not a Painting Assistant project (no project.json inside).")
-            files = {name: archive.read(name) for name in names if name in _KNOWN}
+            # Sizes in ZIP headers are not trusted: each member is read with its own hard cap.
+            files, total = {}, 0
+            for info in infos:
+                if info.filename in _KNOWN:
+                    files[info.filename] = _read_member(archive, info)
+                    total += len(files[info.filename])
+                    if total > max_bytes:
+                        raise ProjectError("This project file holds more than a project can (too large members).")
     except ProjectError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError, MemoryError) as exc:
         raise ProjectError(f"This project file is damaged and cannot be opened ({type(exc).__name__}).") from exc
     return project_from_files(files)
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """One member's bytes, never more than a project can hold: an array's header is checked before its data."""
+    name = info.filename
+    with archive.open(info) as stream:
+        if name in _NPY_SHAPES:
+            seen = _Recorder(stream)
+            shape, dtype = _npy_header(seen, name)
+            size = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            body = stream.read(size + 1)
+            if len(body) != size:
+                raise ProjectError(f"This project file is damaged ({name} does not hold the data its header announces).")
+            return bytes(seen.data) + body
+        cap = _MAX_JSON_BYTES if name == "project.json" else _MAX_PLAN_BYTES
+        data = stream.read(cap + 1)
+        if len(data) > cap:
+            raise ProjectError(f"This project file is damaged ({name} is larger than {cap // 2**20} MB).")
+        return data
+
+
+class _Recorder:
+    """A read-only stream that keeps what was read from it (the header of an array member)."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.data = stream, bytearray()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.stream.read(size)
+        self.data += chunk
+        return chunk
+
+
+def _npy_header(stream, name: str) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype an ``.npy`` member announces, checked against what a project holds (nothing allocated)."""
+    from numpy.lib import format as npy
+
+    try:
+        version = npy.read_magic(stream)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"npy format {version}")
+        read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+        shape, _, dtype = read(stream, max_header_size=_MAX_NPY_HEADER)
+    except (ValueError, OSError, EOFError, TypeError, SyntaxError) as exc:
+        raise ProjectError(f"This project file is damaged ({name} cannot be read).") from exc
+    want, largest = _NPY_SHAPES[name]
+    fits = (dtype == want and len(shape) == len(largest) and all(0 <= n <= m for n, m in zip(shape, largest))
+            and (len(shape) != 3 or (shape[2] == 3 and min(shape[:2]) >= 8)))
+    if not fits:
+        what = "is not a picture" if len(largest) == 3 else "is not a stroke table"
+        raise ProjectError(f"This project file is damaged ({name} {what}: {dtype} {shape}; "
+                           f"at most {' × '.join(map(str, largest))}).")
+    return shape, dtype
 
 
 _KNOWN = {"project.json", "plan.json", "photo.npy", "target.npy", "style.npy", "painting.npy", "strokes.npy"}
@@ -212,8 +289,13 @@ _KNOWN = {"project.json", "plan.json", "photo.npy", "target.npy", "style.npy", "
 def _read_array(files: dict[str, bytes], name: str, *, image: bool = True) -> np.ndarray:
     if name not in files:
         raise ProjectError(f"This project file is incomplete ({name} is missing).")
+    raw = files[name]
+    buffer = io.BytesIO(raw)
+    shape, dtype = _npy_header(buffer, name)  # shape and size checked before anything is allocated
+    if len(raw) != buffer.tell() + int(np.prod(shape, dtype=object)) * dtype.itemsize:
+        raise ProjectError(f"This project file is damaged ({name} does not hold the data its header announces).")
     try:
-        array = np.load(io.BytesIO(files[name]), allow_pickle=False)
+        array = np.load(io.BytesIO(raw), allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise ProjectError(f"This project file is damaged ({name} cannot be read).") from exc
     if not image:
@@ -229,8 +311,10 @@ def _read_array(files: dict[str, bytes], name: str, *, image: bool = True) -> np
 def project_from_files(files: dict[str, bytes]) -> Project:
     """Rebuild a :class:`Project` from its members (see :func:`project_files`)."""
     try:
-        meta = json.loads(files["project.json"].decode("utf-8"))
-    except (KeyError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        meta = _parse_json(files["project.json"])
+    except ProjectError:
+        raise
+    except (KeyError, ValueError, RecursionError, MemoryError) as exc:  # UnicodeDecodeError, JSONDecodeError
         raise ProjectError("This project file is damaged (project.json cannot be read).") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ProjectError("This is not a Painting Assistant project (its project.json has another format).")
@@ -246,8 +330,26 @@ def project_from_files(files: dict[str, bytes]) -> Project:
         return _project(meta, files)
     except ProjectError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ProjectError(f"This project file is damaged (project.json: {type(exc).__name__} {exc}).") from exc
+    except (LookupError, TypeError, ValueError, AttributeError, OverflowError, RecursionError, MemoryError) as exc:
+        detail = str(exc).splitlines()[0][:200] if str(exc).strip() else ""
+        raise ProjectError(f"This project file is damaged (project.json: {type(exc).__name__} {detail}).") from exc
+
+
+# A JSON string, with its escapes; possessive, so a long or unterminated string costs no backtracking.
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+
+
+def _parse_json(raw: bytes):
+    """``project.json`` parsed, after its size and nesting depth were checked (no recursion on hostile input)."""
+    if len(raw) > _MAX_JSON_BYTES:
+        raise ProjectError(f"This project file is damaged (project.json is larger than {_MAX_JSON_BYTES // 2**20} MB).")
+    text = raw.decode("utf-8")
+    syntax = np.frombuffer(_JSON_STRING.sub("", text).encode("utf-8"), np.uint8)
+    nesting = np.cumsum(np.isin(syntax, (ord("["), ord("{"))).astype(np.int32)
+                        - np.isin(syntax, (ord("]"), ord("}"))).astype(np.int32))
+    if nesting.size and nesting.max() > _MAX_JSON_DEPTH:
+        raise ProjectError(f"This project file is damaged (project.json is nested more than {_MAX_JSON_DEPTH} deep).")
+    return json.loads(text)
 
 
 def _project(meta: dict, files: dict[str, bytes]) -> Project:

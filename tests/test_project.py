@@ -95,9 +95,9 @@ def test_hostile_members_are_refused(full_guide):
     pickled = io.BytesIO()
     np.save(pickled, np.array([{"x": 1}], dtype=object), allow_pickle=True)  # an object array needs pickle
     for name, payload, words in [
-        ("photo.npy", pickled.getvalue(), "cannot be read"),
+        ("photo.npy", pickled.getvalue(), "not a picture: object"),
         ("photo.npy", pickle.dumps("x"), "cannot be read"),
-        ("target.npy", files["photo.npy"][:200], "cannot be read"),
+        ("target.npy", files["photo.npy"][:200], "does not hold the data its header announces"),
         ("strokes.npy", files["photo.npy"], "not a stroke table"),
     ]:
         with pytest.raises(ProjectError, match=words):
