@@ -5,6 +5,11 @@
 the :class:`StrokePlan`. Each run of consecutive strokes with the same layer and
 paint is one step, so a person paints layer by layer and, within a layer, one
 paint at a time (dark to light for opaque media, light to dark for watercolour).
+
+The painter sorts each layer by paint, so a layer has one step per paint. Strokes that
+come in another order (a project file made elsewhere) never make more steps than that:
+such a layer is cut into as many steps as it has paints, and a step that holds several
+paints says so. Step pictures are kept as 8-bit RGB (a quarter of float32).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import numpy as np
 
 from .base import ProgressFn
 from .canvas import nearest_brush
+from .images import to_uint8
 from .painter import PainterOptions, Painting, paint
 from .pipeline import Guide
 from .plan.steps import Medium
@@ -37,16 +43,18 @@ __all__ = [
 
 #: Canvas width (mm) used when a painting is laid out without a guide's canvas.
 DEFAULT_CANVAS_WIDTH_MM = 400.0
+#: Most layers a painting has (``PainterOptions.max_layers`` is at most 7).
+MAX_LAYERS = 7
 
 
 @dataclass(frozen=True)
 class StrokeStep:
-    """One brushstroke step: one layer, one paint.
+    """One brushstroke step: one layer, one paint (several only for strokes not sorted by paint).
 
     Attributes:
         index: 1-based step number.
         layer: 1-based layer (coarse to fine).
-        color: 1-based palette index.
+        color: 1-based palette index (of the step's first stroke).
         title: short heading.
         instruction: one line a person can follow.
         start, stop: the step's strokes are ``plan.painting.strokes[start:stop]``.
@@ -54,6 +62,7 @@ class StrokeStep:
         width_fraction: the same as fractions of the canvas width.
         width_mm: the same in millimetres on the real canvas.
         brush: the common brush named for it.
+        colors: every paint of the step, in order of first use (``(color,)`` for one paint).
     """
 
     index: int
@@ -67,6 +76,7 @@ class StrokeStep:
     width_fraction: tuple[float, float]
     width_mm: tuple[float, float] = (0.0, 0.0)
     brush: str = ""
+    colors: tuple[int, ...] = ()
 
     @property
     def count(self) -> int:
@@ -80,8 +90,8 @@ class StrokePlan:
     Attributes:
         painting: the :class:`assistant.painter.Painting` (strokes in image px).
         steps: stroke steps in painting order.
-        images: cumulative canvas after each step (long side <= 768 px).
-        highlights: each step's new strokes at full strength over the faded canvas.
+        images: cumulative canvas after each step, uint8 RGB (long side <= 768 px).
+        highlights: each step's new strokes at full strength over the faded canvas, uint8 RGB.
     """
 
     painting: Painting
@@ -125,45 +135,103 @@ def plan_stroke_steps(painting: Painting, palette, *, medium: Medium | str = Med
 
     ``canvas_width_mm`` turns stroke widths into millimetres and the nearest common brush
     (flat for the first layers, then filbert, round for the last; mop and round in watercolour).
+    A layer whose strokes are not sorted by paint is cut into as many steps as it has paints
+    (each step then names all of its paints), so there are never more steps than layers × paints.
+
+    Raises:
+        ValueError: strokes out of layer order, more than :data:`MAX_LAYERS` layers, or a paint
+            the palette does not have.
     """
     medium = Medium.parse(medium)
     mm_per_px = canvas_width_mm / float(painting.size[1])
     strokes = painting.strokes
     width = float(painting.size[1])
+    _check_order(strokes, len(palette))
     n_layers = max((s.layer for s in strokes), default=0)
     steps: list[StrokeStep] = []
+    for runs in _layer_runs(strokes):
+        paints = len({color for _, color, _, _ in runs})
+        groups = [[run] for run in runs] if len(runs) <= paints else _balanced(runs, paints)
+        for group in groups:
+            start, stop = group[0][2], group[-1][3]
+            colors = tuple(dict.fromkeys(color for _, color, _, _ in group))
+            steps.append(_stroke_step(len(steps) + 1, strokes, start, stop, colors, palette, medium, n_layers,
+                                      mm_per_px, width))
+    return tuple(steps)
+
+
+def _check_order(strokes, n_colors: int) -> None:
+    previous = 1
+    for i, stroke in enumerate(strokes):
+        if not previous <= stroke.layer <= MAX_LAYERS:
+            raise ValueError(f"Expected brushstrokes in layer order, layers 1 to {MAX_LAYERS}. "
+                             f"Received: layer {stroke.layer} at stroke {i + 1}, after layer {previous}")
+        if not 1 <= stroke.color <= n_colors:
+            raise ValueError(f"Expected a palette index in 1..{n_colors}. Received: color={stroke.color} "
+                             f"at stroke {i + 1}")
+        previous = stroke.layer
+
+
+def _layer_runs(strokes) -> list[list[tuple[int, int, int, int]]]:
+    """Runs of consecutive strokes with one layer and one paint, ``(layer, color, start, stop)``, per layer."""
+    layers: list[list[tuple[int, int, int, int]]] = []
     start = 0
     for i in range(1, len(strokes) + 1):
         if i < len(strokes) and (strokes[i].layer, strokes[i].color) == (strokes[start].layer, strokes[start].color):
             continue
-        group = strokes[start:i]
-        first = group[0]
-        widths = [w for s in group for w in s.widths]
-        w_lo, w_hi = min(widths), max(widths)
-        color = palette[first.color - 1]
-        stage = min(2, (first.layer - 1) * 3 // max(n_layers, 1))
-        shape = (("flat", "filbert", "round") if medium.value.opaque else ("mop", "round", "round"))[stage]
-        lo_mm, hi_mm = w_lo * mm_per_px, w_hi * mm_per_px
-        brush = nearest_brush(hi_mm, shape)
-        if brush.width_mm > hi_mm * 1.1 and shape != "round":  # narrower than any brush of that shape
-            brush = nearest_brush(hi_mm, "round")
-        marks = f"{hi_mm:.0f} mm" if hi_mm >= 1.5 else f"{hi_mm:.1f} mm"
-        title = f"Layer {first.layer} of {n_layers}: colour {first.color} ({color.name})"
-        count = len(group)
-        instruction = (
-            f"With {brush.words} (marks up to {marks} wide), paint "
-            + ("1 stroke" if count == 1 else f"{count} strokes")
-            + f" of colour {first.color} as shown, each in one movement from start to end."
-        )
-        steps.append(
-            StrokeStep(
-                len(steps) + 1, first.layer, first.color, title, instruction, start, i,
-                (round(w_lo, 1), round(w_hi, 1)), (round(w_lo / width, 4), round(w_hi / width, 4)),
-                (round(lo_mm, 1), round(hi_mm, 1)), brush.words,
-            )
-        )
+        run = (strokes[start].layer, strokes[start].color, start, i)
+        if layers and layers[-1][0][0] == run[0]:
+            layers[-1].append(run)
+        else:
+            layers.append([run])
         start = i
-    return tuple(steps)
+    return layers
+
+
+def _balanced(runs, parts: int) -> list[list[tuple[int, int, int, int]]]:
+    """``runs`` cut into at most ``parts`` consecutive groups of about the same number of strokes."""
+    first, total = runs[0][2], runs[-1][3] - runs[0][2]
+    groups, current = [], []
+    for run in runs:
+        current.append(run)
+        if len(groups) < parts - 1 and run[3] - first >= total * (len(groups) + 1) / parts:
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _stroke_step(index: int, strokes, start: int, stop: int, colors: tuple[int, ...], palette, medium: Medium,
+                 n_layers: int, mm_per_px: float, width: float) -> StrokeStep:
+    group = strokes[start:stop]
+    first = group[0]
+    widths = [w for s in group for w in s.widths]
+    w_lo, w_hi = min(widths), max(widths)
+    stage = min(2, (first.layer - 1) * 3 // max(n_layers, 1))
+    shape = (("flat", "filbert", "round") if medium.value.opaque else ("mop", "round", "round"))[stage]
+    lo_mm, hi_mm = w_lo * mm_per_px, w_hi * mm_per_px
+    brush = nearest_brush(hi_mm, shape)
+    if brush.width_mm > hi_mm * 1.1 and shape != "round":  # narrower than any brush of that shape
+        brush = nearest_brush(hi_mm, "round")
+    marks = f"{hi_mm:.0f} mm" if hi_mm >= 1.5 else f"{hi_mm:.1f} mm"
+    count = len(group)
+    if len(colors) == 1:
+        title = f"Layer {first.layer} of {n_layers}: colour {first.color} ({palette[first.color - 1].name})"
+        what = f" of colour {first.color} as shown, each in one movement from start to end."
+    else:
+        numbers = ", ".join(map(str, colors[:-1])) + f" and {colors[-1]}"
+        names = ", ".join(palette[c - 1].name for c in colors)
+        title = f"Layer {first.layer} of {n_layers}: colours {numbers} ({names})"
+        what = (f" in {len(colors)} paints, colours {numbers}, in the order shown, each stroke in its own paint "
+                "and in one movement from start to end.")
+    instruction = (f"With {brush.words} (marks up to {marks} wide), paint "
+                   + ("1 stroke" if count == 1 else f"{count} strokes") + what)
+    return StrokeStep(
+        index, first.layer, first.color, title, instruction, start, stop,
+        (round(w_lo, 1), round(w_hi, 1)), (round(w_lo / width, 4), round(w_hi / width, 4)),
+        (round(lo_mm, 1), round(hi_mm, 1)), brush.words, colors,
+    )
 
 
 def _display_strokes(painting: Painting, max_side: int):
@@ -174,15 +242,15 @@ def _display_strokes(painting: Painting, max_side: int):
 
 
 def render_stroke_steps(painting: Painting, palette_rgb, steps, *, max_side: int = 768):
-    """Cumulative canvas after each step and a highlight of each step's strokes."""
+    """Cumulative canvas after each step and a highlight of each step's strokes, as uint8 RGB pictures."""
     strokes, canvas = _display_strokes(painting, max_side)
     images, highlights = [], []
     for step in steps:
         new = strokes[step.start : step.stop]
         faded = canvas * 0.35 + 0.65
-        highlights.append(paint_strokes(faded, new, palette_rgb))
+        highlights.append(to_uint8(paint_strokes(faded, new, palette_rgb)))
         canvas = paint_strokes(canvas, new, palette_rgb)
-        images.append(canvas)
+        images.append(to_uint8(canvas))
     return images, highlights
 
 
@@ -248,9 +316,11 @@ def strokes_dict(plan: StrokePlan, palette) -> dict:
         "options": dataclasses.asdict(painting.options),
         # Wall times are left out so that the same seed gives the same file.
         "layers": [{k: v for k, v in dataclasses.asdict(layer).items() if k != "seconds"} for layer in painting.layers],
+        # "colors" only for a step of several paints (strokes that were not sorted by paint).
         "steps": [
             {
-                "index": s.index, "layer": s.layer, "color": s.color, "title": s.title,
+                "index": s.index, "layer": s.layer, "color": s.color,
+                **({"colors": list(s.colors)} if len(s.colors) > 1 else {}), "title": s.title,
                 "instruction": s.instruction, "strokes": [s.start, s.stop],
                 "width_px": list(s.width_px), "width_fraction": list(s.width_fraction),
                 "width_mm": list(s.width_mm), "brush": s.brush,

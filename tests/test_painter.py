@@ -223,3 +223,33 @@ def test_style_mix_parsing():
         parse_style_mix("impasto_oil:0")
     with pytest.raises(ValueError, match="separated by commas"):
         parse_style_mix("impasto_oil,,dry_brush")
+
+
+def test_strokes_out_of_paint_order_make_few_steps_that_name_every_paint(guide):
+    """Issue 20: 300 strokes alternating two paints made 300 steps, each with two full pictures (2.3 GB)."""
+    from assistant.stroke_guide import attach_painting, plan_stroke_steps, strokes_dict
+    from assistant.strokes import Stroke
+
+    painting = paint(guide.target, guide.palette.rgb, PainterOptions(n_strokes=40, refine_steps=0, max_side=64),
+                     renderer=None)
+    h, w = painting.size
+    alternating = tuple(Stroke(1 + i * 2 // 300, 1 + i % 3, ((w * 0.1, h * (i % 50) / 50), (w / 2, h / 2),
+                                                            (w * 0.9, h * 0.5)), (3.0, 5.0)) for i in range(300))
+    plan = attach_painting(guide, dataclasses.replace(painting, strokes=alternating)).strokes
+    assert len(plan.steps) == 2 * 3  # two layers of three paints: three steps each, not 300
+    assert plan.steps[0].start == 0 and plan.steps[-1].stop == 300
+    assert all(a.stop == b.start and a.layer <= b.layer for a, b in zip(plan.steps, plan.steps[1:]))
+    assert all(s.colors[0] == s.color and sorted(s.colors) == [1, 2, 3] for s in plan.steps)
+    assert "3 paints, colours" in plan.steps[0].instruction and "colours" in plan.steps[0].title
+    assert len(plan.images) == len(plan.highlights) == 6 and plan.images[0].dtype == np.uint8
+    entry = strokes_dict(plan, guide.palette)["steps"][0]
+    assert entry["colors"] == list(plan.steps[0].colors) and entry["color"] == plan.steps[0].color
+    # The painter's own order (sorted by paint within a layer) keeps one paint a step, without "colors".
+    ordinary = attach_painting(guide, painting).strokes
+    assert all(s.colors == (s.color,) for s in ordinary.steps)
+    assert all("colors" not in e for e in strokes_dict(ordinary, guide.palette)["steps"])
+    for wrong, words in [((alternating[200], alternating[0]), "layer order"),
+                         ((dataclasses.replace(alternating[0], layer=8),), "layer order"),
+                         ((dataclasses.replace(alternating[0], color=0),), "palette index")]:
+        with pytest.raises(ValueError, match=words):
+            plan_stroke_steps(dataclasses.replace(painting, strokes=wrong), guide.palette)

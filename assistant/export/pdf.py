@@ -335,7 +335,8 @@ def _stroke_layer_page(doc: _GuidePdf, guide: Guide, layer, steps) -> None:
         doc.picture(image, x, row_y, thumb_w, thumb_h + 1, quality=85)
         pdf.set_xy(x, row_y + thumb_h + 0.5)
         pdf.set_font("helvetica", "I", 7)
-        pdf.cell(thumb_w, 3.5, _latin1(f"Step {step.index}: colour {step.color}, {step.count} strokes"))
+        paints = f"colours {', '.join(map(str, step.colors))}" if len(step.colors) > 1 else f"colour {step.color}"
+        pdf.cell(thumb_w, 3.5, _latin1(f"Step {step.index}: {paints}, {step.count} strokes"))
         if k % columns == columns - 1 or k == len(steps) - 1:
             pdf.set_xy(margin, row_y + thumb_h + 5)
 
