@@ -258,6 +258,27 @@ def _list_paints() -> int:
     return 0
 
 
+def _read_input(path: Path) -> bytes:
+    """The photo's or project's bytes; a file larger than either may be is refused before it is read."""
+    import os
+
+    from .images import MAX_FILE_BYTES
+    from .project import MAX_BYTES
+
+    with path.open("rb") as handle:
+        head = handle.read(4)
+        project = path.suffix.lower() == ".project" or head == b"PK\x03\x04"
+        limit = MAX_BYTES if project else MAX_FILE_BYTES
+        size = os.fstat(handle.fileno()).st_size
+        if size <= limit:
+            data = head + handle.read(size - len(head) + 1)
+            size = len(data)
+    if size > limit:
+        what = "project file" if project else "photo"
+        raise ValueError(f"The {what} is too large ({size / 2**20:.0f} MB; at most {limit // 2**20} MB): {path.name}")
+    return data
+
+
 def _paint_spec(text: str) -> str:
     """--paints: a .json file becomes a spec; anything else is a spec already."""
     from .color.paints import paints_from_file, parse_paints
@@ -275,7 +296,7 @@ def _guide(args: argparse.Namespace) -> int:
     if not args.photo.is_file():
         raise ValueError(f"No such file: {args.photo}")
     check_output_dir(args.output)  # a bad -o is refused before any work
-    data = args.photo.read_bytes()
+    data = _read_input(args.photo)
     if args.photo.suffix.lower() == ".project" or is_project(data):
         return _reopen(args, data)
     for name, default in _GUIDE_DEFAULTS.items():

@@ -28,6 +28,7 @@ __all__ = [
     "ALLOWED_FORMATS",
     "DecodedImage",
     "ImageError",
+    "MAX_FILE_BYTES",
     "decode_image",
     "encode_jpeg",
     "encode_png",
@@ -44,6 +45,8 @@ _MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF", 
 
 #: Smallest accepted side in pixels: below this there is nothing to paint.
 MIN_SIDE = 32
+#: Largest accepted file (a 120 MP photo as an uncompressed TIFF is 360 MB; cameras write far less).
+MAX_FILE_BYTES = 256 * 2**20
 
 
 class ImageError(ValueError):
@@ -97,6 +100,8 @@ def decode_image(
         raise ValueError(f"Expected max_pixels >= {MIN_SIDE * MIN_SIDE}. Received: max_pixels={max_pixels}")
     if not data:
         raise ImageError("The file is empty.")
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageError(f"The file is too large ({len(data) / 2**20:.0f} MB; at most {MAX_FILE_BYTES // 2**20} MB).")
 
     notes: list[str] = []
     image = _open_header(data)

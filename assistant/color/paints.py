@@ -278,6 +278,8 @@ def paints_from_file(path: str | Path) -> str:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"cannot read paint file {path.name}: {err.__class__.__name__}") from None
+    except RecursionError:  # json.loads recurses once per [ or {
+        raise ValueError(f"cannot read paint file {path.name}: nested too deeply") from None
     items = data.get("paints") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ValueError(f'Expected a JSON list of paints or {{"paints": [...]}} in {path.name}')
