@@ -235,9 +235,13 @@ def test_a_run_stopped_by_the_time_limit_says_so_and_can_be_continued(trunk, sty
     record = stopped.record(["Impasto oil"])
     assert record.stopped_at_level == 1 and "level 1 of 2" in record.unfinished
     assert record.to_dict()["stopped_at_level"] == 1
-    # One iteration at half size is a quarter of the work of one at full size, not 1/8 of the iterations.
+    # Progress is work done, not iterations done: a half-size iteration is worth much less than a full-size one.
+    from assistant.style.transfer import _ITERATION_OVERHEAD_PX as fixed
+    from assistant.style.transfer import _LEVEL_SETUP_ITERATIONS as setup
+
+    half, full = 48 * 32 + fixed, 96 * 64 + fixed
     first = [f for f, m in fractions if m.startswith("Level 1")][0]
-    assert first == pytest.approx(1 / (4 + 4 * 4), rel=0.05)  # a full-size pixel count is 4 half-size ones
+    assert first == pytest.approx((1 + setup) * half / ((4 + setup) * (half + full)), rel=0.01)
 
     finished = stylize(photo, [(style_image, 1.0)], network=trunk,
                        options=StyleOptions(max_side=96, scales=(0.5, 1.0), iterations=(4, 4)),
