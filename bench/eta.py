@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import photo  # noqa: E402
+from bench.common import photo
 
 
 def watch(work, label: str) -> list[tuple[float, float | None]]:
