@@ -413,7 +413,13 @@ def start_session() -> None:
     restores the work. A link whose folder is gone starts afresh and says so.
     """
     _colour_tables()
-    store, board = session_store(), job_board()
+    _start_janitor()
+    try:
+        store = session_store()
+    except ValueError as exc:  # a bad session setting or an unsafe session folder: one line, not a traceback
+        st.error(str(exc).splitlines()[0])
+        st.stop()
+    board = job_board()
     if SESSION_ID not in st.session_state:
         wanted = st.query_params.get("s")
         if store.valid_id(wanted) and (store.exists(wanted) or board.jobs(wanted)):
@@ -424,7 +430,7 @@ def start_session() -> None:
                 notify("info", "The work at that link is no longer kept (links last a day); this is a fresh start.")
             st.session_state[SESSION_ID] = store.new_id()
             store.write(st.session_state[SESSION_ID], {})  # the folder exists from now on: a reload finds it
-            store.sweep(keep=st.session_state[SESSION_ID])
+            store.maybe_sweep(keep=st.session_state[SESSION_ID])  # at most every few minutes, in the background
             board.forget_idle()
     if st.query_params.get("s") != session_id():
         st.query_params["s"] = session_id()

@@ -49,24 +49,164 @@ def test_session_folder_is_bounded(tmp_path):
     store.write(session, {"photo.npy": b"x" * 900})  # replacing a member counts its new size only
 
 
-def test_idle_sessions_expire_and_the_oldest_go_when_full(tmp_path):
-    store = SessionStore(tmp_path, idle_seconds=3600, max_bytes=100, max_total_bytes=250)
-    old, recent, mine = store.new_id(), store.new_id(), store.new_id()
-    for session in (old, recent, mine):
+def _age(folder, seconds):
+    then = time.time() - seconds
+    os.utime(folder / ".last-used", (then, then))
+
+
+def test_idle_sessions_expire_and_only_sessions_not_in_use_make_room(tmp_path):
+    store = SessionStore(tmp_path, idle_seconds=3 * 3600, max_bytes=100, max_total_bytes=250, in_use_seconds=3600)
+    old, recent, mine, late = (store.new_id() for _ in range(4))
+    for session in (old, recent):
         store.write(session, {"photo.npy": b"x" * 100})
+    _age(tmp_path / old, 2 * 3600)  # not used for two hours: not in use, not idle yet
+    assert store.sweep() == []  # (the store learns of that change of the clock; removes nothing)
+    store.write(mine, {"photo.npy": b"x" * 100})  # 300 bytes > 250: the session not in use makes room
+    assert not store.exists(old) and store.read(mine) == {"photo.npy": b"x" * 100}
+    with pytest.raises(StoreFull, match="full of work in use"):  # only sessions in use are left: refused
+        store.write(late, {"photo.npy": b"x" * 100})
+    assert store.members(late) == set() and store.read(recent) == {"photo.npy": b"x" * 100}
+    store.write(late, {"project.json": b"{}"})  # small work still fits
     now = time.time()
-    os.utime(tmp_path / old / ".last-used", (now - 7200, now - 7200))
-    os.utime(tmp_path / mine / ".last-used", (now - 7200, now - 7200))
-    assert store.sweep(now, keep=mine) == [old]  # idle for two hours; the caller's own is kept
-    assert store.exists(recent) and store.exists(mine)
-    store.write(old, {"photo.npy": b"x" * 100})  # 300 bytes in all > 250: the least recently used goes
-    assert store.sweep(now, keep=old) == [mine]
-    assert store.sweep(now + 10 * 3600) == [recent, old]
+    _age(tmp_path / recent, 4 * 3600)
+    _age(tmp_path / mine, 4 * 3600)
+    assert store.sweep(now, keep=mine) == [recent]  # idle for four hours; the caller's own is kept
+    assert store.sweep(now + 10 * 3600) == [mine, late]  # least recently used first
 
 
-def test_bad_limits_are_refused(tmp_path):
-    with pytest.raises(ValueError, match="idle_seconds > 0"):
-        SessionStore(tmp_path, idle_seconds=0)
+def test_a_full_store_of_sessions_in_use_is_never_evicted(tmp_path):
+    store = SessionStore(tmp_path, max_bytes=100, max_total_bytes=200)
+    sessions = [store.new_id() for _ in range(2)]
+    for session in sessions:
+        store.write(session, {"photo.npy": b"x" * 100})
+    for _ in range(3):
+        with pytest.raises(StoreFull):
+            store.write(store.new_id(), {"photo.npy": b"x" * 10})
+    assert store.sweep() == [] and all(store.read(s) == {"photo.npy": b"x" * 100} for s in sessions)
+
+
+def test_empty_folders_and_stale_temporary_files_are_swept(tmp_path):
+    store = SessionStore(tmp_path, empty_seconds=600)
+    visit, fresh, work = store.new_id(), store.new_id(), store.new_id()
+    for session in (visit, fresh):
+        store.write(session, {})
+    store.write(work, {"photo.npy": b"x"})
+    _age(tmp_path / visit, 1200)
+    _age(tmp_path / work, 1200)
+    stale, recent = tmp_path / work / ".tmp-dead", tmp_path / work / ".tmp-writing"
+    stale.write_bytes(b"x" * 1000)
+    recent.write_bytes(b"y")
+    then = time.time() - 3600
+    os.utime(stale, (then, then))
+    assert store.sweep() == [visit]  # an empty folder of a visit that uploaded nothing
+    assert store.exists(fresh) and store.exists(work)
+    assert not stale.exists() and recent.exists()  # a write may still be using the recent one
+
+
+def test_a_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import errno
+
+    from pages import _sessions
+
+    store = SessionStore(tmp_path)
+    session = store.new_id()
+    store.write(session, {"photo.npy": b"old"})
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_sessions.os, "replace", full)
+    with pytest.raises(StoreFull, match="No space left on device") as info:
+        store.write(session, {"photo.npy": b"x" * 2_000_000})
+    assert "\n" not in str(info.value)
+    monkeypatch.undo()
+    assert sorted(p.name for p in (tmp_path / session).iterdir()) == [".last-used", "photo.npy"]
+    assert store.read(session) == {"photo.npy": b"old"}
+
+
+def test_a_visit_does_not_pay_for_the_sweep(tmp_path):
+    store = SessionStore(tmp_path, sweep_every=300)
+    for _ in range(2000):
+        store.write(store.new_id(), {})
+    assert store.maybe_sweep(background=False)  # the first visit: a sweep (here in this thread)
+    start = time.perf_counter()
+    for _ in range(1000):  # every later visit within five minutes: no sweep
+        assert not store.maybe_sweep()
+    assert time.perf_counter() - start < 0.1
+    store.sweep_every = 0
+    assert store.maybe_sweep()  # due again: runs in a background thread
+    for _ in range(500):
+        if not store._sweep_lock.locked():
+            break
+        time.sleep(0.01)
+    assert not store._sweep_lock.locked()
+
+
+@pytest.mark.parametrize("name", ["PAINTING_ASSISTANT_SESSION_IDLE_HOURS", "PAINTING_ASSISTANT_SESSION_MAX_MB"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "abc", "0", "-1", "1e12"])
+def test_bad_settings_are_one_line_naming_the_setting(tmp_path, monkeypatch, name, value):
+    from pages._sessions import store_from_environment
+
+    monkeypatch.setenv("PAINTING_ASSISTANT_SESSION_DIR", str(tmp_path))
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError) as info:
+        store_from_environment()
+    message = str(info.value)
+    assert name in message and repr(value) in message and "\n" not in message
+
+
+def test_good_settings_are_used(tmp_path, monkeypatch):
+    from pages._sessions import store_from_environment
+
+    monkeypatch.setenv("PAINTING_ASSISTANT_SESSION_DIR", str(tmp_path))
+    monkeypatch.setenv("PAINTING_ASSISTANT_SESSION_IDLE_HOURS", "0.5")
+    monkeypatch.setenv("PAINTING_ASSISTANT_SESSION_MAX_MB", "8")
+    store = store_from_environment()
+    assert store.idle_seconds == 1800 and store.in_use_seconds == 1800
+    assert store.max_bytes == 8 * 2**20 and store.max_total_bytes == 16 * 8 * 2**20
+
+
+def test_default_folder_is_private_or_refused(tmp_path, monkeypatch):
+    import tempfile
+
+    from pages._sessions import store_from_environment
+
+    monkeypatch.delenv("PAINTING_ASSISTANT_SESSION_DIR")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = tmp_path / f"painting-assistant-sessions-{os.getuid()}"
+    store = store_from_environment()  # made with mode 0700
+    assert store.root == folder and stat.S_IMODE(os.lstat(folder).st_mode) == 0o700
+    os.chmod(folder, 0o777)  # made first by someone else, open to all: listing it reveals every session id
+    with pytest.raises(ValueError, match="open to other users.*PAINTING_ASSISTANT_SESSION_DIR"):
+        store_from_environment()
+    folder.rmdir()
+    (tmp_path / "theirs").mkdir(mode=0o700)
+    folder.symlink_to(tmp_path / "theirs")
+    with pytest.raises(ValueError, match="symbolic link"):
+        store_from_environment()
+    folder.unlink()
+    folder.mkdir(mode=0o700)
+    if os.geteuid() == 0:
+        os.chown(folder, 12345, -1)
+        with pytest.raises(ValueError, match="belongs to another user"):
+            store_from_environment()
+
+
+def test_a_bad_setting_shows_one_line_in_the_app(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from pages import _state
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    monkeypatch.setenv("PAINTING_ASSISTANT_SESSION_MAX_MB", "abc")
+    _state.session_store.cache_clear()
+    try:
+        app = AppTest.from_file(os.path.join(root, "app.py"), default_timeout=60).run()
+        assert not app.exception
+        assert [e.value for e in app.error] == [
+            "PAINTING_ASSISTANT_SESSION_MAX_MB must be a number above 0 and at most 1.04858e+06. Received: 'abc'"]
+    finally:
+        _state.session_store.cache_clear()
 
 
 # --- jobs ----------------------------------------------------------------------------------------
