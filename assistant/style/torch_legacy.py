@@ -16,7 +16,10 @@ Unpickling normally imports and calls whatever the file names, so a weights file
 could run code. This reader never does: its unpickler resolves only the four names
 the format needs, each to a harmless function of ours, and refuses every other name.
 Only the storage types we need (uint8, float32) are accepted, and every size is checked
-against the file before anything is allocated.
+against the file before anything is allocated. Nothing the file does can change the reader:
+the allow-list is read-only, and every object of ours the pickle can reach refuses the
+opcodes that set attributes (BUILD), so a file cannot alter, say, a storage type for the
+files read after it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import pickle
 import struct
 from collections import OrderedDict
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -33,27 +37,51 @@ __all__ = ["TorchFileError", "read_tensors"]
 
 _MAGIC = 0x1950A86A20F9469CFC6C
 _PROTOCOL = 1001
-_DTYPES = {"ByteStorage": np.dtype(np.uint8), "FloatStorage": np.dtype("<f4")}
+_DTYPES = MappingProxyType({"ByteStorage": np.dtype(np.uint8), "FloatStorage": np.dtype("<f4")})
 
 
 class TorchFileError(ValueError):
     """The file is not a legacy PyTorch tensor file this reader accepts (damaged, truncated or foreign)."""
 
 
+class _Sealed:
+    """Refuses the pickle BUILD opcode (which would set attributes, bypassing ``frozen``)."""
+
+    __slots__ = ()
+
+    def __setstate__(self, state) -> None:
+        raise TorchFileError("Expected only tensor data in the weights file. Received: an attempt to change the reader")
+
+
+class _Function(_Sealed):
+    """One of our functions as the pickle sees it: callable, without attributes to set."""
+
+    __slots__ = ("_call",)
+
+    def __init__(self, call) -> None:
+        object.__setattr__(self, "_call", call)
+
+    def __setattr__(self, name, value) -> None:
+        raise AttributeError(name)
+
+    def __call__(self, *args):
+        return self._call(*args)
+
+
 @dataclass(frozen=True)
-class _StorageType:
+class _StorageType(_Sealed):
     dtype: np.dtype
 
 
 @dataclass(frozen=True)
-class _StorageRef:
+class _StorageRef(_Sealed):
     key: str
     dtype: np.dtype
     count: int
 
 
 @dataclass(frozen=True)
-class _TensorRef:
+class _TensorRef(_Sealed):
     storage: _StorageRef
     offset: int
     shape: tuple[int, ...]
@@ -74,11 +102,11 @@ def _ordered_dict(*args):
 class _SafeUnpickler(pickle.Unpickler):
     """Resolves only the names of the legacy tensor format; executes nothing from the file."""
 
-    _ALLOWED = {
-        ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
-        ("collections", "OrderedDict"): _ordered_dict,
+    _ALLOWED = MappingProxyType({
+        ("torch._utils", "_rebuild_tensor_v2"): _Function(_rebuild_tensor),
+        ("collections", "OrderedDict"): _Function(_ordered_dict),
         **{("torch", name): _StorageType(dtype) for name, dtype in _DTYPES.items()},
-    }
+    })
 
     def find_class(self, module: str, name: str):
         try:
