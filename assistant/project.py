@@ -23,6 +23,7 @@ import dataclasses
 import io
 import json
 import re
+import struct
 import zipfile
 from dataclasses import dataclass, field
 
@@ -49,6 +50,8 @@ _MAX_JSON_BYTES = 4 * 2**20
 _MAX_PLAN_BYTES = 32 * 2**20
 _MAX_JSON_DEPTH = 32
 _MAX_NPY_HEADER = 4096
+_MAX_MEMBERS = 16
+_MAX_DIRECTORY = 64 * 1024  # bytes of ZIP central directory (16 members need about 1 kB)
 #: Each array member: its dtype, its number of dimensions and its largest shape.
 _NPY_SHAPES = {
     "photo.npy": (np.float32, (_MAX_SIDE, _MAX_SIDE, 3)),
@@ -98,7 +101,7 @@ class Project:
 
 def is_project(data: bytes) -> bool:
     """True when ``data`` looks like a project (a ZIP with ``project.json``), without opening it fully."""
-    if not data.startswith(b"PK\x03\x04"):
+    if not data.startswith(b"PK\x03\x04") or not _directory_fits(data):
         return False
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -205,10 +208,12 @@ def load_project(data: bytes, *, max_bytes: int = MAX_BYTES) -> Project:
         raise ProjectError(f"This project file is too large ({len(data) / 2**20:.0f} MB; at most {max_bytes / 2**20:.0f} MB).")
     if not data.startswith(b"PK\x03\x04"):
         raise ProjectError("This is not a Painting Assistant project file (it is not a ZIP archive).")
+    if not _directory_fits(data):  # before zipfile parses it: a million members cost gigabytes
+        raise ProjectError("This project file holds more than a project can (too many members).")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-            if len(infos) > 16 or sum(i.file_size for i in infos) > max_bytes:
+            if len(infos) > _MAX_MEMBERS or sum(i.file_size for i in infos) > max_bytes:
                 raise ProjectError("This project file holds more than a project can (too many or too large members).")
             names = {i.filename for i in infos}
             if len(names) < len(infos):
@@ -228,6 +233,22 @@ def load_project(data: bytes, *, max_bytes: int = MAX_BYTES) -> Project:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError, MemoryError) as exc:
         raise ProjectError(f"This project file is damaged and cannot be opened ({type(exc).__name__}).") from exc
     return project_from_files(files)
+
+
+def _directory_fits(data: bytes) -> bool:
+    """Whether the ZIP's end record announces a central directory a project can have (at most 16 members, no ZIP64).
+
+    The end record is found as :mod:`zipfile` finds it; an archive without one is left to zipfile to refuse.
+    """
+    if len(data) >= 22 and data[-22:-18] == b"PK\x05\x06" and data[-2:] == b"\x00\x00":
+        at = len(data) - 22
+    else:
+        at = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
+        if at < 0 or at + 22 > len(data):
+            return True
+    entries, size = struct.unpack_from("<HI", data, at + 10)
+    zip64 = at >= 20 and data[at - 20 : at - 16] == b"PK\x06\x07"
+    return entries <= _MAX_MEMBERS and size <= _MAX_DIRECTORY and not zip64
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
