@@ -385,6 +385,79 @@ def job_board():
     return JobBoard(connected=_tab_connected)
 
 
+#: Seconds between two passes of the janitor that frees what ended sessions held.
+JANITOR_SECONDS = 30.0
+
+
+def release_memory() -> None:
+    """Free what ended sessions hold: their never-collected jobs, Streamlit's copies kept for a
+    reconnect (after its 2-minute wait), and the heap pages the allocator keeps afterwards.
+
+    The work itself is safe in each session's folder, so dropping the in-memory copies loses nothing.
+    """
+    import ctypes
+    import gc
+
+    job_board().forget_idle()
+    _shut_down_expired_sessions()
+    gc.collect()
+    try:  # glibc keeps freed pages of large heaps; hand them back to the system
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _shut_down_expired_sessions() -> None:
+    """Shut down the sessions of closed tabs once Streamlit's wait for a reconnect is over.
+
+    Streamlit keeps a closed tab's session 2 minutes for a reconnect, but only drops it from
+    its store when the store is next touched, and then without shutting it down, so the
+    pictures it showed stay in the media store for good. This does both, on Streamlit's
+    event loop (where its session store is kept). It reaches into Streamlit's runtime, so
+    every step checks that what it needs is there.
+    """
+    import threading
+
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return
+    instance = runtime.get_instance()
+    manager = getattr(instance, "_session_mgr", None)
+    cache = getattr(getattr(manager, "_session_storage", None), "_cache", None)
+    objects = getattr(instance, "_get_async_objs", None)
+    if not hasattr(cache, "expire") or objects is None:
+        return
+    done = threading.Event()
+
+    def shut_down() -> None:
+        try:
+            for _, info in cache.expire():
+                info.session.shutdown()
+        finally:
+            done.set()
+
+    objects().eventloop.call_soon_threadsafe(shut_down)
+    done.wait(30)
+
+
+@functools.cache
+def _start_janitor() -> None:
+    """Start, once per server process, the thread that calls :func:`release_memory` now and then."""
+    import threading
+    import time
+
+    def loop() -> None:
+        while True:
+            time.sleep(JANITOR_SECONDS)
+            try:
+                release_memory()
+            except Exception:  # never let the janitor die; say what happened in the server log
+                logging.getLogger("painting_assistant").exception("Releasing memory failed")
+
+    threading.Thread(target=loop, name="painting-assistant-janitor", daemon=True).start()
+
+
 def keep_alive() -> None:
     """Tell the job board this session is still here (every script run and every panel refresh)."""
     job_board().heartbeat(session_id(), _client_id())
