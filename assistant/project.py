@@ -43,7 +43,7 @@ _ARRAYS = ("photo", "target", "style", "painting")
 #: Largest project accepted, compressed and uncompressed (a 2048 px photo, target, style and painting fit).
 MAX_BYTES = 256 * 2**20
 #: Longest side of a picture in a project: a guide rebuilt at 2048 px stays within 2 GiB and a minute.
-_MAX_SIDE = 2048
+_MAX_SIDE = 2048  # the largest working size a guide may have (pipeline.MAX_SIDE)
 #: Most strokes (the painter paints at most 5000).
 _MAX_STROKES = 5000
 _MAX_JSON_BYTES = 4 * 2**20
