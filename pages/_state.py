@@ -19,6 +19,7 @@ import streamlit as st
 
 from assistant import GuideOptions, ImageError, decode_image, make_guide
 from pages._jobs import BY_USER
+from pages._sessions import StoreFull
 
 
 def _keep_keras_state() -> None:
@@ -502,7 +503,10 @@ def start_session() -> None:
             if wanted:
                 notify("info", "The work at that link is no longer kept (links last a day); this is a fresh start.")
             st.session_state[SESSION_ID] = store.new_id()
-            store.write(st.session_state[SESSION_ID], {})  # the folder exists from now on: a reload finds it
+            try:
+                store.write(st.session_state[SESSION_ID], {})  # the folder exists from now on: a reload finds it
+            except StoreFull as exc:  # the server's store is full: work goes on, unkept across reloads
+                notify("warning", str(exc))
             store.maybe_sweep(keep=st.session_state[SESSION_ID])  # at most every few minutes, in the background
             board.forget_idle()
     if st.query_params.get("s") != session_id():
@@ -534,13 +538,15 @@ def save(key: str | None = None) -> None:
     ``key=None`` writes only ``project.json`` (a setting or an option changed).
     """
     from assistant.project import project_arrays, project_json
-    from pages._sessions import StoreFull
 
     if SESSION_ID not in st.session_state:
         return
     store = session_store()
     if get(PHOTO) is None:  # nothing to keep (the folder stays, so that a reload is not a "lost link")
-        store.write(session_id(), {}, remove=("project.json", *_ARRAYS))
+        try:
+            store.write(session_id(), {}, remove=("project.json", *_ARRAYS))
+        except StoreFull as exc:
+            st.warning(str(exc))
         return
     project = _project()
     files = {"project.json": project_json(project)}
