@@ -140,6 +140,21 @@ def test_cli_writes_project_and_rebuilds_identical_plan(tmp_path, capsys):
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("fit", ["crop", "pad"])
+def test_cli_guide_with_a_canvas_and_strokes_reopens(tmp_path, capsys, fit):
+    """Issue 20: `guide photo --canvas 30x40cm --strokes 150` then `guide OUT/guide.project` exited 2."""
+    from PIL import Image
+
+    photo = tmp_path / "cat.png"
+    Image.fromarray((photo_array("chelsea", 160) * 255).round().astype(np.uint8)).save(photo)
+    assert main(["guide", str(photo), "-o", str(tmp_path / "a"), "--colors", "5", "--canvas", "30x40cm",
+                 "--fit", fit, "--strokes", "30", "--quiet"]) == 0
+    assert main(["guide", str(tmp_path / "a" / "guide.project"), "-o", str(tmp_path / "b"), "--quiet"]) == 0, \
+        capsys.readouterr().err
+    assert (tmp_path / "a" / "plan.json").read_bytes() == (tmp_path / "b" / "plan.json").read_bytes()
+    assert (tmp_path / "b" / "strokes.json").read_bytes() == (tmp_path / "a" / "strokes.json").read_bytes()
+
+
 def test_style_record_survives_as_data(full_guide):
     """Every StyleOptions field round-trips (tuples stay tuples), so plan.json's style section is unchanged."""
     project = load_project(save_project(project_from_guide(full_guide)))
