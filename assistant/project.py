@@ -415,6 +415,9 @@ def _style_record(data: dict):
     record = dict(data)
     record["options"] = StyleOptions(**opts).validate()
     record["blend"] = tuple((str(label), float(share)) for label, share in data["blend"])
+    record["vector"] = tuple(float(v) for v in data.get("vector", ()))
+    if len(record["vector"]) > 1024 or not np.isfinite(record["vector"]).all():
+        raise ProjectError("This project file is damaged (its style vector is not a list of numbers).")
     return StyleRecord(**record)
 
 

@@ -209,6 +209,12 @@ class StyleRecord:
         preset: the named strength the options came from ("" when set by hand).
         stopped_at_level: the level (1-based) at which the time budget stopped the run, 0 when it
             finished; such a picture is less finished than its settings promise, and can be continued.
+        engine: ``"fast"`` (the feed-forward network, :mod:`assistant.style.fast`), ``"vgg19"``
+            (the Gatys optimisation here) or ``"fast+vgg19"`` (a fast result refined with VGG19).
+        fast_strength: the fast engine's strength (0–1), None for ``"vgg19"``.
+        vector: the fast engine's style vector (kept in project files so that a reopened project
+            repaints identically; not written to ``plan.json``).
+        weights: where the fast engine's weights come from, in words.
     """
 
     name: str
@@ -221,6 +227,10 @@ class StyleRecord:
     seconds: float = 0.0
     preset: str = ""
     stopped_at_level: int = 0
+    engine: str = "vgg19"
+    fast_strength: float | None = None
+    vector: tuple[float, ...] = ()
+    weights: str = ""
 
     @property
     def unfinished(self) -> str:
@@ -234,8 +244,22 @@ class StyleRecord:
         """The ``"style"`` section of ``plan.json``."""
         o = self.options
         unfinished = {"stopped_at_level": self.stopped_at_level} if self.stopped_at_level else {}
+        fast = {} if self.fast_strength is None else {"fast_strength": self.fast_strength, "weights": self.weights}
+        if self.engine == "fast":
+            return {
+                "name": self.name,
+                "engine": self.engine,
+                "strength": self.fast_strength,
+                "blend": [{"style": label, "share": share} for label, share in self.blend],
+                "preserve_colors": o.preserve_colors,
+                "size": o.max_side,
+                "network": self.network,
+                "network_description": self.network_description,
+                "weights": self.weights,
+            }
         return {
             "name": self.name,
+            "engine": self.engine,
             "strength": self.preset or None,
             "blend": [{"style": label, "share": share} for label, share in self.blend],
             "style_weight": o.style_weight,
@@ -248,6 +272,7 @@ class StyleRecord:
             "network": self.network,
             "network_description": self.network_description,
             "iterations": self.iterations,
+            **fast,
             **unfinished,
         }
 
