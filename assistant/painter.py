@@ -151,6 +151,10 @@ class Painting:
     plan_size: tuple[int, int] = (0, 0)
 
 
+#: The fixed work of starting a layer, in strokes' worth (see :func:`paint`'s progress).
+_LAYER_START_STROKES = 80
+
+
 def plan_layers(n_strokes: int, *, max_layers: int = 5, min_per_cell: float = 3.0) -> list[tuple[int, np.ndarray]]:
     """Grid size and strokes per cell of each layer for a stroke budget.
 
@@ -218,13 +222,16 @@ def paint(
     rng = np.random.default_rng(options.seed)
     canvas = np.ones_like(work.target)
     layers = plan_layers(options.n_strokes, max_layers=options.max_layers)
-    total = float(sum(c.sum() for _, c in layers))
+    # Progress counts work: a layer costs its strokes plus a fixed start (a new graph to trace, crops
+    # to cut) worth about 80 strokes (measured on 2 CPU cores, bench/eta.py), so the time-left estimate holds.
+    work_of = [float(c.sum()) + _LAYER_START_STROKES for _, c in layers]
+    total = sum(work_of)
     reports: list[LayerReport] = []
     strokes_all: list[Stroke] = []
     done = 0.0
     error_before = work.error(canvas)
     for number, (grid, counts) in enumerate(layers, start=1):
-        tick = progress_span(report, done / total * 0.9, counts.sum() / total * 0.9)
+        tick = progress_span(report, done / total * 0.9, work_of[number - 1] / total * 0.9)
         tick(0.0, f"Layer {number} of {len(layers)}: placing {int(counts.sum())} strokes")
         canvas, layer_strokes, layer_report = _paint_layer(
             work, canvas, number, grid, counts, error_before, options=options, renderer=renderer, rng=rng, tick=tick
@@ -232,7 +239,7 @@ def paint(
         strokes_all.extend(layer_strokes)
         reports.append(layer_report)
         error_before = layer_report.error_after
-        done += counts.sum()
+        done += work_of[number - 1]
         tick(1.0, f"Layer {number} of {len(layers)} done", canvas)
     report(0.92, "Painting at full resolution")
     full_h, full_w = target.shape[:2]
