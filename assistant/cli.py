@@ -84,9 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "gouache_flats, watercolour_wash, pointillist, ink_hatching), an image path, or none "
                             "(default); blend several "
                             "with weights as ID:W,ID:W (e.g. impasto_oil:0.7,ink_hatching:0.3)")
+    guide.add_argument("--style-engine", default="fast", choices=("fast", "vgg19"),
+                       help="fast (default): a feed-forward network, under a second; vgg19: the slow Gatys "
+                            "optimisation (about a minute at 512 px on a laptop)")
     guide.add_argument("--strength", default=None,
-                       help="how strongly the style repaints the photo: subtle, medium (default), strong; "
-                            "seed-recipe = the original slow recipe, for comparison")
+                       help="how strongly the style repaints the photo: subtle, medium (default), strong (the "
+                            "fast engine also takes a number from 0 to 1); seed-recipe = the original slow "
+                            "recipe (vgg19), for comparison")
     guide.add_argument("--style-weight", type=float, default=None,
                        help="raw strength of the brushwork texture (overrides --strength)")
     guide.add_argument("--content-weight", type=float, default=None,
@@ -160,13 +164,27 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _style_options(args: argparse.Namespace):
-    """The style settings from --strength and the raw weights; None when no style is asked for."""
+    """The style settings from --style-engine, --strength and the raw weights; None when no style is asked for."""
     from .style.transfer import preset
 
     if args.style.lower() == "none":
         return None
     overrides = {k: v for k, v in (("style_weight", args.style_weight), ("content_weight", args.content_weight))
                  if v is not None}
+    if args.style_engine == "fast":
+        from .style.fast import STRENGTHS, FastStyleOptions
+
+        if overrides:
+            raise ValueError("--style-weight and --content-weight belong to --style-engine vgg19; "
+                             "the fast engine takes --strength subtle, medium, strong or a number from 0 to 1.")
+        name = args.strength if args.strength in STRENGTHS else ""
+        try:
+            strength = STRENGTHS[args.strength] if name else float(args.strength)
+        except ValueError:
+            raise ValueError(f"Expected --strength subtle, medium, strong or a number from 0 to 1. "
+                             f"Received: {args.strength!r}") from None
+        return FastStyleOptions(strength=strength, max_side=args.style_size,
+                                preserve_colors=args.preserve_colors).validate(), name
     options = preset(args.strength, preserve_colors=args.preserve_colors, max_side=args.style_size,
                      seed=args.seed, **overrides)
     return options, ("" if overrides else args.strength)
@@ -176,19 +194,32 @@ def _stylise(args: argparse.Namespace, style_options, strength: str, photo, repo
     """Run the style stage; returns (stylised image at photo size, its :class:`StyleRecord`, project style fields)."""
     from .models import device_description, import_tensorflow_quietly
     from .style.assets import list_styles, load_style
-    from .style.features import build_feature_extractor
-    from .style.transfer import stylize
 
     mix = parse_style_mix(args.style)
     styles = [(*load_style(name), weight) for name, weight in mix]
-    report(0.0, "Loading the feature network")
+    labels = [label for _, label, _ in styles]
+    report(0.0, "Loading the style networks")
     import_tensorflow_quietly()
-    network = build_feature_extractor(args.weights)
     device = device_description()
-    print(f"\nnote: feature network: {network.description}; running on {device}", file=sys.stderr)
-    result = stylize(photo, [(image, weight) for image, _, weight in styles], network=network,
-                     options=style_options, on_progress=report)
-    record = result.record([label for _, label, _ in styles], device=device, preset=strength)
+    if args.style_engine == "fast":
+        from .style.fast import load_fast_style, stylize_fast
+
+        networks = load_fast_style()
+        print(f"\nnote: fast style network: {networks.description}; running on {device}", file=sys.stderr)
+        result = stylize_fast(photo, [(image, weight) for image, _, weight in styles], networks=networks,
+                              options=style_options)
+        record = result.record(labels, [w for _, _, w in styles], networks=networks, options=style_options,
+                               device=device, preset=strength)
+        report(1.0, "Repainted")
+    else:
+        from .style.features import build_feature_extractor
+        from .style.transfer import stylize
+
+        network = build_feature_extractor(args.weights)
+        print(f"\nnote: feature network: {network.description}; running on {device}", file=sys.stderr)
+        result = stylize(photo, [(image, weight) for image, _, weight in styles], network=network,
+                         options=style_options, on_progress=report)
+        record = result.record(labels, device=device, preset=strength)
     # What the project file keeps of the style: bundled ids, or the user's own picture.
     names = [name for name, _ in mix]
     source = {"style_source": {"styles": names}}

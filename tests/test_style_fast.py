@@ -107,3 +107,27 @@ def test_altered_or_missing_files_are_one_line(tmp_path):
         load_fast_style(folder)
     with pytest.raises(FastStyleFileError, match="not installed"):
         load_fast_style(tmp_path / "nowhere")
+
+
+def test_cli_fast_engine_by_default_records_it_and_reopens_identically(tmp_path, capsys):
+    import json
+
+    from assistant.cli import main
+    from assistant.images import encode_png
+
+    photo = tmp_path / "cat.png"
+    photo.write_bytes(encode_png(photo_array("chelsea", 160)))
+    assert main(["guide", str(photo), "-o", str(tmp_path / "a"), "--style", "impasto_oil:0.7,palette_knife:0.3",
+                 "--strength", "strong", "--colors", "5", "--quiet"]) == 0
+    style = json.loads((tmp_path / "a" / "plan.json").read_text())["style"]
+    assert style["engine"] == "fast" and style["strength"] == 0.8 and "Apache-2.0" in style["weights"]
+    assert main(["guide", str(tmp_path / "a" / "guide.project"), "-o", str(tmp_path / "b"), "--quiet"]) == 0
+    assert (tmp_path / "a" / "plan.json").read_bytes() == (tmp_path / "b" / "plan.json").read_bytes()
+    from assistant.project import load_project
+
+    kept = load_project((tmp_path / "a" / "guide.project").read_bytes()).style
+    assert kept.engine == "fast" and len(kept.vector) == 100  # the project keeps the style vector
+    capsys.readouterr()
+    for argv in (["--strength", "1.5"], ["--style-weight", "1"]):
+        assert main(["guide", str(photo), "-o", str(tmp_path / "c"), "--style", "impasto_oil", "--quiet", *argv]) == 2
+        assert capsys.readouterr().err.count("\n") == 1

@@ -43,6 +43,7 @@ __all__ = [
     "FastStyleFileError",
     "FastStyleOptions",
     "FastStyleResult",
+    "STRENGTHS",
     "VECTOR_SIZE",
     "build_predictor",
     "build_transformer",
@@ -61,6 +62,8 @@ STYLE_SIDE = 256
 BRUSH_SIDE = 512
 #: Strength chosen from the look numbers (bench/style_fast.py, bench/RESULTS.md).
 DEFAULT_STRENGTH = 0.6
+#: The named strengths, as the slow engine names them.
+STRENGTHS = {"subtle": 0.4, "medium": DEFAULT_STRENGTH, "strong": 0.8}
 #: The transformer's two stride-2 steps: sides are padded to a multiple of this.
 _STRIDE = 4
 #: Residual blocks and their channels; the MobileNetV2 stages of the predictor
@@ -332,6 +335,22 @@ class FastStyleResult:
     vector: np.ndarray
     style_vector: np.ndarray
     seconds: float
+
+    def record(self, labels, weights, *, networks: FastStyle, options: FastStyleOptions, device: str = "",
+               preset: str = ""):
+        """The :class:`~assistant.style.transfer.StyleRecord` of this picture (``plan.json``, project file)."""
+        from .transfer import StyleOptions, StyleRecord
+
+        total = float(sum(weights))
+        shares = tuple(round(float(w) / total, 4) for w in weights)
+        name = labels[0] if len(labels) == 1 else " + ".join(f"{lab} ({s:.0%})" for lab, s in zip(labels, shares))
+        return StyleRecord(
+            name=name, blend=tuple(zip(labels, shares)),
+            options=StyleOptions(max_side=options.max_side, preserve_colors=options.preserve_colors),
+            network="magenta-arbitrary-keras", network_description=networks.description, device=device,
+            seconds=round(self.seconds, 2), preset=preset, engine="fast", fast_strength=float(options.strength),
+            vector=tuple(round(float(v), 6) for v in self.style_vector), weights=networks.provenance,
+        )
 
 
 def mix_vectors(styles, networks: FastStyle) -> np.ndarray:
