@@ -60,11 +60,12 @@ SETTINGS = "settings"  # {widget key: value}: every control's value, kept across
 SESSION_ID = "session_id"  # the id of this session's folder on the server (also in the URL as ?s=)
 NOTICES = "notices"  # [(kind, text)] shown once at the top of the next page
 SET_ASIDE = "set_aside"  # (options, target, Painting): brushstrokes of a palette the user changed away from
+FAST_PREVIEW = "fast_preview"  # (what made it, image, StyleRecord): the Style page's instant picture
 
 # When a key changes, everything derived from it is dropped: the one invalidation table.
 DERIVED = {
     PHOTO: (PHOTO_NAME, PHOTO_NOTES, TARGET, STYLE, STYLE_SOURCE, STYLE_IMAGE, OPTIONS, GUIDE, EXPORTS, TIMELAPSE,
-            SET_ASIDE),
+            SET_ASIDE, FAST_PREVIEW),
     TARGET: (STYLE, STYLE_SOURCE, STYLE_IMAGE, GUIDE, EXPORTS, TIMELAPSE),
     GUIDE: (EXPORTS, TIMELAPSE),
 }
@@ -327,6 +328,43 @@ def get_network():
     except (WeightsUnavailable, ValueError) as exc:
         st.error(str(exc).splitlines()[0])
         st.stop()
+
+
+@st.cache_resource(show_spinner="Loading the instant style network (once per server)…")
+def _fast_style():
+    from assistant.style.fast import load_fast_style
+
+    return load_fast_style()
+
+
+def get_fast_style():
+    """The fast style networks (shared read-only by all sessions); stops the page with one line when missing."""
+    from assistant.style.fast import FastStyleFileError
+
+    try:
+        return _fast_style()
+    except FastStyleFileError as exc:
+        st.error(str(exc).splitlines()[0])
+        st.stop()
+
+
+def fast_preview(networks, photo, mix, labels, options, device, controls, *, own=None):
+    """The instant picture for these controls, ``(image, StyleRecord)``: made again only when they changed."""
+    import hashlib
+    import json
+
+    from assistant.style.fast import stylize_fast
+
+    made_from = (json.dumps(controls, sort_keys=True), id(photo), photo.shape,
+                 None if own is None else hashlib.sha1(np.ascontiguousarray(own).tobytes()).hexdigest())
+    kept = get(FAST_PREVIEW)
+    if kept is None or kept[0] != made_from:
+        result = stylize_fast(photo, mix, networks=networks, options=options)
+        record = result.record(labels, [w for _, w in mix], networks=networks, options=options, device=device,
+                               preset="")
+        kept = (made_from, result.image, record)
+        st.session_state[FAST_PREVIEW] = kept
+    return kept[1], kept[2]
 
 
 @st.cache_data(show_spinner=False)

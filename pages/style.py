@@ -1,15 +1,20 @@
 """Optional: repaint the photo with a brushstroke style (neural style transfer), as a background job."""
 
+import dataclasses
+
 import streamlit as st
 
 from assistant import ImageError, decode_image
+from assistant.style import fast as fast_style
 from assistant.style import transfer as style_transfer
 from pages import _state as state
 
 st.title("Brushstroke style")
 state.require(state.PHOTO, "Upload a photo first.", "pages/upload.py")
 network, device = state.get_network()
-st.caption(f"Repaints your photo with the brushwork of a style picture. Texture from **{network.description}**, "
+fast = state.get_fast_style()
+st.caption("Repaints your photo with the brushwork of a style picture, instantly: move the sliders and watch. "
+           f"“Refine with VGG19” then adds finer texture from **{network.description}** (about a minute), "
            f"running on {device}.")
 
 running = state.busy()
@@ -22,7 +27,7 @@ strengths = [s.title() for s in style_transfer.STRENGTHS]
 defaults = style_transfer.preset("medium")
 STYLE_WEIGHTS = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 CONTENT_WEIGHTS = [0.1, 0.3, 1.0, 3.0, 10.0]
-SIZES = [128, 256, 384, 512, 768]
+SIZES = [128, 256, 384, 512, 768, 1024]
 state.keep("style_choice", names[0], choices=names + [OWN])
 state.keep("style_blend", "None", choices=["None"] + names)
 state.keep("style_blend_share", 0.5)
@@ -35,9 +40,13 @@ state.keep("style_layers", tuple(network.style_layers))
 state.keep("style_content_layer", network.content_layers[0], choices=network.layer_names)
 state.keep("style_iterations", defaults.iterations[-1])
 state.keep("style_size", 512, choices=SIZES)
+state.keep("style_fast_strength", fast_style.DEFAULT_STRENGTH)
 CONTROLS = ("style_choice", "style_blend", "style_blend_share", "style_strength", "style_keep_colours",
             "style_own_weights", "style_weight", "style_content_weight", "style_layers", "style_content_layer",
-            "style_iterations", "style_size")
+            "style_iterations", "style_size", "style_fast_strength")
+# The controls the instant picture depends on (the others only shape a VGG19 refinement).
+FAST_CONTROLS = ("style_choice", "style_blend", "style_blend_share", "style_keep_colours", "style_size",
+                 "style_fast_strength")
 
 pick, thumb = st.columns([4, 1])
 choice = pick.selectbox("Style", names + [OWN], key="style_choice", disabled=locked,
@@ -65,12 +74,14 @@ share = pick.slider("Share of the second style" if blend == "None" else f"Share 
                     disabled=locked or blend == "None", help="How much of the second style's brushwork to mix in")
 
 left, right = st.columns(2)
-strength = left.radio("Strength", strengths, horizontal=True, key="style_strength", disabled=locked,
-                      help="Subtle: your photo with a hint of brush texture. Strong: boldly repainted, shapes kept")
+fast_strength = left.slider("Strength", 0.0, 1.0, step=0.05, key="style_fast_strength", disabled=locked,
+                            help="0: your photo's own texture; 1: the style's brushwork and colours in full")
 keep_colours = right.toggle("Keep the photo's colours", key="style_keep_colours", disabled=locked,
                             help="Take only the brush texture from the style, not its colours")
 right.caption("Painting a portrait? Keep the photo's colours so skin stays skin.")
-with st.expander("Advanced"):
+with st.expander("Advanced: working size and the VGG19 refinement"):
+    strength = st.radio("Refinement strength", strengths, horizontal=True, key="style_strength", disabled=locked,
+                        help="How much VGG19 texture the refinement adds: subtle, medium or strong")
     own = st.toggle("Set the weights myself", key="style_own_weights", disabled=locked,
                     help="Replace the strength choice by two raw weights")
     a, b = st.columns(2)
@@ -90,14 +101,6 @@ state.remember(*CONTROLS)
 controls = state.values(*CONTROLS)
 
 state.job_panel("style")
-run, skip = st.columns(2)
-if state.get(state.GUIDE) is not None and state.get(state.GUIDE).strokes is not None and not locked:
-    st.caption("Repainting starts a new palette: your brushstrokes will need painting again "
-               "(download the project file on the Guide page to keep them).")
-if skip.button("Skip: paint from the photo", key="style_skip", disabled=locked or state.get(state.TARGET) is None,
-               help="Use the photo itself for the palette and steps"):
-    state.clear(state.TARGET)
-    st.rerun()
 mix, labels = [(style_image, 1.0)], [own_name or choice]
 if blend != "None":
     mix = [(style_image, 1.0 - share), (styles[names.index(blend)][1], share)]
@@ -105,10 +108,41 @@ if blend != "None":
 source = {"styles": [ids.get(label, label) for label in labels], "controls": controls}
 if choice == OWN:
     source["image"] = "style.npy"
+fast_controls = {key: controls[key] for key in FAST_CONTROLS}
+
+# The instant picture: made on the page (under a second), again whenever one of its controls moves.
+preview = None
+if style_image is not None:
+    options = fast_style.FastStyleOptions(strength=float(fast_strength), max_side=size, preserve_colors=keep_colours)
+    preview = state.fast_preview(fast, state.get(state.PHOTO), mix, labels, options, device, fast_controls,
+                                 own=style_image if choice == OWN else None)
+
+target, record = state.get(state.TARGET), state.get(state.STYLE)
+instant = record is not None and record.engine == "fast"
+if preview is not None and instant and not locked and (state.get(state.STYLE_SOURCE) or {}).get("controls") != controls:
+    # The painting follows the sliders while it is an instant picture (a refined one is never replaced unasked).
+    state.put(state.TARGET, preview[0], **{state.STYLE: preview[1], state.STYLE_SOURCE: source,
+                                          state.STYLE_IMAGE: style_image if choice == OWN else None})
+    target, record = state.get(state.TARGET), state.get(state.STYLE)
+
+use, refine, skip = st.columns(3)
+if state.get(state.GUIDE) is not None and state.get(state.GUIDE).strokes is not None and not locked:
+    st.caption("A new style starts a new palette: your brushstrokes will need painting again "
+               "(download the project file on the Guide page to keep them).")
+if use.button("Paint from this picture", type="primary", key="style_use",
+              disabled=locked or preview is None or (instant and target is not None),
+              help="Your palette, steps and outline follow the repainted picture; sliders keep updating it"):
+    state.put(state.TARGET, preview[0], **{state.STYLE: preview[1], state.STYLE_SOURCE: source,
+                                          state.STYLE_IMAGE: style_image if choice == OWN else None})
+    st.rerun()
+if skip.button("Skip: paint from the photo", key="style_skip", disabled=locked or target is None,
+               help="Use the photo itself for the palette and steps"):
+    state.clear(state.TARGET)
+    st.rerun()
 
 
-def start_repaint(resume_from=None) -> None:
-    """Repaint the photo as a background job (from the start, or continuing a run the time limit stopped)."""
+def start_repaint(start_image, first_level: int, verb: str) -> None:
+    """Refine with VGG19 as a background job, from ``start_image`` at level ``first_level`` (1-based)."""
     if not style_layers:
         st.error("Choose at least one texture layer (Advanced).")
         st.stop()
@@ -118,39 +152,52 @@ def start_repaint(resume_from=None) -> None:
         iterations=style_transfer.StyleOptions.schedule(iterations),
         **({"style_weight": style_weight, "content_weight": content_weight} if own else {}),
     )
-    photo, chosen = state.get(state.PHOTO), style_image
+    photo, chosen, instant_record = state.get(state.PHOTO), style_image, preview[1] if preview else None
 
     def work(on_progress):
         result = style_transfer.stylize(photo, mix, network=network, options=options, on_progress=on_progress,
-                                        resume_from=resume_from)
+                                        resume_from=None if start_image is None else (start_image, first_level))
         record = result.record(labels, device=device, preset="" if own else strength.lower())
+        if instant_record is not None and start_image is not None:  # refined from the instant picture
+            record = dataclasses.replace(record, engine="fast+vgg19", fast_strength=instant_record.fast_strength,
+                                         vector=instant_record.vector, weights=instant_record.weights)
         return result.image, record, source, chosen if choice == OWN else None
 
-    verb = "Continuing" if resume_from else "Repainting"
-    state.start_job("style", work, label=f"{verb} in {' + '.join(labels)}")
+    state.start_job("style", work, label=f"{verb} {' + '.join(labels)}")
     st.rerun()
 
 
-if run.button("Repaint in this style", type="primary", key="style_run", disabled=locked or style_image is None,
-              help="About half a minute at 512 px on a laptop; you can visit other pages meanwhile"):
-    start_repaint()
+levels = len(style_transfer.StyleOptions().scales)
+if refine.button("Refine with VGG19", key="style_run", disabled=locked or preview is None,
+                 help="Adds finer brush texture to the picture on the right: about a minute at 512 px on a "
+                      "laptop; you can visit other pages meanwhile"):
+    start_repaint(preview[0], levels, "Refining")
 
-target = state.get(state.TARGET)
 before, after = st.columns(2)
 state.picture(before, state.get(state.PHOTO), caption="Photo", width="stretch")
 if target is not None:
-    record = state.get(state.STYLE)
-    strength_words = f"{record.preset} · " if record.preset else ""
-    state.picture(after, target, caption=f"{record.name} · {strength_words}{record.seconds:.0f} s", width="stretch")
+    if record.engine == "fast":
+        words = f"{record.name} · strength {record.fast_strength:.2f} · instant"
+    else:
+        strength_words = f"{record.preset} · " if record.preset else ""
+        words = f"{record.name} · {strength_words}{record.seconds:.0f} s" + (
+            " · refined with VGG19" if record.engine == "fast+vgg19" else "")
+    state.picture(after, target, caption=words, width="stretch")
     made_with = (state.get(state.STYLE_SOURCE) or {}).get("controls")
-    if made_with is not None and made_with != controls and not locked:
-        after.warning("The settings above changed since this picture was made: press “Repaint in this style” "
-                      "to apply them.")
+    if made_with is not None and made_with != controls and not locked and not instant:
+        after.warning("The settings above changed since this picture was made: “Paint from this picture” uses "
+                      "the new instant picture, “Refine with VGG19” refines it.")
+        if preview is not None:
+            state.picture(after, preview[0], caption="The new instant picture", width="stretch")
     elif record.unfinished and not locked:
         after.warning(record.unfinished)
         if after.button("Continue repainting", key="style_continue", disabled=style_image is None,
                         help="Carry on from this picture where the time limit stopped it"):
-            start_repaint(resume_from=(target, record.stopped_at_level))
+            start_repaint(target, record.stopped_at_level, "Continuing")
+elif preview is not None:
+    state.picture(after, preview[0], caption=f"{preview[1].name} · strength {fast_strength:.2f} · instant",
+                  width="stretch")
+    after.info("No style yet: the guide paints from the photo until you press “Paint from this picture”.")
 else:
     after.info("No style yet: the guide will paint from the photo.")
 st.page_link("pages/palette.py", label="Next: choose the palette", icon="➡️")

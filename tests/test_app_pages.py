@@ -399,3 +399,26 @@ def test_a_guide_with_a_canvas_and_brushstrokes_survives_opening_and_a_reload(ca
     restored = reloaded.session_state["guide"]
     assert restored.strokes is not None and restored.strokes.painting.strokes == guide.strokes.painting.strokes
     assert plan_json(restored) == plan_json(guide)
+
+
+def test_style_page_instant_picture_follows_the_sliders_without_a_job(small_photo):
+    """Issue 25: the strength slider repaints the preview on the page; no background job, no wait."""
+    from pages import _state
+
+    app = run_page("pages/style.py", photo=small_photo, photo_name="cat")
+    assert not app.exception
+    first = app.session_state["fast_preview"][1]
+    assert "No style yet" in app.info[0].value and "target" not in app.session_state
+    app.slider(key="style_fast_strength").set_value(0.9).run()
+    assert not app.exception and not _state.job_board().jobs(app.session_state["session_id"])
+    stronger = app.session_state["fast_preview"][1]
+    assert np.abs(stronger - small_photo).mean() > np.abs(first - small_photo).mean()
+    app.button(key="style_use").click().run()
+    record = app.session_state["style_record"]
+    assert record.engine == "fast" and record.fast_strength == 0.9 and len(record.vector) == 100
+    assert np.array_equal(app.session_state["target"], stronger)
+    app.slider(key="style_fast_strength").set_value(0.3).run()  # the painting follows an instant picture
+    assert app.session_state["style_record"].fast_strength == 0.3
+    assert np.array_equal(app.session_state["target"], app.session_state["fast_preview"][1])
+    app.selectbox(key="style_choice").set_value("Palette knife").run()
+    assert "Palette knife" in app.session_state["style_record"].name and not app.exception
