@@ -213,7 +213,7 @@ def _start_run(page, name: str, done: str = "") -> None:
                + (f" || document.body.innerText.includes({done!r})" if done else ""))
     for _ in range(4):
         _wait_idle(page)
-        page.get_by_role("button", name=name).click()
+        page.locator("button:enabled").filter(has_text=name).first.click()  # a rerun may leave a stale copy
         try:
             page.wait_for_function(f"() => {started}", timeout=15_000)
             return
@@ -245,21 +245,31 @@ def test_style_run_survives_navigation_reload_and_a_saved_project(server, browse
     page.get_by_text(re.compile(r"running on CPU, \d+ threads?")).first.wait_for()
     page.get_by_text("No style yet").wait_for()
 
-    # Cancel a full-size run once its first level is under way: it says so and nothing is lost.
-    page.get_by_role("button", name="Repaint in this style").click()
-    page.get_by_text(re.compile(r"Level 1/3 at")).first.wait_for()
-    assert page.get_by_role("button", name="Repaint in this style").is_disabled()  # nothing can disturb it
+    # The instant picture is there at once, before anything is pressed.
+    page.get_by_text(re.compile(r"Impasto oil · strength 0\.60 · instant")).first.wait_for()
+
+    # Cancel a VGG19 refinement once it is under way: it says so and nothing is lost.
+    page.get_by_role("button", name="Refine with VGG19").click()
+    page.get_by_text(re.compile(r"Level 3/3 at")).first.wait_for()
+    assert page.get_by_role("button", name="Refine with VGG19").is_disabled()  # nothing can disturb it
     page.get_by_text(re.compile(r"so far · about \d+:\d\d left")).first.wait_for()
     started = time.monotonic()
     page.get_by_role("button", name="Cancel").click()
-    page.get_by_text("Cancelled: Repainting in Impasto oil").wait_for(timeout=20_000)
+    page.get_by_text("Cancelled: Refining Impasto oil").wait_for(timeout=20_000)
     assert time.monotonic() - started < 20
     assert page.get_by_text("No style yet").count() == 1
 
-    # A small working size; start it, leave for the Palette page: the result arrives there.
+    # Paint from the instant picture: the painting follows the strength slider, with no wait and no job.
+    _start_run(page, "Paint from this picture", done="· instant")
+    strength = _slider(page, "Strength")
+    strength.focus()
+    strength.press("End")
+    page.get_by_text(re.compile(r"Impasto oil · strength 1\.00 · instant")).first.wait_for()
+
+    # A small working size; refine, leave for the Palette page: the result arrives there.
     _set_working_size(page, "256")
     page.wait_for_timeout(1_000)
-    _start_run(page, "Repaint in this style")
+    _start_run(page, "Refine with VGG19")
     _go(page, "Palette", "Palette")
     page.get_by_text(re.compile(r"Repainted in Impasto oil")).wait_for(timeout=180_000)
     page.get_by_text(re.compile(r"With 12 paints")).wait_for()
@@ -278,7 +288,7 @@ def test_style_run_survives_navigation_reload_and_a_saved_project(server, browse
     phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone.set_default_timeout(60_000)
     phone.goto(page.url)  # the same address: the same work
-    run = phone.get_by_role("button", name="Repaint in this style")
+    run = phone.get_by_role("button", name="Refine with VGG19")
     run.wait_for()
     assert run.bounding_box()["y"] < 2000
     phone.close()
