@@ -216,7 +216,7 @@ def test_cli_style_writes_stylised_target_and_names_network(tmp_path):
     photo = tmp_path / "coffee.jpg"
     Image.fromarray(data.coffee()).resize((150, 100)).save(photo)
     result = _cli("guide", str(photo), "-o", str(tmp_path / "out"), "--style", "ink_hatching", "--style-size", "64",
-                  "--strength", "strong", "--colors", "5", "--quiet")
+                  "--strength", "strong", "--colors", "5", "--quiet", "--style-engine", "vgg19")
     assert result.returncode == 0, result.stderr
     assert "feature network: ImageNet VGG19, 8-bit weights; running on CPU" in result.stderr
     plan = json.loads((tmp_path / "out" / "plan.json").read_text())
@@ -226,6 +226,10 @@ def test_cli_style_writes_stylised_target_and_names_network(tmp_path):
     assert plan["files"]["target"] == "stylized.png" and (tmp_path / "out" / "stylized.png").is_file()
     bad = _cli("guide", str(photo), "-o", str(tmp_path / "o2"), "--style", "crayons")
     assert bad.returncode == 2 and bad.stderr.strip().startswith("error: Expected a style among")
-    wrong = _cli("guide", str(photo), "-o", str(tmp_path / "o3"), "--style", "ink_hatching", "--strength", "wild")
+    wrong = _cli("guide", str(photo), "-o", str(tmp_path / "o3"), "--style", "ink_hatching", "--strength", "wild",
+                 "--style-engine", "vgg19")
     assert wrong.returncode == 2 and wrong.stderr.strip() == (
         "error: Expected a style strength among subtle, medium, strong, seed-recipe. Received: 'wild'")
+    fast = _cli("guide", str(photo), "-o", str(tmp_path / "o4"), "--style", "ink_hatching", "--strength", "wild")
+    assert fast.returncode == 2 and fast.stderr.strip() == (
+        "error: Expected --strength subtle, medium, strong or a number from 0 to 1. Received: 'wild'")
