@@ -119,7 +119,9 @@ if style_image is not None:
 
 target, record = state.get(state.TARGET), state.get(state.STYLE)
 instant = record is not None and record.engine == "fast"
-if preview is not None and instant and not locked and (state.get(state.STYLE_SOURCE) or {}).get("controls") != controls:
+made_with = (state.get(state.STYLE_SOURCE) or {}).get("controls")
+# (A picture made elsewhere, by the CLI, has no controls recorded: it is kept until the painter chooses another.)
+if preview is not None and instant and not locked and made_with is not None and made_with != controls:
     # The painting follows the sliders while it is an instant picture (a refined one is never replaced unasked).
     state.put(state.TARGET, preview[0], **{state.STYLE: preview[1], state.STYLE_SOURCE: source,
                                           state.STYLE_IMAGE: style_image if choice == OWN else None})
@@ -130,7 +132,7 @@ if state.get(state.GUIDE) is not None and state.get(state.GUIDE).strokes is not 
     st.caption("A new style starts a new palette: your brushstrokes will need painting again "
                "(download the project file on the Guide page to keep them).")
 if use.button("Paint from this picture", type="primary", key="style_use",
-              disabled=locked or preview is None or (instant and target is not None),
+              disabled=locked or preview is None or (instant and made_with == controls),
               help="Your palette, steps and outline follow the repainted picture; sliders keep updating it"):
     state.put(state.TARGET, preview[0], **{state.STYLE: preview[1], state.STYLE_SOURCE: source,
                                           state.STYLE_IMAGE: style_image if choice == OWN else None})

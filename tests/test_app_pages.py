@@ -422,3 +422,29 @@ def test_style_page_instant_picture_follows_the_sliders_without_a_job(small_phot
     assert np.array_equal(app.session_state["target"], app.session_state["fast_preview"][1])
     app.selectbox(key="style_choice").set_value("Palette knife").run()
     assert "Palette knife" in app.session_state["style_record"].name and not app.exception
+
+
+def test_a_stylised_picture_made_by_the_cli_is_kept_on_the_style_page(small_photo):
+    """No work lost: a project's instant picture without the page's controls is not replaced by a visit."""
+    from assistant.project import project_from_guide, save_project
+    from assistant.style.assets import load_style
+    from assistant.style.fast import FastStyleOptions, load_fast_style, stylize_fast
+
+    networks = load_fast_style()
+    options = FastStyleOptions(strength=0.9)
+    result = stylize_fast(small_photo, [(load_style("pointillist", max_side=256)[0], 1.0)], networks=networks,
+                          options=options)
+    record = result.record(["Pointillist"], [1.0], networks=networks, options=options)
+    guide = make_guide(small_photo, GuideOptions(n_colors=5), target=result.image, style=record)
+    app = _open(save_project(project_from_guide(guide, style_source={"styles": ["pointillist"]})), "cli.project")
+    assert app.session_state["opened"]
+    opened_session = app.session_state["session_id"]
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)  # the same work, in the full app
+    app.query_params["s"] = opened_session
+    app.run()
+    app.switch_page("pages/style.py").run()
+    assert not app.exception
+    assert np.allclose(app.session_state["target"], result.image)  # kept as it was
+    assert app.session_state["style_record"].name == "Pointillist"
+    app.button(key="style_use").click().run()  # the painter chooses the page's picture instead
+    assert not np.allclose(app.session_state["target"], result.image)
