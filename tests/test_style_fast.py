@@ -13,6 +13,7 @@ from assistant.style.fast import (
     default_model_dir,
     load_fast_style,
     stylize_fast,
+    write_style_vectors,
 )
 
 
@@ -28,11 +29,29 @@ def impasto():
     return load_style("impasto_oil", max_side=256)[0]
 
 
-def test_converted_networks_reproduce_the_stored_reference(networks):
+def test_converted_networks_reproduce_the_stored_reference(networks, impasto):
     reference = np.load(default_model_dir() / "fast_style_reference.npz")
     picture = networks.paint(reference["photo"], reference["vector"])
     assert picture.shape == reference["picture"].shape
     assert np.abs(picture - reference["picture"]).max() < 1e-4
+    assert np.abs(networks.style_vector(impasto) - reference["vector"]).max() < 1e-4  # the predictor too
+
+
+def test_style_vectors_are_cached_by_picture_and_bundled_styles_by_id(networks, impasto):
+    from assistant.style.assets import load_style
+
+    first = networks.style_vector(impasto)
+    first[:] = 0  # a caller's copy: the cache keeps its own
+    again = networks.style_vector(impasto)
+    assert np.abs(again).sum() > 0 and np.array_equal(again, networks.style_vector(impasto.copy()))
+    bundled = networks.style_vector(load_style("impasto_oil", max_side=512)[0])
+    assert np.array_equal(networks.bundled_vector("impasto_oil"), bundled)
+    photo = photo_array("chelsea", 96)
+    by_id = stylize_fast(photo, [("impasto_oil", 1.0)], networks=networks)
+    by_vector = stylize_fast(photo, [(networks.bundled_vector("impasto_oil"), 1.0)], networks=networks)
+    assert np.array_equal(by_id.image, by_vector.image)
+    with pytest.raises(ValueError, match="Received: style='nope'"):
+        networks.bundled_vector("nope")
 
 
 def test_any_size_and_the_range(networks, impasto):
@@ -66,29 +85,32 @@ def test_the_same_inputs_give_the_same_picture(networks, impasto):
 
 
 def test_the_default_look_shows_brushwork_and_keeps_the_subject(networks, impasto):
-    """Issue 25's look numbers at the default strength (the bench measures them on the full photos)."""
-    import cv2
+    """Issue 25's look numbers at the default strength at 256 px (rocket is held out: not used to choose defaults)."""
+    from assistant.style.measures import measure_look
 
-    from assistant.color.spaces import delta_e2000, rgb_to_lab
-    from assistant.style.measures import measure_change
-
-    for name in ("astronaut", "chelsea"):
+    for name in ("astronaut", "chelsea", "rocket"):
         photo = photo_array(name, 256)
-        image = stylize_fast(photo, [(impasto, 1.0)], networks=networks,
-                             options=FastStyleOptions(max_side=256)).image
-        change = float(np.abs(image - photo).mean())
+        look = measure_look(photo, stylize_fast(photo, [(impasto, 1.0)], networks=networks,
+                                                options=FastStyleOptions(max_side=256)).image)
+        assert look.change >= 0.06 and look.edges_kept >= 0.6 and look.colour_drift <= 12, (name, look)
 
-        def blur(x):
-            return rgb_to_lab(cv2.GaussianBlur(np.ascontiguousarray(x), (0, 0), 4))
 
-        drift = float(delta_e2000(blur(photo), blur(image)).mean())
-        assert change >= 0.06 and measure_change(photo, image).edges_kept >= 0.6 and drift <= 12, (name, change, drift)
+def test_the_look_does_not_depend_on_the_working_size(networks, impasto):
+    """The network always paints at BRUSH_SIDE: at 256 px the change is that at 512 px, shrunk."""
+    from assistant.style.measures import measure_look
+
+    changes = []
+    for side in (256, 512):
+        photo = photo_array("coffee", side)
+        image = stylize_fast(photo, [(impasto, 1.0)], networks=networks, options=FastStyleOptions(max_side=side)).image
+        changes.append(measure_look(photo, image).change)
+    assert 0.8 <= changes[0] / changes[1] <= 1.25, changes
 
 
 def test_options_are_checked():
     assert FastStyleOptions().strength == DEFAULT_STRENGTH
     for bad in ({"strength": 1.5}, {"strength": float("nan")}, {"max_side": 10}, {"max_side": 512.5},
-                {"preserve_colors": "yes"}):
+                {"preserve_colors": "yes"}, {"colour_anchor": -0.1}, {"colour_anchor": "all"}):
         with pytest.raises(ValueError, match="Received"):
             FastStyleOptions(**bad).validate()
 
@@ -107,6 +129,43 @@ def test_altered_or_missing_files_are_one_line(tmp_path):
         load_fast_style(folder)
     with pytest.raises(FastStyleFileError, match="not installed"):
         load_fast_style(tmp_path / "nowhere")
+
+
+def test_a_manifest_for_another_architecture_is_refused(tmp_path):
+    import json
+
+    folder = tmp_path / "models"
+    shutil.copytree(default_model_dir(), folder, ignore=shutil.ignore_patterns("stroke_*"))
+    manifest = json.loads((folder / "fast_style.json").read_text())
+    manifest["architecture"]["transformer"]["digest"] = "0" * 64
+    (folder / "fast_style.json").write_text(json.dumps(manifest))
+    with pytest.raises(FastStyleFileError, match="another architecture") as caught:
+        load_fast_style(folder)
+    assert "\n" not in str(caught.value)
+
+
+def test_stored_bundled_vectors_are_used_and_checked(tmp_path, networks):
+    folder = tmp_path / "models"
+    shutil.copytree(default_model_dir(), folder, ignore=shutil.ignore_patterns("stroke_*", "fast_style_vectors*"))
+    tuned = np.linspace(-1, 1, 100, dtype=np.float32)
+    write_style_vectors({"impasto_oil": tuned}, "test vectors", folder)
+    loaded = load_fast_style(folder)
+    assert np.array_equal(loaded.bundled_vector("impasto_oil"), tuned)
+    assert not np.array_equal(loaded.bundled_vector("palette_knife"), tuned)  # the others: the predictor's
+    with pytest.raises(ValueError, match="Received"):
+        write_style_vectors({"impasto_oil": tuned[:5]}, "bad", folder)
+    with pytest.raises(ValueError, match="Received"):
+        write_style_vectors({"not_a_style": tuned}, "bad", folder)
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)
+    (other / "fast_style_vectors.npz").write_bytes((folder / "fast_style_vectors.npz").read_bytes()[:-8])
+    with pytest.raises(FastStyleFileError, match="altered"):
+        load_fast_style(other)
+    unlisted = tmp_path / "unlisted"
+    shutil.copytree(default_model_dir(), unlisted, ignore=shutil.ignore_patterns("stroke_*"))
+    (unlisted / "fast_style_vectors.npz").write_bytes(b"")
+    with pytest.raises(FastStyleFileError, match="not listed"):
+        load_fast_style(unlisted)
 
 
 def test_cli_fast_engine_by_default_records_it_and_reopens_identically(tmp_path, capsys):

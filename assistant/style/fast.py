@@ -16,19 +16,29 @@ Their weights are the Apache-2.0 Magenta weights shipped (int8) inside the
 which :func:`load_fast_style` checks.
 
 Strength works as Magenta's does: the style vector is blended with the photo's *own*
-style vector (0 = the photo's own texture, 1 = the style's). The brush marks have a fixed
-size in pixels, so the network always paints at about :data:`BRUSH_SIDE` px and the
-photo's finer detail is added back at the working size: the look is the same at 256 and
-at 1024 px.
+style vector (0 = the photo's own texture, 1 = the style's). The network repaints colours
+too, so the photo's large-scale colours come back by :attr:`FastStyleOptions.colour_anchor`.
+The brush marks have a fixed size in pixels, so the network always paints at
+:data:`BRUSH_SIDE` px on the long side (a smaller working size is enlarged for it and the
+painting shrunk back; a larger one gets the photo's finer detail added back): the look is
+the same at 256 and at 1024 px.
+
+Style vectors are cached by picture, so moving the strength slider costs one transformer
+run. The eight bundled styles' vectors come from :meth:`FastStyle.bundled_vector`: the
+predictor on the style picture, or, when the manifest lists ``fast_style_vectors.npz``
+(written by :func:`write_style_vectors`, e.g. after fine-tuning), the stored vectors.
 
 TensorFlow is imported only when a network is built or run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -45,23 +55,34 @@ __all__ = [
     "FastStyleResult",
     "STRENGTHS",
     "VECTOR_SIZE",
+    "architecture_summary",
     "build_predictor",
     "build_transformer",
     "load_fast_style",
+    "mix_vectors",
     "stylize_fast",
+    "write_style_vectors",
 ]
 
 MANIFEST_NAME = "fast_style.json"
 PREDICTOR_WEIGHTS = "fast_style_predict.weights.h5"
 TRANSFORMER_WEIGHTS = "fast_style_transform.weights.h5"
+#: Optional stored style vectors of the bundled styles (by style id), listed in the manifest when present.
+VECTORS_NAME = "fast_style_vectors.npz"
 #: Length of a style vector.
 VECTOR_SIZE = 100
 #: Side the style predictor looks at a style picture (Magenta's).
 STYLE_SIDE = 256
-#: The network paints at about this many pixels on the long side; brush marks are sized for it.
+#: The network paints at this many pixels on the long side, whatever the working size; brush marks are sized for it.
 BRUSH_SIDE = 512
-#: Strength chosen from the look numbers (bench/style_fast.py, bench/RESULTS.md).
+#: Strength chosen from the look numbers (bench/style_fast_look.py, bench/RESULTS.md).
 DEFAULT_STRENGTH = 0.6
+#: How much of the photo's large-scale colour comes back (bench/style_fast_look.py, bench/RESULTS.md).
+DEFAULT_COLOUR_ANCHOR = 0.75
+#: The colour anchor works on areas wider than about this fraction of the painting's long side.
+_ANCHOR_FRACTION = 1 / 64
+#: Style vectors kept per process, by picture.
+_VECTOR_CACHE = 64
 #: The named strengths, as the slow engine names them.
 STRENGTHS = {"subtle": 0.4, "medium": DEFAULT_STRENGTH, "strong": 0.8}
 #: The transformer's two stride-2 steps: sides are padded to a multiple of this.
@@ -121,7 +142,7 @@ def _layers():
     return keras, ReflectPad, StyleNorm
 
 
-def build_transformer(*, epsilon: float = 1e-3):
+def build_transformer(*, epsilon: float = 1e-5):
     """The transformer: ``[photo (B, H, W, 3) in 0–1, style vector (B, 100)] → picture in 0–1``.
 
     ``H`` and ``W`` must be multiples of 4 (:func:`stylize_fast` pads them).
@@ -212,30 +233,84 @@ def default_model_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "models"
 
 
+def architecture_summary(model) -> dict:
+    """What a weights file must match: every layer with weights (name, kind, shapes), their count and a digest."""
+    layers = [f"{layer.name} {type(layer).__name__} " + " ".join("x".join(map(str, w.shape)) for w in layer.weights)
+              for layer in model.layers if layer.weights]
+    parameters = sum(int(np.prod(w.shape)) for w in model.weights)
+    return {"layers": len(model.layers), "parameters": parameters,
+            "digest": hashlib.sha256("\n".join(layers).encode()).hexdigest(), "weighted_layers": layers}
+
+
+def _picture_key(picture: np.ndarray) -> str:
+    array = np.ascontiguousarray(picture, np.float32)
+    return hashlib.blake2b(repr(array.shape).encode() + array.tobytes(), digest_size=16).hexdigest()
+
+
 @dataclass(frozen=True)
 class FastStyle:
-    """The two networks, loaded once and shared read-only, and where they come from."""
+    """The two networks, loaded once and shared read-only, and where they come from.
+
+    Attributes:
+        predictor, transformer: the Keras models (never trained or changed after loading).
+        description, provenance: in words, for the page, ``plan.json`` and the project file.
+        stored_vectors: bundled style id → stored style vector (``fast_style_vectors.npz``), or empty.
+    """
 
     predictor: object
     transformer: object
     description: str
     provenance: str
     _run: object = None
+    _predict: object = None
+    stored_vectors: dict = field(default_factory=dict)
+    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+    _lock: object = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def style_vector(self, picture: np.ndarray) -> np.ndarray:
-        """The style vector of a style picture (float32 (H, W, 3) in 0–1), shape ``(100,)``."""
+        """The style vector of a style picture (float32 (H, W, 3) in 0–1), shape ``(100,)``.
+
+        The predictor sees the picture at 256×256 (Magenta's size). Results are cached by the
+        picture's pixels, so asking again for the same picture costs a hash.
+        """
         import cv2
 
         check_image(picture, "style picture", min_side=1)
+        key = _picture_key(picture)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key].copy()
         small = cv2.resize(np.ascontiguousarray(picture, np.float32), (STYLE_SIDE, STYLE_SIDE),
                            interpolation=cv2.INTER_AREA)
-        return np.asarray(self.predictor(small[None], training=False))[0].astype(np.float32)
+        vector = np.asarray(self._predict(np.clip(small, 0.0, 1.0)[None]))[0].astype(np.float32)
+        with self._lock:
+            self._cache[key] = vector
+            while len(self._cache) > _VECTOR_CACHE:
+                self._cache.popitem(last=False)
+        return vector.copy()
+
+    def bundled_vector(self, style_id: str) -> np.ndarray:
+        """The style vector of a bundled style (``assistant.style.assets``): stored if the manifest lists one.
+
+        Raises:
+            ValueError: not a bundled style id.
+        """
+        from .assets import list_styles, load_style
+
+        if style_id in self.stored_vectors:
+            return self.stored_vectors[style_id].copy()
+        ids = [asset.id for asset in list_styles()]
+        if style_id not in ids:
+            raise ValueError(f"Expected a bundled style among {', '.join(ids)}. Received: style={style_id!r}")
+        return self.style_vector(load_style(style_id, max_side=512)[0])
 
     def paint(self, photo: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """The transformer on ``photo`` (any size), padded by reflection to a multiple of 4 and cropped back."""
         height, width = photo.shape[:2]
         pad_h, pad_w = -height % _STRIDE, -width % _STRIDE
-        padded = np.pad(photo, ((0, pad_h), (0, pad_w), (0, 0)), mode="reflect") if pad_h or pad_w else photo
+        mode = "reflect" if min(height, width) > max(pad_h, pad_w) else "edge"
+        padded = np.pad(photo, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode) if pad_h or pad_w else photo
         out = self._run(np.ascontiguousarray(padded[None], np.float32), np.asarray(vector, np.float32)[None])
         return np.asarray(out)[0, :height, :width]
 
@@ -243,19 +318,39 @@ class FastStyle:
 def _manifest(folder: Path) -> dict:
     path = folder / MANIFEST_NAME
     try:
-        return json.loads(path.read_text())
+        manifest = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise FastStyleFileError(f"The fast style networks are not installed ({path} cannot be read).") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise FastStyleFileError(f"The fast style manifest {path} has no 'files' section.")
+    return manifest
 
 
 def _check(folder: Path, manifest: dict, name: str) -> Path:
-    entry = manifest.get("files", {}).get(name)
+    entry = manifest["files"].get(name)
     path = folder / name
-    if not entry or not path.is_file():
+    if not isinstance(entry, dict) or not path.is_file():
         raise FastStyleFileError(f"The fast style network file {name} is missing; run scripts/convert_fast_style.py.")
     if sha256_file(path) != entry.get("sha256"):
         raise FastStyleFileError(f"The fast style network file {name} was altered (its sha256 differs from the manifest).")
     return path
+
+
+def _stored_vectors(folder: Path, manifest: dict) -> dict:
+    """The stored bundled style vectors: listed in the manifest and checked, or none."""
+    if VECTORS_NAME not in manifest["files"]:
+        if (folder / VECTORS_NAME).exists():
+            raise FastStyleFileError(f"{VECTORS_NAME} is not listed in {MANIFEST_NAME}; write it with write_style_vectors.")
+        return {}
+    path = _check(folder, manifest, VECTORS_NAME)
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            vectors = {key: np.asarray(stored[key], np.float32) for key in stored.files}
+    except (OSError, ValueError) as exc:
+        raise FastStyleFileError(f"{VECTORS_NAME} cannot be read ({exc}).") from exc
+    if any(v.shape != (VECTOR_SIZE,) or not np.isfinite(v).all() for v in vectors.values()):
+        raise FastStyleFileError(f"{VECTORS_NAME} holds a vector that is not {VECTOR_SIZE} finite numbers.")
+    return vectors
 
 
 def _load(folder: Path) -> FastStyle:
@@ -267,7 +362,11 @@ def _load(folder: Path) -> FastStyle:
     if architecture.get("vector_size") != VECTOR_SIZE or architecture.get("residual_blocks") != _RESIDUAL_BLOCKS:
         raise FastStyleFileError("The fast style network files were made for another architecture.")
     predictor = build_predictor()
-    transformer = build_transformer(epsilon=float(architecture.get("epsilon", 1e-3)))
+    transformer = build_transformer(epsilon=float(architecture.get("epsilon", 1e-5)))
+    for key, model in (("predictor", predictor), ("transformer", transformer)):
+        if architecture_summary(model)["digest"] != architecture.get(key, {}).get("digest"):
+            raise FastStyleFileError(f"The fast style {key} in {MANIFEST_NAME} was made for another architecture "
+                                     "(its layer digest differs from this code's).")
     try:
         predictor.load_weights(_check(folder, manifest, PREDICTOR_WEIGHTS))
         transformer.load_weights(_check(folder, manifest, TRANSFORMER_WEIGHTS))
@@ -275,27 +374,57 @@ def _load(folder: Path) -> FastStyle:
         raise
     except (ValueError, OSError) as exc:
         raise FastStyleFileError(f"The fast style network files do not match this code ({exc}).") from exc
+    stored = _stored_vectors(folder, manifest)
 
     # One graph for every size: sizes vary with each photo and working size.
     run = tf.function(lambda photo, vector: transformer([photo, vector], training=False), reduce_retracing=True,
                       input_signature=[tf.TensorSpec((1, None, None, 3), tf.float32),
                                        tf.TensorSpec((1, VECTOR_SIZE), tf.float32)])
+    predict = tf.function(lambda picture: predictor(picture, training=False),
+                          input_signature=[tf.TensorSpec((1, STYLE_SIDE, STYLE_SIDE, 3), tf.float32)])
     return FastStyle(predictor, transformer, manifest.get("description", "fast arbitrary-style network"),
-                     manifest.get("provenance", {}).get("summary", ""), run)
+                     manifest.get("provenance", {}).get("summary", ""), run, predict, stored)
 
 
 def load_fast_style(weights: str | Path | None = "auto") -> FastStyle:
     """The fast style networks, loaded once per process and shared (read-only).
 
     Args:
-        weights: ``"auto"`` (the files in ``models/``), or a folder holding
-            ``fast_style.json`` and its two weights files.
+        weights: ``"auto"`` or None (the files in ``models/``), or a folder holding
+            ``fast_style.json`` and the files it lists.
 
     Raises:
         FastStyleFileError: missing, altered or mismatched files (one line).
     """
     folder = default_model_dir() if weights in ("auto", None) else Path(weights)
     return load_once(("fast_style", str(folder.resolve())), lambda: _load(folder))
+
+
+def write_style_vectors(vectors: dict, provenance: str, folder: str | Path | None = None) -> Path:
+    """Store bundled style vectors (style id → 100 numbers) for :meth:`FastStyle.bundled_vector`.
+
+    Writes ``fast_style_vectors.npz`` and lists it, with its sha256 and ``provenance`` (how the
+    vectors were made, e.g. a fine-tuning run), in the manifest. A process that already loaded
+    the networks keeps its old vectors until restarted.
+    """
+    from .assets import list_styles
+
+    folder = default_model_dir() if folder is None else Path(folder)
+    ids = {asset.id for asset in list_styles()}
+    arrays = {}
+    for key, value in vectors.items():
+        array = np.asarray(value, np.float32)
+        if key not in ids or array.shape != (VECTOR_SIZE,) or not np.isfinite(array).all():
+            raise ValueError(f"Expected bundled style ids with {VECTOR_SIZE} finite numbers each. "
+                             f"Received: {key!r} with shape {array.shape}")
+        arrays[key] = array
+    manifest = _manifest(folder)
+    path = folder / VECTORS_NAME
+    np.savez(path, **arrays)
+    manifest["files"][VECTORS_NAME] = {"sha256": sha256_file(path), "styles": sorted(arrays),
+                                       "provenance": str(provenance)}
+    (folder / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
+    return path
 
 
 # --- stylising ------------------------------------------------------------------------------------
@@ -307,16 +436,21 @@ class FastStyleOptions:
 
     # 0 = the photo's own texture, 1 = the style's; the style vector is blended between them.
     strength: float = DEFAULT_STRENGTH
-    # Working size: the longest side of the result in pixels.
+    # Working size: the longest side (px) at which the picture is made; the network itself always
+    # paints at BRUSH_SIDE px and the photo's finer detail is added back above that.
     max_side: int = 512
-    # Keep the photo's colours, take only the brush texture.
+    # Keep the photo's colours pixel by pixel, take only the brush texture (lightness) from the painting.
     preserve_colors: bool = False
+    # How much of the photo's colour comes back in areas wider than 1/64 of the painting:
+    # 0 = the network's colours, 1 = the photo's; finer brush marks keep the network's colours.
+    colour_anchor: float = DEFAULT_COLOUR_ANCHOR
 
     def validate(self) -> FastStyleOptions:
         check_number("strength", self.strength, 0.0, 1.0)
         check_int("max_side", self.max_side, 64, 2048)
         if not isinstance(self.preserve_colors, bool):
             raise ValueError(f"Expected preserve_colors True or False. Received: preserve_colors={self.preserve_colors!r}")
+        check_number("colour_anchor", self.colour_anchor, 0.0, 1.0)
         return self
 
 
@@ -354,12 +488,19 @@ class FastStyleResult:
 
 
 def mix_vectors(styles, networks: FastStyle) -> np.ndarray:
-    """The weighted mean of the styles' vectors; each style is a picture or a vector already."""
+    """The weighted mean of the styles' vectors.
+
+    Each style is a bundled style id (:meth:`FastStyle.bundled_vector`: stored vectors when
+    present), a picture, or a vector of 100 numbers already.
+    """
     vectors, weights = [], []
     for item, weight in styles:
-        check_number("style weight", float(weight), 1e-9, 1e9)
-        array = np.asarray(item, np.float32)
-        vectors.append(array if array.shape == (VECTOR_SIZE,) else networks.style_vector(array))
+        weight = check_number("style weight", weight.item() if isinstance(weight, np.generic) else weight, 1e-9, 1e9)
+        if isinstance(item, str):
+            vectors.append(networks.bundled_vector(item))
+        else:
+            array = np.asarray(item, np.float32)
+            vectors.append(array if array.shape == (VECTOR_SIZE,) else networks.style_vector(array))
         weights.append(float(weight))
     if not vectors:
         raise ValueError("Expected at least one style. Received: styles=[]")
@@ -371,10 +512,11 @@ def mix_vectors(styles, networks: FastStyle) -> np.ndarray:
 def _anchor_colours(picture: np.ndarray, photo: np.ndarray, weight: float) -> np.ndarray:
     """Move the picture's large-scale colours ``weight`` of the way back to the photo's, keeping its brushwork.
 
-    The network repaints colours too, even with the photo's own style vector; a painter wants
-    the skin, the sky and the navy jacket where and as they were. The colour of areas larger
-    than about 1/128 of the picture (a Gaussian in CIE Lab) is taken from the photo; the
-    brush marks finer than that stay the network's.
+    The network repaints colours too, even with the photo's own style vector (a dark blue sky
+    turns light brown); a painter wants the skin, the sky and the navy jacket where and as
+    they were. The colour of areas wider than about 1/64 of the picture (a Gaussian in CIE
+    Lab) moves ``weight`` of the way to the photo's; brush marks finer than that keep the
+    network's colours.
     """
     import cv2
 
@@ -382,7 +524,7 @@ def _anchor_colours(picture: np.ndarray, photo: np.ndarray, weight: float) -> np
 
     if weight <= 0:
         return picture
-    sigma = max(picture.shape[:2]) / 128
+    sigma = max(picture.shape[:2]) * _ANCHOR_FRACTION
 
     def low(image):
         return cv2.GaussianBlur(np.ascontiguousarray(image, np.float32), (0, 0), sigma)
@@ -394,11 +536,18 @@ def _anchor_colours(picture: np.ndarray, photo: np.ndarray, weight: float) -> np
 
 def stylize_fast(photo: np.ndarray, styles, *, networks: FastStyle,
                  options: FastStyleOptions = FastStyleOptions()) -> FastStyleResult:
-    """Repaint ``photo`` in the blended ``styles`` (``[(picture or vector, weight), …]``).
+    """Repaint ``photo`` in the blended ``styles``: ``[(style, weight), …]``.
 
-    The network paints the photo at about :data:`BRUSH_SIDE` px (so the brush marks keep
-    their size relative to the picture at every working size); the result is enlarged to
-    the working size with the photo's own finer detail added back.
+    Each style is a bundled style id, a style picture or a style vector (:func:`mix_vectors`).
+
+    The network always paints the photo at :data:`BRUSH_SIDE` px on the long side, so its
+    brush marks keep their size relative to the picture at every working size: a smaller
+    working size is painted enlarged and shrunk back, a larger one gets the photo's own finer
+    detail added back (:func:`~assistant.style.transfer.upsample_with_detail`). The result
+    comes back at the photo's size.
+
+    Returns:
+        :class:`FastStyleResult`: float32 ``(H, W, 3)`` in [0, 1] at the photo's size, the vectors, the time.
 
     Raises:
         ValueError: bad options, images or weights.
@@ -413,18 +562,32 @@ def stylize_fast(photo: np.ndarray, styles, *, networks: FastStyle,
     start = time.perf_counter()
     style_vector = mix_vectors(styles, networks)
     work = resize_longest(photo, options.max_side)
-    painted_side = min(max(work.shape[:2]), BRUSH_SIDE)
-    small = resize_longest(work, painted_side)
+    brush = _at_long_side(work, BRUSH_SIDE)
     vector = style_vector
     if options.strength < 1.0:
-        own = networks.style_vector(small)
+        own = networks.style_vector(work)  # the photo's own style vector
         vector = (options.strength * style_vector + (1.0 - options.strength) * own).astype(np.float32)
-    painted = networks.paint(small, vector)
-    if painted.shape[:2] != work.shape[:2]:
+    painted = _anchor_colours(np.clip(networks.paint(brush, vector), 0.0, 1.0), brush, options.colour_anchor)
+    if max(work.shape[:2]) > BRUSH_SIDE:
         painted = upsample_with_detail(painted, work)
-    image = cv2.resize(painted, (photo.shape[1], photo.shape[0]), interpolation=cv2.INTER_AREA
-                       if photo.shape[0] < painted.shape[0] else cv2.INTER_CUBIC)
-    image = _anchor_colours(np.clip(image, 0.0, 1.0).astype(np.float32), photo, 1.0 - options.strength)
+    image = painted if painted.shape == photo.shape else cv2.resize(
+        painted, (photo.shape[1], photo.shape[0]),
+        interpolation=cv2.INTER_AREA if photo.shape[0] < painted.shape[0] else cv2.INTER_CUBIC)
+    image = np.clip(image, 0.0, 1.0).astype(np.float32)
     if options.preserve_colors:
         image = preserve_colors(image, photo)
     return FastStyleResult(image, vector, style_vector, time.perf_counter() - start)
+
+
+def _at_long_side(image: np.ndarray, side: int) -> np.ndarray:
+    """``image`` scaled so its long side is exactly ``side`` (area averaging down, bicubic up), in [0, 1]."""
+    import cv2
+
+    height, width = image.shape[:2]
+    scale = side / max(height, width)
+    if scale == 1:
+        return np.ascontiguousarray(image, np.float32)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resized = cv2.resize(np.ascontiguousarray(image, np.float32), size,
+                         interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    return np.clip(resized, 0.0, 1.0)
