@@ -152,6 +152,7 @@ def test_stored_bundled_vectors_are_used_and_checked(tmp_path, networks):
     loaded = load_fast_style(folder)
     assert np.array_equal(loaded.bundled_vector("impasto_oil"), tuned)
     assert not np.array_equal(loaded.bundled_vector("palette_knife"), tuned)  # the others: the predictor's
+    assert "stored vectors for impasto_oil: test vectors" in loaded.provenance
     with pytest.raises(ValueError, match="Received"):
         write_style_vectors({"impasto_oil": tuned[:5]}, "bad", folder)
     with pytest.raises(ValueError, match="Received"):

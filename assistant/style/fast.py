@@ -373,7 +373,8 @@ def _load(folder: Path) -> FastStyle:
     except FastStyleFileError:
         raise
     except (ValueError, OSError) as exc:
-        raise FastStyleFileError(f"The fast style network files do not match this code ({exc}).") from exc
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FastStyleFileError(f"The fast style network files do not match this code ({first}).") from exc
     stored = _stored_vectors(folder, manifest)
 
     # One graph for every size: sizes vary with each photo and working size.
@@ -382,8 +383,12 @@ def _load(folder: Path) -> FastStyle:
                                        tf.TensorSpec((1, VECTOR_SIZE), tf.float32)])
     predict = tf.function(lambda picture: predictor(picture, training=False),
                           input_signature=[tf.TensorSpec((1, STYLE_SIDE, STYLE_SIDE, 3), tf.float32)])
+    provenance = manifest.get("provenance", {}).get("summary", "")
+    if stored:  # plan.json and the project file say when a bundled style's vector was not the predictor's
+        provenance += f"; stored vectors for {', '.join(sorted(stored))}: " + str(
+            manifest["files"][VECTORS_NAME].get("provenance", ""))
     return FastStyle(predictor, transformer, manifest.get("description", "fast arbitrary-style network"),
-                     manifest.get("provenance", {}).get("summary", ""), run, predict, stored)
+                     provenance, run, predict, stored)
 
 
 def load_fast_style(weights: str | Path | None = "auto") -> FastStyle:
