@@ -374,11 +374,9 @@ def _guide(args: argparse.Namespace) -> int:
 
 
 def _reopen(args: argparse.Namespace, data: bytes) -> int:
-    """Rebuild the guide of a project file: no style transfer, no brushstroke painting."""
-    from .export.archive import check_output_dir
+    """Rebuild the guide of a project file: no style transfer, no brushstroke painting (-o is checked by _guide)."""
     from .project import load_project, rebuild_guide
 
-    check_output_dir(args.output)
     given = [name for name in _GUIDE_DEFAULTS if getattr(args, name) is not None]
     if given:
         flags = ", ".join("--" + name.replace("_", "-") for name in given)

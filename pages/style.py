@@ -125,7 +125,7 @@ if preview is not None and instant and not locked and made_with is not None and 
     # The painting follows the sliders while it is an instant picture (a refined one is never replaced unasked).
     state.put(state.TARGET, preview[0], **{state.STYLE: preview[1], state.STYLE_SOURCE: source,
                                           state.STYLE_IMAGE: style_image if choice == OWN else None})
-    target, record = state.get(state.TARGET), state.get(state.STYLE)
+    target, record, made_with = state.get(state.TARGET), state.get(state.STYLE), controls
 
 use, refine, skip = st.columns(3)
 if state.get(state.GUIDE) is not None and state.get(state.GUIDE).strokes is not None and not locked:
@@ -185,7 +185,6 @@ if target is not None:
         words = f"{record.name} · {strength_words}{record.seconds:.0f} s" + (
             " · refined with VGG19" if record.engine == "fast+vgg19" else "")
     state.picture(after, target, caption=words, width="stretch")
-    made_with = (state.get(state.STYLE_SOURCE) or {}).get("controls")
     if made_with is not None and made_with != controls and not locked and not instant:
         after.warning("The settings above changed since this picture was made: “Paint from this picture” uses "
                       "the new instant picture, “Refine with VGG19” refines it.")
