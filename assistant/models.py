@@ -7,7 +7,7 @@
 * :func:`configure_threads` applies ``PAINTING_ASSISTANT_THREADS`` before TensorFlow
   starts work, on every path that builds a network;
 * :func:`device_description` says in words where TensorFlow runs;
-* :func:`import_tensorflow_quietly` keeps TensorFlow's native start-up lines off a terminal.
+* :func:`import_tensorflow_quietly` keeps TensorFlow's native log lines off a terminal.
 
 Importing this module does not import TensorFlow.
 """
@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["THREADS_ENV", "configure_threads", "device_description", "import_tensorflow_quietly", "keras_cache_dir",
+__all__ = ["THREADS_ENV", "configure_threads", "device_description", "filter_native_stderr", "import_tensorflow_quietly",
+           "is_native_log_line", "keras_cache_dir",
            "load_once", "sha256_file"]
 
 THREADS_ENV = "PAINTING_ASSISTANT_THREADS"
@@ -97,25 +99,64 @@ def keras_cache_dir() -> Path:
     return Path(home) / "models"
 
 
-def import_tensorflow_quietly() -> None:
-    """Import TensorFlow and Keras with the process's native stderr closed for the while.
+# A line written by TensorFlow's C++ logging (absl/glog): "E0000 00:00:1796295781.204401   32202
+# cuda_platform.cc:52] failed call to cuInit ...", and absl's note before it is set up.
+_NATIVE_LOG_LINE = re.compile(rb"^(?:[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [^\]]*\] "
+                              rb"|WARNING: All log messages before absl::InitializeLog\(\) is called)")
+_FILTER: dict[str, object] = {}
 
-    TensorFlow's C++ start-up lines ("oneDNN custom operations are on", "Could not find cuda
-    drivers") are written by absl before ``TF_CPP_MIN_LOG_LEVEL`` applies, straight to file
-    descriptor 2. The CLI calls this before a stage that needs TensorFlow, so that the terminal
-    shows our lines only. (Not for a server: other threads' log lines would be lost meanwhile.)
+
+def is_native_log_line(line: bytes) -> bool:
+    """True for a line of TensorFlow's native (absl) log, which a terminal user never needs."""
+    return _NATIVE_LOG_LINE.match(line) is not None
+
+
+def filter_native_stderr() -> None:
+    """From now on, drop TensorFlow's native log lines from this process's stderr; pass the rest.
+
+    TensorFlow's C++ code writes its lines ("oneDNN custom operations are on", "failed call to
+    cuInit", "supports DT_INT32 only on platforms with AVX-512") straight to file descriptor 2, at
+    import and later, whenever a device or kernel is first touched, before or regardless of
+    ``TF_CPP_MIN_LOG_LEVEL``. Python's ``sys.stderr`` is moved to a copy of the terminal; descriptor 2
+    becomes a pipe that a thread reads line by line, forwarding every line that is not a native log
+    line, so a C library's real message still arrives. At exit the pipe is drained. For the CLI only:
+    a server's other threads are none of its business.
     """
+    import atexit
+    import io
     import sys
 
-    if "tensorflow" in sys.modules:
+    if _FILTER:
         return
     sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            import keras  # noqa: F401
-            import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    terminal = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    sys.stderr = io.TextIOWrapper(io.FileIO(terminal, "w", closefd=False), encoding=sys.stderr.encoding,
+                                  errors="backslashreplace", line_buffering=True)
+
+    def forward() -> None:
+        with io.FileIO(read_end, "r", closefd=True) as pipe:
+            for line in io.BufferedReader(pipe):
+                if not is_native_log_line(line):
+                    os.write(terminal, line)
+
+    thread = threading.Thread(target=forward, name="native-stderr-filter", daemon=True)
+    thread.start()
+
+    def drain() -> None:
+        sys.stderr.flush()
+        os.dup2(terminal, 2)  # closes the pipe's last write end, so the thread sees its end
+        thread.join(timeout=2.0)
+
+    atexit.register(drain)
+    _FILTER["thread"] = thread
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow and Keras with its native log lines kept off the terminal (see
+    :func:`filter_native_stderr`). The CLI calls this before a stage that needs TensorFlow."""
+    filter_native_stderr()
+    import keras  # noqa: F401
+    import tensorflow  # noqa: F401

@@ -131,3 +131,35 @@ def test_tensorflow_native_log_lines_never_reach_the_terminal(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert lines and all(line.startswith("note: ") for line in lines), lines
+
+
+def test_native_log_lines_are_dropped_and_other_stderr_lines_kept():
+    """CI's machine printed "E0000 … cuda_platform.cc:52] failed call to cuInit" at the first TensorFlow op,
+    long after the import; the CLI filters native log lines for the whole run and keeps everything else."""
+    import subprocess
+    import sys
+
+    program = (
+        "import os, sys\n"
+        "from assistant.models import filter_native_stderr\n"
+        "filter_native_stderr()\n"
+        "os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n')\n"
+        "os.write(2, b'E0000 00:00:1796295781.204401   32202 cuda_platform.cc:52] failed call to cuInit: INTERNAL\\n')\n"
+        "os.write(2, b'I0000 00:00:1796295781.3   32202 cpu_feature_guard.cc:210] To enable the following\\n')\n"
+        "os.write(2, b'libpng warning: iCCP: known incorrect sRGB profile\\n')\n"
+        "print('note: from Python', file=sys.stderr)\n"
+        "sys.exit('error: the last line')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    lines = done.stderr.splitlines()
+    assert done.returncode == 1
+    assert sorted(lines) == sorted(["libpng warning: iCCP: known incorrect sRGB profile", "note: from Python",
+                                    "error: the last line"]), lines
+
+
+def test_native_log_line_pattern():
+    from assistant.models import is_native_log_line
+
+    assert is_native_log_line(b"W0000 00:00:1.5  1 x.cc:1] y\n")
+    assert not is_native_log_line(b"Error: W0000 is not a log line\n")
+    assert not is_native_log_line(b"note: stroke renderer\n")
