@@ -1,6 +1,8 @@
 """Model files and the TensorFlow runtime, one policy for every network.
 
 * :func:`sha256_file` checks a weights file against the hash in its manifest;
+* :func:`architecture_summary` is what a manifest records of a network (its weighted layers and
+  a digest of them), so a weights file is never loaded into another architecture;
 * :func:`load_once` builds a network the first time it is asked for and then shares it
   read-only within the process (a failure is not remembered, so a file that appears
   later is used);
@@ -22,9 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["THREADS_ENV", "configure_threads", "device_description", "filter_native_stderr", "import_tensorflow_quietly",
-           "is_native_log_line", "keras_cache_dir",
-           "load_once", "sha256_file"]
+__all__ = ["THREADS_ENV", "architecture_summary", "configure_threads", "device_description", "filter_native_stderr",
+           "import_tensorflow_quietly", "is_native_log_line", "keras_cache_dir", "load_once", "sha256_file"]
 
 THREADS_ENV = "PAINTING_ASSISTANT_THREADS"
 
@@ -40,6 +41,21 @@ def sha256_file(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def architecture_summary(model) -> dict:
+    """What a weights file must match: every layer with weights (name, kind, shapes), their count and a digest.
+
+    ``model`` is a built Keras model; the digest is the sha256 of one line per weighted layer,
+    ``"name Kind 3x3x3x10 10"``.
+    """
+    import numpy as np
+
+    layers = [f"{layer.name} {type(layer).__name__} " + " ".join("x".join(map(str, w.shape)) for w in layer.weights)
+              for layer in model.layers if layer.weights]
+    parameters = sum(int(np.prod(w.shape)) for w in model.weights)
+    return {"layers": len(model.layers), "parameters": parameters,
+            "digest": hashlib.sha256("\n".join(layers).encode()).hexdigest(), "weighted_layers": layers}
 
 
 def load_once(key: tuple, build: Callable[[], T]) -> T:
