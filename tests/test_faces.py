@@ -1,0 +1,164 @@
+"""The face detector: the converted networks, faces on a portrait and on composites, none on landscapes, errors."""
+
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+from conftest import photo_array
+
+from assistant.faces import (
+    LANDMARKS,
+    MANIFEST_NAME,
+    REFERENCE_NAME,
+    WEIGHTS,
+    Face,
+    FaceDetectorFileError,
+    default_model_dir,
+    load_face_detector,
+)
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return load_face_detector()
+
+
+def head() -> np.ndarray:
+    """The astronaut's head and shoulders."""
+    return photo_array("astronaut")[20:210, 140:310]
+
+
+def paste(background: np.ndarray, height: int, x: float, y: float) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The head scaled to ``height`` px, pasted with its top left at fractions ``(x, y)``; the picture and where."""
+    part = head()
+    width = round(part.shape[1] * height / part.shape[0])
+    out = background.copy()
+    top, left = round(y * background.shape[0]), round(x * background.shape[1])
+    out[top:top + height, left:left + width] = cv2.resize(part, (width, height), interpolation=cv2.INTER_AREA)
+    return out, (left, top, width, height)
+
+
+def inside(point, box, margin: float = 0.0) -> bool:
+    x, y, w, h = box
+    return x - margin <= point[0] <= x + w + margin and y - margin <= point[1] <= y + h + margin
+
+
+def test_converted_networks_reproduce_the_stored_reference(detector):
+    import tensorflow as tf
+
+    reference = np.load(default_model_dir() / REFERENCE_NAME)
+    picture = reference["image"].astype(np.float32) / 255.0
+    faces = detector.detect(picture)
+    assert len(faces) == len(reference["boxes"]) == 1
+    assert np.abs(np.array(faces[0].box) - reference["boxes"][0]).max() < 0.01
+    assert abs(faces[0].confidence - reference["confidences"][0]) < 1e-4
+    points = np.array([faces[0].landmarks[name] for name in LANDMARKS])
+    assert np.abs(points - reference["landmarks"][0]).max() < 0.01
+    pixels = ((picture * 255.0 - 127.5) / 128.0)[None]  # each network alone, too
+    assert np.abs(np.asarray(detector.pnet(pixels)[1])[0, ..., 1] - reference["pnet_face"]).max() < 1e-4
+    rnet = np.concatenate([np.asarray(t) for t in detector.rnet(tf.image.resize(pixels, (24, 24), method="area"))], 1)
+    onet = np.concatenate([np.asarray(t) for t in detector.onet(tf.image.resize(pixels, (48, 48), method="area"))], 1)
+    assert np.abs(rnet[0] - reference["rnet"]).max() < 1e-4
+    assert np.abs(onet[0] - reference["onet"]).max() < 1e-4
+
+
+def test_one_face_on_the_astronaut_with_its_features_in_place(detector):
+    photo = photo_array("astronaut")
+    before = photo.copy()
+    faces = detector.detect(photo)
+    assert np.array_equal(photo, before)  # never modified
+    assert len(faces) == 1
+    face = faces[0]
+    assert isinstance(face, Face) and face.confidence > 0.99
+    x, y, w, h = face.box
+    assert 160 < x < 200 and 40 < y < 80 and 60 < w < 110 and 80 < h < 140  # her face, about 85 × 110 px
+    marks = face.landmarks
+    assert tuple(marks) == LANDMARKS
+    assert inside(marks["left_eye"], face.box) and inside(marks["right_eye"], face.box)
+    assert marks["left_eye"][0] < marks["nose"][0] < marks["right_eye"][0]
+    for eye in ("left_eye", "right_eye"):
+        for mouth in ("mouth_left", "mouth_right"):
+            assert marks[eye][1] < marks["nose"][1] < marks[mouth][1]
+    record = face.as_dict()
+    assert set(record) == {"box", "confidence", "landmarks"} and len(record["landmarks"]["nose"]) == 2
+    assert detector.detect(photo) == faces  # deterministic
+
+
+@pytest.mark.parametrize("name", ["coffee", "rocket", "chelsea"])
+def test_no_face_on_photos_without_people(detector, name):
+    assert detector.detect(photo_array(name)) == ()
+
+
+def test_no_face_on_a_sky_gradient(detector):
+    rows = np.linspace(0.0, 1.0, 300, dtype=np.float32)[:, None, None]
+    sky = (np.array([0.25, 0.45, 0.8], np.float32) * (1 - rows) + np.array([0.95, 0.8, 0.6], np.float32) * rows)
+    assert detector.detect(np.broadcast_to(sky, (300, 500, 3)).copy()) == ()
+
+
+def test_a_small_face_off_centre_and_two_faces(detector):
+    rocket = photo_array("rocket")
+    short = min(rocket.shape[:2])
+    once, first = paste(rocket, round(0.15 * short), 0.68, 0.2)
+    faces = detector.detect(once)
+    assert len(faces) == 1
+    x, y, w, h = faces[0].box
+    assert inside((x + w / 2, y + h / 2), first)
+    twice, second = paste(once, round(0.15 * short), 0.12, 0.55)
+    faces = detector.detect(twice)
+    assert len(faces) == 2
+    centres = sorted((f.box[0] + f.box[2] / 2, f.box[1] + f.box[3] / 2) for f in faces)
+    assert inside(centres[0], second) and inside(centres[1], first)
+    assert faces[0].confidence >= faces[1].confidence
+
+
+def test_any_size_maps_faces_back_to_the_image(detector):
+    photo = photo_array("astronaut")
+    small = detector.detect(photo)[0]
+    big = detector.detect(cv2.resize(photo, (1600, 1600), interpolation=cv2.INTER_CUBIC).clip(0, 1))
+    assert len(big) == 1
+    assert np.abs(np.array(big[0].box) / 1600 * 512 - np.array(small.box)).max() < 4
+    assert detector.detect(np.zeros((8, 8, 3), np.float32)) == ()  # smaller than the 12 px window
+    assert detector.detect(photo, min_face=0.5) == ()  # her face is a fifth of the picture
+
+
+@pytest.mark.parametrize("bad", [np.zeros((64, 64), np.float32), np.zeros((64, 64, 4), np.float32),
+                                 np.zeros((64, 64, 3), np.uint8), np.full((64, 64, 3), np.nan, np.float32),
+                                 [[0.5, 0.5, 0.5]]])
+def test_a_bad_image_is_refused(detector, bad):
+    with pytest.raises(ValueError, match="Expected image"):
+        detector.detect(bad)
+
+
+def test_bad_settings_are_refused(detector):
+    photo = photo_array("astronaut", 64)
+    with pytest.raises(ValueError, match="min_face"):
+        detector.detect(photo, min_face=2.0)
+    with pytest.raises(ValueError, match="threshold"):
+        detector.detect(photo, threshold=-0.1)
+
+
+def test_altered_or_missing_files_are_one_line(tmp_path):
+    for name in (*WEIGHTS.values(), MANIFEST_NAME):
+        shutil.copyfile(default_model_dir() / name, tmp_path / name)
+    path = tmp_path / WEIGHTS["onet"]
+    data = bytearray(path.read_bytes())
+    data[-100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(FaceDetectorFileError, match="altered") as error:
+        load_face_detector(tmp_path)
+    assert "\n" not in str(error.value)
+    path.unlink()
+    with pytest.raises(FaceDetectorFileError, match="missing"):
+        load_face_detector(tmp_path)
+    with pytest.raises(FaceDetectorFileError, match="not installed"):
+        load_face_detector(tmp_path / "nowhere")
+
+
+def test_importing_the_module_imports_no_tensorflow():
+    import subprocess
+    import sys
+
+    code = "import sys, assistant.faces; print(sorted({'tensorflow', 'keras', 'lz4', 'joblib'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "[]", result.stderr[-2000:]
