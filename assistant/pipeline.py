@@ -28,6 +28,7 @@ from .color.palette import (
     quantize,
     recentre_palette,
 )
+from .plan.focus import DetailMap, detail_map, importance, parse_focus, parse_marks
 from .plan.regions import Regions, clean_labels, default_min_area, find_regions, outline_image
 from .plan.steps import Medium, StepPlan, plan_steps, render_steps
 from .plan.values import VALUE_LEVELS, ValueStudy, first_step, value_study
@@ -77,6 +78,16 @@ class GuideOptions:
     min_region_mm2: float | None = None
     # Values in the value study (3 or 5); the notan always has 2.
     value_levels: int = 3
+    # Where the detail goes: "auto" (faces and what stands out), "none" (the same everywhere), or
+    # "X,Y[,R]": the focal point at fractions X, Y of the photo, radius R of its short side.
+    focus: str = "auto"
+    # The painter's circles on the photo, (x, y, radius, keep): keep detail there (keep=True) or
+    # simplify it; x, y are fractions of the photo, radius a fraction of its short side.
+    marks: tuple = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.marks, list):  # from a project file or plan.json
+            object.__setattr__(self, "marks", tuple(tuple(m) if isinstance(m, list) else m for m in self.marks))
 
     def validate(self) -> GuideOptions:
         """Raise ``ValueError`` for an impossible option; return self for chaining."""
@@ -120,6 +131,8 @@ class GuideOptions:
         if self.canvas:
             parse_canvas(self.canvas)
         self.paint_set()
+        parse_focus(self.focus)
+        parse_marks(self.marks)
         return self
 
     def canvas_for(self, height: int, width: int) -> Canvas:
@@ -188,6 +201,7 @@ class Guide:
     source_photo: np.ndarray | None = None
     source_target: np.ndarray | None = None
     strokes: StrokePlan | None = None
+    focus: DetailMap | None = None
 
     def __post_init__(self) -> None:
         if self.canvas is None:  # a guide made without one is planned for the photo's proportions
@@ -266,12 +280,15 @@ def make_guide(
     target = photo if source_target is source_photo else fit_image(target, canvas, fit=options.fit, anchor=anchor)
     mm_per_px = canvas.mm_per_px(photo.shape[1])
     refitted = photo.shape != source_photo.shape
+    report(0.0, "Finding faces and the focal point")
+    focus = focus_for(source_photo, options, canvas)
 
     from .color.mixing import find_recipes
 
     report(0.0, "Finding the palette")
     paints = options.paint_set()
-    palette, labels = extract_palette(target, options.n_colors, seed=options.seed)
+    weights = None if focus.is_neutral else importance(focus.detail)
+    palette, labels = extract_palette(target, options.n_colors, seed=options.seed, weights=weights)
     if options.mixable:
         report(0.2, "Keeping to colours your paints can mix")
         mixes = find_recipes(palette.lab, paints, gamut_only=True)
@@ -287,7 +304,9 @@ def make_guide(
     palette, labels, _ = distinct_palette(palette, labels)
     snapped += found - len(palette)
     min_area, min_width = _region_limits(options, labels.shape, mm_per_px)
-    labels = clean_labels(labels, min_area=min_area, min_width=min_width, image=target, palette_lab=palette.lab)
+    labels = clean_labels(labels, min_area=min_area, min_width=min_width, image=target, palette_lab=palette.lab,
+                          detail=None if focus.is_neutral else focus.detail,
+                          fine_area=_fine_area(min_width, mm_per_px), fine_width=max(2, math.ceil(1.0 / mm_per_px)))
     if not options.mixable:  # a mixable palette keeps the mixes it was snapped to
         palette, labels = recentre_palette(palette, labels, target)
     palette, labels, notes = distinct_palette(palette, labels, requested=options.n_colors, merged=snapped)
@@ -302,7 +321,8 @@ def make_guide(
     report(0.7, "Ordering the painting steps")
     steps = plan_steps(
         regions, palette, medium=options.medium, min_steps=options.min_steps, max_steps=options.max_steps,
-        mm_per_px=mm_per_px,
+        mm_per_px=mm_per_px, region_detail=None if focus.is_neutral else focus.region_detail(regions.ids, len(regions)),
+        focus_name=focus.name,
     )
     report(0.8, "Drawing the steps")
     cumulative, highlights = render_steps(regions, palette, steps)
@@ -310,6 +330,10 @@ def make_guide(
                                                      brush=_toning_brush(canvas, options.medium))
     steps = (first, *(dataclasses.replace(step, index=step.index + 1) for step in steps))
     cumulative, highlights = [first_image, *cumulative], [first_highlight, *highlights]
+    if focus.name:
+        notes = (*notes, f"Most detail goes to {focus.name}; the rest is simplified into bigger shapes.")
+    if focus.note:
+        notes = (*notes, focus.note)
     report(1.0, "Done")
     return Guide(
         options=options,
@@ -331,7 +355,21 @@ def make_guide(
         source_photo=np.array(source_photo, dtype=np.float32, copy=True) if refitted else None,
         source_target=(np.array(source_target, dtype=np.float32, copy=True)
                        if refitted and source_target is not source_photo else None),
+        focus=focus,
     )
+
+
+def focus_for(photo: np.ndarray, options: GuideOptions, canvas: Canvas | None = None) -> DetailMap:
+    """The detail map of ``photo`` (before it is fitted to the canvas), fitted like the photo."""
+    canvas = canvas or options.canvas_for(*photo.shape[:2])
+    found = detail_map(photo, focus=options.focus, marks=options.marks)
+    box = fit_box(*photo.shape[:2], canvas.aspect, fit=options.fit, anchor=(options.crop_x, options.crop_y))
+    return found if box[:2] == photo.shape[:2] else found.fitted(box[:2], box)
+
+
+def _fine_area(min_width: int, mm_per_px: float) -> int:
+    """The smallest region where the detail is finest: a 2 × 2 mm touch of the smallest brush."""
+    return max(2 * min_width**2, math.ceil(4.0 / mm_per_px**2))
 
 
 def _toning_brush(canvas: Canvas, medium: str):

@@ -377,7 +377,10 @@ def _project(meta: dict, files: dict[str, bytes]) -> Project:
     from .pipeline import GuideOptions
 
     photo = _read_array(files, "photo.npy")
-    options = None if meta.get("options") is None else GuideOptions(**meta["options"]).validate()
+    options = None
+    if meta.get("options") is not None:
+        # A project saved before the detail map had none: it reopens as it was made.
+        options = GuideOptions(**{"focus": "none", **meta["options"]}).validate()
     target = style = source = style_image = None
     if "target.npy" in files:
         target = _read_array(files, "target.npy")

@@ -105,3 +105,27 @@ def test_beats_plain_rgb_kmeans_on_real_photo():
     base = delta_e2000(rgb_to_lab(photo), rgb_to_lab(km.cluster_centers_[km.predict(pixels)].reshape(photo.shape).astype(np.float32)))
     assert ours.mean() < base.mean()
     assert np.percentile(ours, 95) < 0.85 * np.percentile(base, 95)
+
+
+def test_a_small_saturated_accent_keeps_a_paint_of_its_own():
+    """Issue 21: k-means spends paints by pixel count; a few red dots on a long grey-green ramp lost their red."""
+    from assistant.color.palette import extract_palette
+    from assistant.color.spaces import delta_e2000
+
+    rng = np.random.default_rng(0)
+    image = np.broadcast_to(np.linspace(0.05, 0.8, 300)[None, :, None] * np.array([0.9, 1.0, 0.8]), (200, 300, 3))
+    image = image + rng.normal(0, 0.03, (200, 300, 3))
+    image[90:96, 10:290:10] = [0.9, 0.1, 0.1]  # red dots, 0.5 % of the picture
+    image = np.clip(image, 0, 1).astype(np.float32)
+    palette, labels = extract_palette(image, 6, seed=0)
+    red = np.array([[53.2, 72.0, 55.0]])  # about the dots' colour in Lab
+    assert delta_e2000(palette.lab, red).min() < 10
+    assert labels[92, 10] == labels[93, 20]  # the dots share that paint
+
+
+def test_key_colours_leave_a_picture_without_them_alone():
+    from assistant.color.palette import _keep_key_colours
+
+    lab = np.array([[20.0, 0, 0], [50.0, 0, 0], [80.0, 0, 0]])
+    centres = lab.copy()
+    assert np.array_equal(_keep_key_colours(lab, np.ones(3), centres), centres)

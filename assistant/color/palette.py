@@ -44,6 +44,11 @@ MIN_COLORS = 2
 MAX_COLORS = 32
 MIN_DISTINCT = 2.0  # CIEDE2000 below which two paints are the same paint to a painter
 _BITS = 6
+#: A key colour (the lightest light, a saturated accent) this far (CIEDE2000) from every paint gets a paint of its own.
+KEY_DISTANCE = 10.0
+#: ... when it covers at least this share of the picture (0.15 %), and the palette has at least KEY_MIN_COLORS paints.
+KEY_SHARE = 0.0015
+KEY_MIN_COLORS = 6
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ def extract_palette(
     seed: int = 0,
     sample_size: int = 200_000,
     refine_steps: int = 4,
+    weights: np.ndarray | None = None,
 ) -> tuple[Palette, np.ndarray]:
     """Find ``n_colors`` paints for ``image`` and label every pixel.
 
@@ -122,6 +128,9 @@ def extract_palette(
         seed: seeds the pixel sample and k-means.
         sample_size: pixels drawn (seeded) to fit the palette; all pixels are labelled.
         refine_steps: IRLS centre updates after k-means (0 = plain DIN99o k-means).
+        weights: float ``(H, W)`` > 0, how much each pixel counts when the colours are
+            chosen (the detail map's :func:`~assistant.plan.focus.importance`: a face gets
+            the values it needs); None = every pixel alike.
 
     Returns:
         ``(palette, labels)``: the palette sorted dark to light with coverage filled
@@ -136,14 +145,25 @@ def extract_palette(
     if sample_size < 1000:
         raise ValueError(f"Expected sample_size >= 1000. Received: sample_size={sample_size}")
 
+    if weights is not None:
+        weights = np.asarray(weights, np.float64)
+        if weights.shape != image.shape[:2] or not np.isfinite(weights).all() or (weights <= 0).any():
+            raise ValueError(f"Expected weights > 0 of shape {image.shape[:2]}. Received: shape={weights.shape}")
     rng = np.random.default_rng(seed)
     keys = _bin_keys(image)
     flat = keys.ravel()
-    sample = flat if flat.size <= sample_size else rng.choice(flat, size=sample_size, replace=False)
-    sample_keys, sample_counts = np.unique(sample, return_counts=True)
+    chosen = slice(None) if flat.size <= sample_size else rng.choice(flat.size, size=sample_size, replace=False)
+    sample = flat[chosen]
+    if weights is None:
+        sample_keys, sample_counts = np.unique(sample, return_counts=True)
+    else:
+        sample_keys, inverse = np.unique(sample, return_inverse=True)
+        sample_counts = np.bincount(inverse.ravel(), weights=weights.ravel()[chosen], minlength=len(sample_keys))
     sample_lab = rgb_to_lab(_key_to_rgb(sample_keys)).astype(np.float64)
 
     centres = _fit_centres(sample_lab, sample_counts, int(n_colors), seed=seed, refine_steps=refine_steps)
+    if len(centres) >= KEY_MIN_COLORS:
+        centres = _keep_key_colours(sample_lab, sample_counts, centres)
 
     # Label all pixels: CIEDE2000-nearest centre per distinct colour, then a lookup.
     all_keys, inverse = np.unique(flat, return_inverse=True)
@@ -291,6 +311,53 @@ def _fit_centres(lab: np.ndarray, counts: np.ndarray, n_colors: int, *, seed: in
             irls = weights[members] * np.maximum(error[members], 0.5) ** -0.5
             centres[j] = (din[members] * irls[:, None]).sum(axis=0) / irls.sum()
     return din99o_to_lab(centres)
+
+
+def _key_candidates(lab: np.ndarray, weights: np.ndarray) -> list[np.ndarray]:
+    """The colours a painter must not lose, as Lab: the lightest light, then saturated accents by hue.
+
+    Lightest light: the mean of the lightest 0.5 % of the picture. Accents: colours of chroma
+    at least 40 and in the picture's top 2 %, grouped in twelve hue sectors, the two sectors
+    with most pixels each giving their mean. K-means spends its paints by pixel count, so a
+    dusk's lights become "sand" and a palace's red lacquer "dark brown" without this.
+    """
+    total = weights.sum()
+    found = []
+    order = np.argsort(lab[:, 0])[::-1]
+    top = order[: np.searchsorted(np.cumsum(weights[order]), 0.005 * total) + 1]
+    found.append((np.average(lab[top], axis=0, weights=weights[top]), weights[top].sum()))
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    by_chroma = np.argsort(chroma)[::-1]
+    cut = chroma[by_chroma[np.searchsorted(np.cumsum(weights[by_chroma]), 0.02 * total)]] if len(lab) else 0.0
+    vivid = chroma >= max(40.0, float(cut))
+    if vivid.any():
+        sector = (np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360 // 30).astype(int)
+        mass = np.bincount(sector[vivid], weights=weights[vivid], minlength=12)
+        for s in np.argsort(mass)[::-1][:2]:
+            members = vivid & (sector == s)
+            if members.any():
+                found.append((np.average(lab[members], axis=0, weights=weights[members]), mass[s]))
+    return [colour for colour, mass in found if mass >= KEY_SHARE * total]
+
+
+def _keep_key_colours(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """``centres`` with each key colour (:func:`_key_candidates`) farther than :data:`KEY_DISTANCE` from
+    every paint put in place of the paint most like another."""
+    centres = np.array(centres, dtype=np.float64)
+    fixed: set[int] = set()
+    for colour in _key_candidates(lab, weights.astype(np.float64)):
+        if delta_e2000(centres, colour[None, :]).min() <= KEY_DISTANCE:
+            continue
+        pairwise = _de2000_matrix(centres, centres)
+        pairwise[np.diag_indices(len(centres))] = np.inf
+        closeness = pairwise.min(axis=1)
+        closeness[list(fixed)] = np.inf
+        if not np.isfinite(closeness).any():
+            break
+        j = int(np.argmin(closeness))
+        centres[j] = colour
+        fixed.add(j)
+    return centres
 
 
 def _de2000_matrix(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:

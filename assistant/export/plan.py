@@ -130,6 +130,8 @@ def plan_dict(guide: Guide) -> dict:
             entry["highlight"] = _stroke_step_name(entry["index"], "_new")
     if guide.style is not None:
         plan["style"] = guide.style.to_dict()
+    if guide.focus is not None:
+        plan["focus"] = guide.focus.as_dict()
     return plan
 
 

@@ -18,6 +18,8 @@ __all__ = ["Regions", "clean_labels", "default_min_area", "find_regions", "outli
 
 #: Mean DIN99o distance per pixel by which every touching colour must miss a small region for it to stay.
 ACCENT_CONTRAST = 12.0
+#: Detail (see :mod:`assistant.plan.focus`) from which borders are smoothed only lightly.
+FINE_DETAIL = 0.75
 
 
 def default_min_area(height: int, width: int) -> int:
@@ -38,6 +40,9 @@ def clean_labels(
     image: np.ndarray | None = None,
     palette_lab: np.ndarray | None = None,
     accent: float = ACCENT_CONTRAST,
+    detail: np.ndarray | None = None,
+    fine_area: int | None = None,
+    fine_width: int | None = None,
 ) -> np.ndarray:
     """Return a cleaned copy of ``labels`` with no region below the size limits.
 
@@ -60,6 +65,13 @@ def clean_labels(
         palette_lab: CIELAB colour of each label, ``(k, 3)``.
         accent: how much farther (mean DIN99o distance per pixel) every touching
             colour must be than the region's own for it to count as an accent.
+        detail: the detail map (float ``(H, W)`` in [0, 1], :mod:`assistant.plan.focus`): a
+            region's limits follow its mean detail, from ``fine_area`` pixels at 1 (what the
+            smallest brush paints: a pupil, a glint) to :data:`~assistant.plan.focus.COARSE`
+            × ``min_area`` at 0 (big masses in the background); 0.5 = ``min_area``.
+        fine_area: the smallest region where the detail is 1 (default ``min_width²``).
+        fine_width: the narrowest region where the detail is at least :data:`FINE_DETAIL`
+            (the line the tip of the smallest brush draws; default ``min_width``).
 
     Raises:
         ValueError: on a malformed label map, negative sizes or a picture of another size.
@@ -73,19 +85,27 @@ def clean_labels(
     if min_width < 0 or smooth < 0:
         raise ValueError(f"Expected min_width >= 0 and smooth >= 0. Received: min_width={min_width}, smooth={smooth}")
 
+    if detail is not None and np.shape(detail) != labels.shape:
+        raise ValueError(f"Expected a detail map of size {labels.shape}. Received: detail.shape={np.shape(detail)}")
+    fine_area = max(1, min_width**2) if fine_area is None else int(fine_area)
+    limits = _Limits(min_area, min_width, detail, fine_area, min_width if fine_width is None else int(fine_width))
     result = np.ascontiguousarray(labels, dtype=np.int32).copy()
     if smooth > 1:
-        result = _majority_filter(result, smooth | 1)
+        smoothed = _majority_filter(result, smooth | 1)
+        if detail is not None and smooth > 3:  # eyes and glints keep their shape where detail matters
+            smoothed = np.where(np.asarray(detail) >= FINE_DETAIL, _majority_filter(result, 3), smoothed)
+        result = smoothed
     if image is not None and palette_lab is not None:
         if image.shape[:2] != labels.shape:
             raise ValueError(f"Expected image of size {labels.shape}. Received: image.shape={image.shape}")
         costs = _ColourCosts(image, palette_lab)
-        result = _merge_perceptually(result, costs, min_area, min_width, accent)
+        result = _merge_perceptually(result, costs, limits, accent)
     for _ in range(4):  # merging can rarely leave a new small piece; a few passes settle it
         regions = find_regions(result)
-        too_small = _too_small(regions, min_area, min_width)
+        too_small = _too_small(regions, *limits.of(regions))
         if image is not None and palette_lab is not None and too_small.any():
-            too_small &= ~_accents(result, regions, costs, min_area, min_width, accent, too_small)
+            too_small &= ~_accents(result, regions, costs, *limits.of(regions), limits.accent(regions, accent),
+                                   too_small)
         if not too_small.any() or too_small.all():
             break
         unknown = too_small[regions.ids]
@@ -93,9 +113,41 @@ def clean_labels(
     return result
 
 
-def _too_small(regions: Regions, min_area: int, min_width: int) -> np.ndarray:
+class _Limits:
+    """The smallest area and width each region may have: fixed, or following the detail map."""
+
+    def __init__(self, min_area: int, min_width: int, detail: np.ndarray | None, fine_area: int, fine_width: int):
+        self.min_area, self.min_width, self.fine_width = min_area, min_width, min(fine_width, min_width)
+        self.detail = None if detail is None else np.asarray(detail, np.float64)
+        self.fine_ratio = min(1.0, fine_area / max(min_area, 1))
+
+    def of(self, regions: Regions) -> tuple:
+        """``(areas, widths)``: numbers, or one per region of ``regions``."""
+        if self.detail is None:
+            return self.min_area, self.min_width
+        from .focus import area_scale
+
+        mean = np.bincount(regions.ids.ravel(), weights=self.detail.ravel(), minlength=len(regions))
+        mean /= np.maximum(regions.areas, 1)
+        scale = area_scale(mean, self.fine_ratio)
+        # Lines as fine as the brush's tip where the detail is; masses widen with the square root of their area.
+        widths = np.where(mean >= FINE_DETAIL, self.fine_width, self.min_width * np.sqrt(np.maximum(scale, 1.0)))
+        return self.min_area * scale, widths
+
+    def accent(self, regions: Regions, accent: float):
+        """The accent contrast for each region: a third of ``accent`` where the detail is finest (the white
+        of an eye, the teeth, a lip stand out less from skin than a highlight from a wall), ``accent`` at and
+        below :data:`~assistant.plan.focus.NEUTRAL`."""
+        if self.detail is None:
+            return accent
+        mean = np.bincount(regions.ids.ravel(), weights=self.detail.ravel(), minlength=len(regions))
+        mean = np.clip(2.0 * mean / np.maximum(regions.areas, 1) - 1.0, 0.0, 1.0)
+        return accent * np.power(1.0 / 3.0, mean)
+
+
+def _too_small(regions: Regions, min_area, min_width) -> np.ndarray:
     small = regions.areas < min_area
-    if min_width > 0:
+    if np.any(np.asarray(min_width) > 0):
         small |= regions.depths * 2 < min_width
     return small
 
@@ -145,7 +197,7 @@ def _own_costs(result: np.ndarray, regions: Regions, costs: _ColourCosts, pixels
     return np.bincount(regions.ids[pixels], weights=costs.of(result, pixels), minlength=len(regions))
 
 
-def _accents(result, regions: Regions, costs, min_area: int, min_width: int, accent: float,
+def _accents(result, regions: Regions, costs, min_area, min_width, accent: float,
              among: np.ndarray) -> np.ndarray:
     """Which of the regions ``among`` (a mask) every touching colour misses by more than ``accent``
     per pixel, and are big enough to paint."""
@@ -158,10 +210,12 @@ def _accents(result, regions: Regions, costs, min_area: int, min_width: int, acc
     return candidates & ((best - own) / np.maximum(regions.areas, 1) > accent)
 
 
-def _merge_perceptually(result, costs, min_area: int, min_width: int, accent: float, passes: int = 6):
+def _merge_perceptually(result, costs, limits: _Limits, accent: float, passes: int = 6):
     """Merge each small region, whole, into the touching label nearest in colour to its pixels."""
     for _ in range(passes):
         regions = find_regions(result)
+        min_area, min_width = limits.of(regions)
+        accent_here = limits.accent(regions, accent)
         small = _too_small(regions, min_area, min_width)
         if not small.any() or small.all():
             break
@@ -170,7 +224,7 @@ def _merge_perceptually(result, costs, min_area: int, min_width: int, accent: fl
         best = total.min(axis=1)
         movable = small & np.isfinite(best)
         own = _own_costs(result, regions, costs, pixels)
-        movable &= ~(((best - own) / np.maximum(regions.areas, 1) > accent)
+        movable &= ~(((best - own) / np.maximum(regions.areas, 1) > accent_here)
                      & (regions.areas * 4 >= min_area) & (regions.depths * 2 >= min_width))
         if not movable.any():
             break

@@ -76,6 +76,9 @@ class Medium(Enum):
 
 _PHASES = ("masses", "shapes", "details")
 _BANDS = ("dark", "mid-tone", "light")
+#: Mean detail (:mod:`assistant.plan.focus`) from which a small region belongs to the focal point's last step.
+FOCAL_DETAIL = 0.8
+_FOCAL = (3, 0)  # the key of the focal point's step
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ def plan_steps(
     min_steps: int = 4,
     max_steps: int = 12,
     mm_per_px: float | None = None,
+    region_detail: np.ndarray | None = None,
+    focus_name: str = "the focal point",
 ) -> tuple[PaintingStep, ...]:
     """Group and order the regions into painting steps.
 
@@ -147,6 +152,10 @@ def plan_steps(
         min_steps, max_steps: bounds on the number of steps (4–12 by default).
         mm_per_px: the real canvas's millimetres per pixel; each step then names the
             common brush that fits its regions (else the medium's generic brush words).
+        region_detail: the detail map's mean over each region (:mod:`assistant.plan.focus`):
+            small regions at the focal point (mean ≥ :data:`FOCAL_DETAIL`) are painted last,
+            in a step of their own with a small round brush, "Finish the face".
+        focus_name: what that step calls the focal point ("the face (upper centre)").
 
     Returns:
         The steps in painting order; every region belongs to exactly one step.
@@ -168,22 +177,35 @@ def plan_steps(
         keys = [(int(p), int(b)) for p, b in zip(phase, band)]
     else:  # light to dark, then large to small
         keys = [(2 - int(b), int(p)) for p, b in zip(phase, band)]
+    focal = np.zeros(len(regions), bool)
+    if region_detail is not None:
+        focal = (np.asarray(region_detail) >= FOCAL_DETAIL) & (phase > 0)
     groups: dict[tuple[int, int], list[int]] = {}
     for region, key in enumerate(keys):
-        groups.setdefault(key, []).append(region)
+        if not focal[region]:
+            groups.setdefault(key, []).append(region)
     ordered = [groups[k] for k in sorted(groups)]
     ordered_keys = sorted(groups)
 
-    ordered, ordered_keys = _merge_to(ordered, ordered_keys, max_steps, regions)
-    ordered, ordered_keys = _split_to(ordered, ordered_keys, min_steps, regions)
+    finish = [int(r) for r in np.flatnonzero(focal)]
+    room = max_steps - 1 if finish and ordered else max_steps
+    ordered, ordered_keys = _merge_to(ordered, ordered_keys, room, regions)
+    ordered, ordered_keys = _split_to(ordered, ordered_keys, min_steps - (1 if finish else 0), regions)
+    if finish:  # the focal point's details: last, with the smallest brushes
+        ordered.append(finish)
+        ordered_keys.append(_FOCAL)
 
     steps = []
     for number, (members, key) in enumerate(zip(ordered, ordered_keys), start=1):
         phase_i, band_i = (key[0], key[1]) if medium.value.opaque else (key[1], 2 - key[0])
         colors = _colors_by_area(members, regions)
         area = round(100.0 * float(regions.areas[members].sum()) / total, 2)
-        brush = None if mm_per_px is None else step_brush(regions, members, phase_i, medium, mm_per_px)
-        title, instruction = _describe(medium, phase_i, band_i, colors, palette, brush)
+        if key == _FOCAL:
+            brush = None if mm_per_px is None else step_brush(regions, members, 2, medium, mm_per_px)
+            title, instruction = _describe_focal(medium, colors, focus_name, brush)
+        else:
+            brush = None if mm_per_px is None else step_brush(regions, members, phase_i, medium, mm_per_px)
+            title, instruction = _describe(medium, phase_i, band_i, colors, palette, brush)
         if brush is not None and brush.words not in instruction:  # nothing to paint (whites kept)
             brush = None
         steps.append(PaintingStep(number, title, instruction, colors, area, tuple(int(r) for r in members),
@@ -292,6 +314,17 @@ def _describe(medium: Medium, phase: int, band: int, colors: tuple[int, ...], pa
     elif not profile.opaque and phase == 0:
         instruction = instruction[:-1] + "; let it dry before the next step."
     return title, instruction
+
+
+def _describe_focal(medium: Medium, colors: tuple[int, ...], focus_name: str, brush: Brush | None) -> tuple[str, str]:
+    """The last step: the small shapes that make the focal point (eyes, mouth, glints) recognisable."""
+    listing = _join([str(c) for c in colors])
+    word = "colour" if len(colors) == 1 else "colours"
+    tool = brush.words if brush is not None else medium.value.brushes[2]
+    name = focus_name or "the focal point"
+    return (f"Finish {name.split(' (')[0]}",
+            f"Paint the small shapes of {name} last, with {word} {listing} using {tool}; compare with the photo "
+            "often, they make the likeness.")
 
 
 def _join(items: list[str]) -> str:
