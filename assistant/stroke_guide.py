@@ -115,7 +115,9 @@ def add_strokes(
     """
     medium = Medium.parse(guide.options.medium)
     options = dataclasses.replace(options, light_to_dark=not medium.value.opaque, seed=guide.options.seed)
-    painting = paint(guide.target, guide.palette.rgb, options, renderer=renderer, on_progress=on_progress)
+    detail = None if guide.focus is None or guide.focus.is_neutral else guide.focus.detail
+    painting = paint(guide.target, guide.palette.rgb, options, renderer=renderer, on_progress=on_progress,
+                     detail=detail)
     return attach_painting(guide, painting)
 
 
