@@ -73,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("--crop-anchor", default=None,
                        help="which part of the photo a crop keeps: center (default), top, bottom, left, right, "
                             "top-left, ... or x,y from 0 to 1")
+    guide.add_argument("--focus", default=None,
+                       help="where the detail goes: auto (default: faces and what stands out), none (the same "
+                            "everywhere), or X,Y[,R]: your focal point at fractions of the photo (0.5,0.3 = centre, "
+                            "upper third), R its radius as a fraction of the short side")
+    guide.add_argument("--keep", action="append", default=None, metavar="X,Y[,R]",
+                       help="keep detail in this circle of the photo (fractions as for --focus); repeat for more")
+    guide.add_argument("--simplify", action="append", default=None, metavar="X,Y[,R]",
+                       help="simplify this circle of the photo into big shapes; repeat for more")
     guide.add_argument("--values", type=int, default=None, choices=(3, 5),
                        help="values in the value study (default 3; the notan always has 2)")
     guide.add_argument("--paper", default="a4", choices=("a4", "letter"),
@@ -273,7 +281,7 @@ def _strokes(options, guide, report):
 _GUIDE_DEFAULTS = {"colors": 12, "medium": "acrylic", "steps": 12, "min_region": None, "max_side": 1024, "seed": 0,
                    "style": "none", "strength": "medium", "style_weight": None, "content_weight": None,
                    "strokes": 0, "paints": DEFAULT_PAINTS, "mixable": False, "canvas": "", "fit": "crop",
-                   "crop_anchor": "center", "values": 3}
+                   "crop_anchor": "center", "values": 3, "focus": "auto", "keep": [], "simplify": []}
 
 
 def _list_paints() -> int:
@@ -348,6 +356,8 @@ def _guide(args: argparse.Namespace) -> int:
         crop_x=parse_crop_anchor(args.crop_anchor)[0],
         crop_y=parse_crop_anchor(args.crop_anchor)[1],
         value_levels=args.values,
+        focus=args.focus,
+        marks=_marks(args.keep, True) + _marks(args.simplify, False),
     ).validate()
     painter_options = _painter_options(args)  # options are checked before any work is done
     style = _style_options(args)
@@ -371,6 +381,22 @@ def _guide(args: argparse.Namespace) -> int:
         print(f"\nnote: {note}", file=sys.stderr)
     project = project_from_guide(guide, photo_name=args.photo.name, photo_notes=decoded.notes, **source)
     return _write(args, guide, project, bar)
+
+
+def _marks(specs: list[str], keep: bool) -> tuple:
+    """``--keep`` / ``--simplify`` circles as ``(x, y, radius, keep)``."""
+    from .plan.focus import parse_focus
+
+    marks = []
+    for spec in specs:
+        try:
+            _, (x, y, radius) = parse_focus(spec)
+        except (ValueError, TypeError):
+            flag = "--keep" if keep else "--simplify"
+            raise ValueError(f"Expected {flag} X,Y[,R] with fractions of the photo (e.g. 0.3,0.4,0.1). "
+                             f"Received: {flag} {spec!r}") from None
+        marks.append((x, y, radius, keep))
+    return tuple(marks)
 
 
 def _reopen(args: argparse.Namespace, data: bytes) -> int:
