@@ -8,6 +8,7 @@ from assistant.color.palette import MAX_COLORS, MIN_COLORS
 from assistant.plan.steps import Medium
 from pages import _state as state
 from pages._canvas import canvas_controls
+from pages._focus import focus_controls
 
 st.title("Palette")
 state.require(state.PHOTO, "Upload a photo first.", "pages/upload.py")
@@ -97,13 +98,14 @@ if preset_id and tuple(tubes) == parse_paints(preset_id).names:
 canvas, canvas_error = canvas_controls(state.painting_target(), previous, locked=locked)
 if canvas_error is not None:  # keep the canvas of the guide on screen until the size is possible
     canvas = {"canvas": previous.canvas, "fit": previous.fit, "crop_x": previous.crop_x, "crop_y": previous.crop_y}
+focus = focus_controls(state.get(state.PHOTO), previous, locked=locked)
 
 if locked:
     guide = state.get(state.GUIDE)
 else:
     options = GuideOptions(n_colors=n_colors, medium=medium, seed=int(seed), max_side=previous.max_side,
                            paints=spec, mixable=bool(st.session_state["paints_mixable"]),
-                           value_levels=previous.value_levels, **canvas)
+                           value_levels=previous.value_levels, **canvas, **focus)
     if state.get(state.GUIDE) is not None and state.get(state.GUIDE).strokes is not None and state.get(state.OPTIONS) != options:
         st.warning("The palette or canvas changed, so the brushstrokes made with the old one were set aside: paint "
                    "them again on the Brushstrokes page, or set it back (a saved guide.project keeps them too).")

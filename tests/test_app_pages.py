@@ -97,6 +97,28 @@ def test_palette_page_paints_presets_own_paint_and_mixable(small_photo):
     assert "Tick at least one tube" in app.warning[0].value
 
 
+def test_palette_page_focus_controls_reach_the_guide():
+    """Issue 21: the painter chooses where the detail goes; a portrait's face is found by default."""
+    portrait = photo_array("astronaut", 200)
+    app = run_page("pages/palette.py", photo=portrait, photo_name="astronaut")
+    assert not app.exception
+    guide = app.session_state["guide"]
+    assert guide.options.focus == "auto" and guide.focus.faces
+    assert any("Most detail goes to the face" in i.value for i in app.info)
+    app.radio(key="focus_mode").set_value("The same everywhere").run()
+    assert app.session_state["guide"].options.focus == "none" and app.session_state["guide"].focus.is_neutral
+    # A circle marked on the photo (what a click adds) and the painter's own focal point.
+    app.session_state["focus_marks"] = [(0.8, 0.8, 0.1, False)]
+    app.session_state["focus_point"] = (0.5, 0.3, 0.1)
+    app.radio(key="focus_mode").set_value("My own focal point").run()
+    assert not app.exception
+    options = app.session_state["guide"].options
+    assert options.focus == "0.500,0.300,0.100" and options.marks == ((0.8, 0.8, 0.1, False),)
+    detail = app.session_state["guide"].focus.detail
+    assert detail[int(0.8 * detail.shape[0]), int(0.8 * detail.shape[1])] < 0.2  # simplified there
+    assert app.radio(key="focus_click").help and app.slider(key="focus_radius").help
+
+
 def test_palette_page_canvas_size_orientation_crop_and_border(small_photo):
     from assistant.canvas import fit_box
 
