@@ -325,9 +325,11 @@ def make_guide(
         focus_name=focus.name,
     )
     report(0.8, "Drawing the steps")
-    cumulative, highlights = render_steps(regions, palette, steps)
     first, first_image, first_highlight = first_step(values, palette, medium=options.medium,
                                                      brush=_toning_brush(canvas, options.medium))
+    # The toned ground of step 1 shows between later areas, as it will on the canvas (not the white paper).
+    ground = first_image if Medium.parse(options.medium).value.opaque else None
+    cumulative, highlights = render_steps(regions, palette, steps, ground=ground)
     steps = (first, *(dataclasses.replace(step, index=step.index + 1) for step in steps))
     cumulative, highlights = [first_image, *cumulative], [first_highlight, *highlights]
     if focus.name:

@@ -171,3 +171,36 @@ def test_render_steps_cumulative_and_highlight():
     inside = regions.ids == first_region
     assert np.allclose(cumulative[0][inside], palette.rgb[0])
     assert np.allclose(cumulative[0][~np.isin(regions.ids, steps[0].regions)], 1.0)
+
+
+def test_steps_say_where_they_paint():
+    """Issue 21: 'upper left, the large dark shape' needs no recognition model, only place, extent and size."""
+    from assistant.plan.regions import find_regions
+    from assistant.plan.steps import describe_place
+
+    labels = np.zeros((90, 120), np.int32)
+    labels[:30, :100] = 1  # a band across the top
+    labels[60:80, 5:25] = 2  # a square at lower left
+    labels[:, 100:110] = 3  # a strip down the right
+    regions = find_regions(labels)
+    of = {int(regions.labels[r]): r for r in range(len(regions))}
+    assert describe_place(regions, [of[1]]) == "the large band across the top"
+    assert describe_place(regions, [of[2]]) == "the shape at lower left"
+    assert describe_place(regions, [of[3]]) == "the strip down the right"
+    assert describe_place(regions, [of[1], of[2]]) == "the large band across the top, the shape at lower left"
+    crumbs = np.zeros((90, 120), np.int32)
+    crumbs[70:72, 10:12] = crumbs[80:82, 30:32] = crumbs[5:7, 100:102] = 1
+    small = find_regions(crumbs)
+    assert describe_place(small, [r for r in range(len(small)) if small.labels[r] == 1]) == \
+        "small pieces, most of them at lower left and at upper right"
+
+
+def test_the_toned_ground_shows_between_later_areas():
+    from assistant import GuideOptions, make_guide
+
+    guide = make_guide(photo_array("coffee", 96), GuideOptions(max_side=96, n_colors=6, focus="none"))
+    toned = guide.steps.images[0]
+    second = guide.steps.images[1]
+    unpainted = ~np.isin(guide.regions.ids, guide.steps[1].regions)
+    assert np.allclose(second[unpainted], toned[unpainted])  # not white paper
+    assert any("Where:" in step.instruction for step in guide.steps)

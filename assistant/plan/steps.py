@@ -25,7 +25,7 @@ from ..canvas import BRUSHES, SMALLEST_BRUSH, Brush, nearest_brush
 from ..color.palette import Palette
 from .regions import Regions
 
-__all__ = ["Medium", "PaintingStep", "StepPlan", "plan_steps", "render_steps"]
+__all__ = ["Medium", "PaintingStep", "StepPlan", "describe_place", "plan_steps", "render_steps"]
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,9 @@ def plan_steps(
             title, instruction = _describe(medium, phase_i, band_i, colors, palette, brush)
         if brush is not None and brush.words not in instruction:  # nothing to paint (whites kept)
             brush = None
+        where = describe_place(regions, members)
+        if where and key != _FOCAL:
+            instruction += f" Where: {where}."
         steps.append(PaintingStep(number, title, instruction, colors, area, tuple(int(r) for r in members),
                                   brush.words if brush else "", brush.width_mm if brush else 0.0))
     return tuple(steps)
@@ -316,6 +319,53 @@ def _describe(medium: Medium, phase: int, band: int, colors: tuple[int, ...], pa
     return title, instruction
 
 
+def describe_place(regions: Regions, members, *, most: int = 2) -> str:
+    """Where a step's biggest regions are, in a painter's words: "the large band across the top, a shape at
+    lower left". From each region's place, extent and size; no recognition model is needed."""
+    members = [int(r) for r in members]
+    if not members:
+        return ""
+    height, width = regions.ids.shape
+    total = float(height * width)
+    biggest = sorted(members, key=lambda r: (-int(regions.areas[r]), r))[:most]
+    if regions.areas[biggest[0]] / total < 0.03:  # many small pieces: where most of them are
+        return _scattered(regions, members)
+    words = []
+    for region in biggest:
+        share = regions.areas[region] / total
+        if share < 0.002 and words:
+            break
+        rows, cols = np.nonzero(regions.ids == region)
+        top, bottom, left, right = rows.min() / height, (rows.max() + 1) / height, cols.min() / width, (cols.max() + 1) / width
+        size = "the large " if share >= 0.15 else "the " if share >= 0.03 else "a small "
+        centre_y, centre_x = (top + bottom) / 2, (left + right) / 2
+        vertical = ("top", "middle", "bottom")[min(2, int(centre_y * 3))]
+        horizontal = ("left", "centre", "right")[min(2, int(centre_x * 3))]
+        if right - left >= 0.8 and bottom - top <= 0.45:
+            words.append(f"{size}band across the {vertical}")
+        elif bottom - top >= 0.8 and right - left <= 0.45:
+            words.append(f"{size}strip down the {horizontal}")
+        else:
+            place = {"top": "upper", "middle": "", "bottom": "lower"}[vertical]
+            spot = "the centre" if (place, horizontal) == ("", "centre") else f"{place} {horizontal}".strip()
+            words.append(f"{size}shape at {spot}" if spot != "the centre" else f"{size}shape in the centre")
+    return ", ".join(words)
+
+
+def _scattered(regions: Regions, members: list[int]) -> str:
+    """ "small pieces, most of them in the centre and at upper left": the thirds of the picture holding
+    most of the step's area."""
+    height, width = regions.ids.shape
+    rows, cols = regions.anchors[members, 0], regions.anchors[members, 1]
+    cell = np.minimum(rows * 3 // height, 2) * 3 + np.minimum(cols * 3 // width, 2)
+    mass = np.bincount(cell.astype(np.int64), weights=regions.areas[members].astype(np.float64), minlength=9)
+    names = ("at upper left", "along the top", "at upper right", "on the left", "in the centre", "on the right",
+             "at lower left", "along the bottom", "at lower right")
+    order = np.argsort(-mass, kind="stable")
+    chosen = [order[0]] + ([order[1]] if mass[order[1]] >= 0.25 * mass.sum() else [])
+    return "small pieces, most of them " + " and ".join(names[c] for c in chosen)
+
+
 def _describe_focal(medium: Medium, colors: tuple[int, ...], focus_name: str, brush: Brush | None) -> tuple[str, str]:
     """The last step: the small shapes that make the focal point (eyes, mouth, glints) recognisable."""
     listing = _join([str(c) for c in colors])
@@ -337,8 +387,12 @@ def render_steps(
     steps: tuple[PaintingStep, ...],
     *,
     canvas_color: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    ground: np.ndarray | None = None,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Cumulative canvas after each step, and a highlight of what is new in each step.
+
+    ``ground``: the canvas before the first of ``steps`` (e.g. the toned ground of step 1, which
+    shows between the areas painted later); default: plain ``canvas_color``.
 
     Returns:
         ``(cumulative, highlights)``: lists of float32 ``(H, W, 3)`` images in [0, 1].
@@ -355,7 +409,7 @@ def render_steps(
     painted_rgb = colors[regions.ids]
 
     canvas = np.empty_like(painted_rgb)
-    canvas[:] = np.asarray(canvas_color, dtype=np.float32)
+    canvas[:] = np.asarray(canvas_color, dtype=np.float32) if ground is None else ground
     cumulative, highlights = [], []
     kernel = np.ones((3, 3), np.uint8)
     for k in range(len(steps)):
