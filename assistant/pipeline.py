@@ -24,6 +24,7 @@ from .color.palette import (
     Palette,
     distinct_palette,
     extract_palette,
+    merge_colors,
     palette_from_colors,
     quantize,
     recentre_palette,
@@ -310,9 +311,15 @@ def make_guide(
     if not options.mixable:  # a mixable palette keeps the mixes it was snapped to
         palette, labels = recentre_palette(palette, labels, target)
     palette, labels, notes = distinct_palette(palette, labels, requested=options.n_colors, merged=snapped)
-    regions = find_regions(labels)
     report(0.5, "Writing mixing recipes")
     recipes = find_recipes(palette.lab, paints, gamut_only=options.mixable)
+    twins = _same_recipe(recipes)
+    if twins:  # two colours mixed the same way are one paint to the painter
+        palette, labels = merge_colors(palette, labels, twins)
+        recipes = find_recipes(palette.lab, paints, gamut_only=options.mixable)
+        notes = (*notes, f"{len(twins)} colour{'s' if len(twins) > 1 else ''} would be mixed exactly like another "
+                         "from your paints, so each pair is one paint here.")
+    regions = find_regions(labels)
     report(0.6, "Numbering the outline")
     outline = outline_image(labels, regions=regions)
     quantized = quantize(labels, palette)
@@ -359,6 +366,19 @@ def make_guide(
                        if refitted and source_target is not source_photo else None),
         focus=focus,
     )
+
+
+def _same_recipe(recipes) -> dict[int, int]:
+    """Colour → the earlier colour with exactly the same recipe (the same paints in the same parts)."""
+    first: dict[tuple, int] = {}
+    twins = {}
+    for i, recipe in enumerate(recipes):
+        key = tuple(recipe.parts)
+        if key in first:
+            twins[i] = first[key]
+        else:
+            first[key] = i
+    return twins
 
 
 def focus_for(photo: np.ndarray, options: GuideOptions, canvas: Canvas | None = None) -> DetailMap:

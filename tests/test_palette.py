@@ -129,3 +129,36 @@ def test_key_colours_leave_a_picture_without_them_alone():
     lab = np.array([[20.0, 0, 0], [50.0, 0, 0], [80.0, 0, 0]])
     centres = lab.copy()
     assert np.array_equal(_keep_key_colours(lab, np.ones(3), centres), centres)
+
+
+def test_repeated_names_are_told_apart():
+    from assistant.color.palette import told_apart
+
+    lab = np.array([[30.0, -20, 5], [50.0, -20, 5], [40.0, 0, 0], [31.0, -10, 20], [30.0, -30, -5]])
+    names = told_apart(["dark green", "dark green", "grey", "olive", "olive"], lab)
+    assert names == ["dark green (darker)", "dark green (lighter)", "grey", "olive (warmer)", "olive (cooler)"]
+    assert told_apart(["a", "a", "a"], np.array([[3.0, 0, 0], [1.0, 0, 0], [2.0, 0, 0]])) == \
+        ["a (lightest)", "a (darkest)", "a (middle)"]
+
+
+def test_a_palette_never_repeats_a_name():
+    from assistant.color.palette import extract_palette
+
+    palette, _ = extract_palette(photo_array("chelsea", 128), 16, seed=0)
+    names = [c.name for c in palette]
+    assert len(set(names)) == len(names), names
+
+
+def test_colours_with_the_same_recipe_become_one_paint():
+    from assistant import GuideOptions, make_guide
+
+    # Two greens, clearly different, that blue and white can only answer with the same mix.
+    image = np.zeros((60, 90, 3), np.float32)
+    image[:, :45] = (0.2, 0.7, 0.3)
+    image[:, 45:] = (0.3, 0.75, 0.2)
+    guide = make_guide(image, GuideOptions(max_side=90, n_colors=2, paints="titanium white, ultramarine blue",
+                                           focus="none"))
+    assert len(guide.palette) == len(guide.recipes) == 1 and len(guide.regions) == 1
+    assert any("mixed exactly like another" in note for note in guide.notes)
+    both = make_guide(image, GuideOptions(max_side=90, n_colors=2, focus="none"))  # the default paints tell them apart
+    assert len(both.palette) == 2

@@ -36,8 +36,10 @@ __all__ = [
     "PaletteColor",
     "distinct_palette",
     "extract_palette",
+    "merge_colors",
     "palette_from_colors",
     "quantize",
+    "told_apart",
 ]
 
 MIN_COLORS = 2
@@ -368,6 +370,43 @@ def _nearest_de2000(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return _de2000_matrix(lab.astype(np.float64), centres).argmin(axis=1)
 
 
+def told_apart(names: list[str], lab: np.ndarray) -> list[str]:
+    """Names made unique, so a painter can tell "dark green" from "dark green": the same name twice becomes
+    "… (darker)" / "… (lighter)", three times "(darkest)", "(middle)", "(lightest)", more "(shade 2 of 4)";
+    two of about the same lightness (within 3 L*) are told apart by warmth instead ("(warmer)" / "(cooler)")."""
+    out = list(names)
+    for name in set(names):
+        members = [i for i, n in enumerate(names) if n == name]
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda i: (lab[i][0], i))
+        if len(members) == 2:
+            a, b = members
+            if abs(lab[b][0] - lab[a][0]) >= 3:
+                words = ("darker", "lighter")
+            else:  # warmer = more yellow-red (b* + a*), a painter's sense of warm
+                warm_b = lab[b][1] + lab[b][2] >= lab[a][1] + lab[a][2]
+                words = ("cooler", "warmer") if warm_b else ("warmer", "cooler")
+        elif len(members) == 3:
+            words = ("darkest", "middle", "lightest")
+        else:
+            words = tuple(f"shade {k} of {len(members)}" for k in range(1, len(members) + 1))
+        for i, word in zip(members, words):
+            out[i] = f"{name} ({word})"
+    return out
+
+
+def merge_colors(palette: Palette, labels: np.ndarray, into: dict[int, int]) -> tuple[Palette, np.ndarray]:
+    """Paint colour ``i`` (0-based) with colour ``into[i]``; returns the renumbered palette and labels.
+
+    Used when two colours would be mixed the same way: to a painter they are one paint.
+    """
+    mapping = np.arange(len(palette))
+    for source, target in into.items():
+        mapping[source] = target
+    return _ordered_palette(palette.lab.astype(np.float64), mapping[np.asarray(labels)])
+
+
 def _ordered_palette(centres_lab: np.ndarray, labels: np.ndarray) -> tuple[Palette, np.ndarray]:
     """Drop unused centres, sort dark→light (ties by hue) and renumber the labels."""
     used = np.flatnonzero(np.bincount(labels.ravel(), minlength=len(centres_lab)))
@@ -380,12 +419,13 @@ def _ordered_palette(centres_lab: np.ndarray, labels: np.ndarray) -> tuple[Palet
     remap = np.full(len(centres_lab), -1, dtype=np.int32)
     remap[used[order]] = np.arange(len(order), dtype=np.int32)
     new_labels = remap[labels]
+    names = told_apart([color_name(lab[i]) for i in order], lab[order])
     colors = tuple(
         PaletteColor(
             index=rank + 1,
             rgb=tuple(int(v) for v in rgb8[i]),
             lab=tuple(round(float(v), 2) for v in lab[i]),
-            name=color_name(lab[i]),
+            name=names[rank],
             coverage=0.0,
         )
         for rank, i in enumerate(order)
