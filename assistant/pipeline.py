@@ -31,7 +31,7 @@ from .color.palette import (
 )
 from .plan.focus import DetailMap, detail_map, importance, parse_focus, parse_marks
 from .plan.regions import Regions, clean_labels, default_min_area, find_regions, outline_image
-from .plan.steps import Medium, StepPlan, plan_steps, render_steps
+from .plan.steps import Medium, StepPlan, plan_steps, render_steps, soft_edges
 from .plan.values import VALUE_LEVELS, ValueStudy, first_step, value_study
 from .style.transfer import StyleRecord
 
@@ -331,6 +331,7 @@ def make_guide(
         mm_per_px=mm_per_px, region_detail=None if focus.is_neutral else focus.region_detail(regions.ids, len(regions)),
         focus_name=focus.name,
     )
+    steps = _with_blends(steps, soft_edges(labels, target))
     report(0.8, "Drawing the steps")
     first, first_image, first_highlight = first_step(values, palette, medium=options.medium,
                                                      brush=_toning_brush(canvas, options.medium))
@@ -366,6 +367,29 @@ def make_guide(
                        if refitted and source_target is not source_photo else None),
         focus=focus,
     )
+
+
+def _with_blends(steps, pairs) -> tuple:
+    """Each soft border (:func:`~assistant.plan.steps.soft_edges`) told in the step that paints both
+    colours, or else in the later step where one of them first appears: "blend 11 into 12 while wet"."""
+    first = {}
+    for k, step in enumerate(steps):
+        for colour in step.colors:
+            first.setdefault(colour, k)
+    blends: dict[int, list[str]] = {}
+    for a, b in pairs:
+        if a not in first or b not in first:
+            continue
+        both = [k for k, step in enumerate(steps) if a in step.colors and b in step.colors]
+        k = both[0] if both else max(first[a], first[b])
+        if len(blends.setdefault(k, [])) < 3:
+            blends[k].append(f"{a} into {b}")
+    out = list(steps)
+    for k, words in blends.items():
+        out[k] = dataclasses.replace(out[k], instruction=out[k].instruction + " While the paint is wet, blend "
+                                     + ", ".join(words) + " where they meet: the photo changes gradually there, "
+                                     "so leave no hard line.")
+    return tuple(out)
 
 
 def _same_recipe(recipes) -> dict[int, int]:

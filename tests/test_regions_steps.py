@@ -204,3 +204,21 @@ def test_the_toned_ground_shows_between_later_areas():
     unpainted = ~np.isin(guide.regions.ids, guide.steps[1].regions)
     assert np.allclose(second[unpainted], toned[unpainted])  # not white paper
     assert any("Where:" in step.instruction for step in guide.steps)
+
+
+def test_a_sky_gradient_is_blended_and_a_horizon_is_not():
+    """Issue 21: skies became hard bands of 3-4 blues; the step says to blend them wet-into-wet."""
+    from assistant import GuideOptions, make_guide
+    from assistant.plan.steps import soft_edges
+
+    t = np.linspace(0, 1, 120)[:, None, None]
+    sky = (1 - t) * np.array([0.25, 0.45, 0.85]) + t * np.array([0.85, 0.9, 0.95])
+    image = np.broadcast_to(sky, (120, 160, 3)).copy().astype(np.float32)
+    image[80:] = (0.2, 0.35, 0.15)  # the ground meets the sky in a hard line
+    guide = make_guide(image, GuideOptions(max_side=160, n_colors=6, focus="none"))
+    ground = int(guide.labels[100, 80]) + 1
+    pairs = soft_edges(guide.labels, guide.target)
+    assert pairs and all(ground not in pair for pair in pairs)
+    sky_colours = {int(v) + 1 for v in np.unique(guide.labels[:70])}
+    assert any(set(pair) <= sky_colours for pair in pairs)
+    assert any("blend" in step.instruction for step in guide.steps)

@@ -25,7 +25,7 @@ from ..canvas import BRUSHES, SMALLEST_BRUSH, Brush, nearest_brush
 from ..color.palette import Palette
 from .regions import Regions
 
-__all__ = ["Medium", "PaintingStep", "StepPlan", "describe_place", "plan_steps", "render_steps"]
+__all__ = ["Medium", "PaintingStep", "StepPlan", "describe_place", "plan_steps", "render_steps", "soft_edges"]
 
 
 @dataclass(frozen=True)
@@ -364,6 +364,46 @@ def _scattered(regions: Regions, members: list[int]) -> str:
     order = np.argsort(-mass, kind="stable")
     chosen = [order[0]] + ([order[1]] if mass[order[1]] >= 0.25 * mass.sum() else [])
     return "small pieces, most of them " + " and ".join(names[c] for c in chosen)
+
+
+def soft_edges(labels: np.ndarray, image: np.ndarray, *, min_length: int | None = None,
+               softness: float = 6.0) -> tuple[tuple[int, int], ...]:
+    """Pairs of palette numbers ``(a, b)`` whose shared border is a gradual change in the picture (a sky,
+    an out-of-focus background), longest border first: paint them wet-into-wet, not as hard bands.
+
+    A border is soft where the picture's lightness, blurred over 2 px, changes by less than the two
+    colours' lightness difference spread over ``softness`` pixels (and by less than 2 L* per pixel).
+    Only borders at least ``min_length`` pixels long count (default: a tenth of the picture's width).
+    """
+    import cv2
+
+    from ..color.spaces import rgb_to_lab
+
+    height, width = labels.shape
+    min_length = max(8, width // 10) if min_length is None else min_length
+    lightness = cv2.GaussianBlur(np.ascontiguousarray(rgb_to_lab(image)[..., 0], np.float32), (0, 0), 2.0)
+    gradient = np.hypot(cv2.Sobel(lightness, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(lightness, cv2.CV_32F, 0, 1, ksize=3)) / 8
+    k = int(labels.max()) + 1
+    own_l = np.bincount(labels.ravel(), weights=lightness.ravel(), minlength=k) / np.maximum(
+        np.bincount(labels.ravel(), minlength=k), 1)
+    pairs, grads = [], []
+    for a, b, g in ((labels[:, :-1], labels[:, 1:], gradient[:, :-1]), (labels[:-1], labels[1:], gradient[:-1])):
+        differ = a != b
+        low, high = np.minimum(a, b)[differ], np.maximum(a, b)[differ]
+        pairs.append(low.astype(np.int64) * k + high)
+        grads.append(g[differ])
+    keys, grads = np.concatenate(pairs), np.concatenate(grads)
+    if keys.size == 0:
+        return ()
+    length = np.bincount(keys, minlength=k * k)
+    mean = np.bincount(keys, weights=grads, minlength=k * k) / np.maximum(length, 1)
+    found = []
+    for key in np.flatnonzero(length >= min_length):
+        a, b = divmod(int(key), k)
+        limit = min(2.0, abs(own_l[a] - own_l[b]) / softness + 0.3)
+        if mean[key] < limit:
+            found.append((int(length[key]), a + 1, b + 1))
+    return tuple((a, b) for _, a, b in sorted(found, key=lambda t: (-t[0], t[1], t[2])))
 
 
 def _describe_focal(medium: Medium, colors: tuple[int, ...], focus_name: str, brush: Brush | None) -> tuple[str, str]:
