@@ -240,6 +240,14 @@ class Guide:
                 "and thin them with water instead until the wash matches the swatch.")
 
     @property
+    def tints(self) -> dict:
+        """Palette colours (1-based) a painter can mix from a darker one plus white
+        (:func:`assistant.color.mixing.tints`): ``{number: Tint}``."""
+        from .color.mixing import tints
+
+        return tints(self.recipes) if self.recipes else {}
+
+    @property
     def is_stylised(self) -> bool:
         """True when the guide paints a stylised target rather than the photo itself."""
         return not np.array_equal(self.target, self.photo)

@@ -286,3 +286,24 @@ def test_find_recipes_refuses_malformed_targets(seven):
         mixing.find_recipes(np.zeros((2, 2)), seven)
     with pytest.raises(ValueError, match="finite"):
         mixing.find_recipes(np.array([[np.nan, 0, 0]]), seven)
+
+
+def test_a_lighter_colour_is_offered_as_a_darker_one_plus_white():
+    """Issue 21: 'mix 2 from 1 + white' where it applies."""
+    from assistant.color.mixing import Recipe, tints
+
+    def recipe(*parts):
+        return Recipe(parts=parts, hex="#000000", lab=(0.0, 0.0, 0.0), delta_e=0.0)
+
+    dark = recipe(("ultramarine blue", 3), ("burnt umber", 1), ("titanium white", 1))  # white 1/5
+    light = recipe(("titanium white", 6), ("ultramarine blue", 3), ("burnt umber", 1))  # white 6/10
+    other = recipe(("titanium white", 6), ("cadmium red light", 3), ("burnt umber", 1))
+    touch = recipe(("titanium white", 6), ("ultramarine blue", 3), ("burnt umber", 1), ("bone black", 0.05))
+    found = tints([dark, light, other, touch])
+    assert set(found) == {2}
+    tint = found[2]
+    assert tint.base == 1 and tint.white == "titanium white"
+    share = (tint.colour_parts * 0.2 + tint.white_parts) / (tint.colour_parts + tint.white_parts)
+    assert abs(share - 0.6) <= 0.05
+    assert tint.text() == "or: 1 part of colour 1 + 1 part titanium white"
+    assert tints([light, dark]) == {1: type(tint)(2, 1, 1, "titanium white")}

@@ -37,6 +37,8 @@ from .paints import WAVELENGTHS, Paint, PaintSet
 
 __all__ = [
     "CLOSE",
+    "Tint",
+    "tints",
     "FAR",
     "MAX_PARTS",
     "MAX_RECIPE_PAINTS",
@@ -606,6 +608,69 @@ def recipe_from_row(table: MixingTable, row: int, target: np.ndarray | None = No
         approximate=any(paint.approximate for paint, _, _ in pairs),
         reason=reason,
     )
+
+
+@dataclass(frozen=True)
+class Tint:
+    """A palette colour mixed from another palette colour and white: ``colour_parts`` of colour
+    ``base`` (1-based) + ``white_parts`` of ``white`` (same paints, same ratios, more white)."""
+
+    base: int
+    colour_parts: int
+    white_parts: int
+    white: str
+
+    def text(self) -> str:
+        """``"or: 1 part of colour 3 + 2 parts titanium white"``."""
+        return (f"or: {self.colour_parts} part{'s' if self.colour_parts != 1 else ''} of colour {self.base} + "
+                f"{self.white_parts} part{'s' if self.white_parts != 1 else ''} {self.white}")
+
+
+# Simple mixes a painter measures by eye: (colour parts, white parts).
+_TINT_RATIOS = ((2, 1), (1, 1), (2, 3), (1, 2), (1, 3), (1, 4), (1, 6), (1, 8))
+
+
+def tints(recipes) -> dict[int, Tint]:
+    """Palette colours (1-based) that are a darker palette colour plus white: the same paints in the same
+    ratios, with more white. Mixing them from the darker pile saves mixing the ratio anew and keeps the
+    two colours related, as painters do with a value scale.
+
+    A colour qualifies when its non-white paints are those of another colour in proportions within 10 %,
+    and a simple ratio of that colour and white (2:1 … 1:8) gives its white share within 5 points.
+    """
+    found: dict[int, Tint] = {}
+    shares = [_white_share(recipe) for recipe in recipes]
+    for j, (white_j, rest_j, name_j) in enumerate(shares):
+        if name_j is None or white_j <= 0:
+            continue
+        best = None
+        for i, (white_i, rest_i, _) in enumerate(shares):
+            if i == j or white_i >= white_j or set(rest_i) != set(rest_j) or not rest_i:
+                continue
+            if any(abs(rest_i[n] - rest_j[n]) > 0.1 for n in rest_i):
+                continue
+            for colour_parts, white_parts in _TINT_RATIOS:
+                share = (colour_parts * white_i + white_parts) / (colour_parts + white_parts)
+                error = abs(share - white_j)
+                if error <= 0.05 and (best is None or error < best[0]):
+                    best = (error, Tint(i + 1, colour_parts, white_parts, name_j))
+        if best is not None:
+            found[j + 1] = best[1]
+    return found
+
+
+def _white_share(recipe) -> tuple[float, dict[str, float], str | None]:
+    """(white's share of the mix, the other paints' shares among themselves, the white's name or None)."""
+    if any(n < 1 for _, n in recipe.parts):  # a touch of something: not worth the shortcut
+        return 0.0, {}, None
+    whole = [(name, float(n)) for name, n in recipe.parts]
+    total = sum(n for _, n in whole)
+    whites = [(name, n) for name, n in whole if "white" in name]
+    if total <= 0 or len(whites) != 1:
+        return 0.0, {}, None
+    rest = {name: n for name, n in whole if "white" not in name}
+    rest_total = sum(rest.values())
+    return whites[0][1] / total, {n: v / rest_total for n, v in rest.items()} if rest_total else {}, whites[0][0]
 
 
 def find_recipes(targets_lab: np.ndarray, paints: PaintSet, *, gamut_only: bool = False) -> tuple[Recipe, ...]:

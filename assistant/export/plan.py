@@ -73,6 +73,7 @@ def plan_dict(guide: Guide) -> dict:
     """The machine-readable plan (see module docstring)."""
     height, width = guide.labels.shape
     amounts = guide.paint_amounts()
+    tint_of = guide.tints
     files = {"original": "original.png", "quantized": "quantized.png", "outline": "outline.png",
              "outline_svg": "outline.svg", "outline_tiles": "print/outline_tiles.pdf",
              "outline_full": "print/outline_full.pdf", "value_study": "value_study.png", "notan": "notan.png"}
@@ -98,6 +99,8 @@ def plan_dict(guide: Guide) -> dict:
                 "area_cm2": amounts[i][0],
                 "paint_ml": amounts[i][1],
                 **({"recipe": guide.recipes[i].as_dict()} if guide.recipes else {}),
+                **({"tint": dataclasses.asdict(tint_of[i + 1]), "tint_text": tint_of[i + 1].text()}
+                   if i + 1 in tint_of else {}),
             }
             for i, c in enumerate(guide.palette)
         ],
