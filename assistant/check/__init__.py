@@ -1,0 +1,442 @@
+"""Check my canvas: a photo of the painting in progress → how far it is, what is off, what comes next.
+
+    from assistant.check import CheckOptions, check_canvas
+    result = check_canvas(photo, guide)            # photo: float32 (H, W, 3) in [0, 1]
+    result.step_reached, result.next_step, result.progress
+    [r for r in result.regions if r.status == "off"]
+
+The stages (each its own module, none imports Streamlit or TensorFlow):
+
+1. :mod:`.locate` finds the canvas (the big four-sided shape: long straight edges and outlines;
+   printed ArUco corner markers when present; or four corners the painter gives) and straightens it
+   by a homography to the guide's working size, i.e. the canvas's real proportions.
+2. Which corner is the painting's top-left, which of several candidate shapes is the canvas, and
+   the last few pixels of the alignment are decided against the plan itself (the canvas after each
+   step, compared as light-and-dark detail; then an ECC alignment).
+3. :mod:`.light` takes out the light (colour of the lamp, unevenness, flare) from references the
+   photo holds: the bare or toned canvas and the regions' planned colours, robustly, for each
+   possible step; the step that explains the photo best gives the light.
+4. :mod:`.compare` judges every region (done / to do / off, ΔE00) and every step;
+   :mod:`.advice` says what is off in a painter's words with the fix from the recipe;
+   :mod:`.picture` draws the overlay.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..base import ProgressFn, check_image, check_number, no_progress
+from .light import Light
+
+__all__ = ["CanvasCheck", "CanvasNotFound", "CheckOptions", "RegionCheck", "check_canvas", "parse_corners"]
+
+STATUS = ("todo", "done", "off")
+
+
+class CanvasNotFound(ValueError):
+    """No canvas in the photo (the painter can mark its corners instead)."""
+
+
+NOT_FOUND = ("No canvas found in this photo: take it again with all four corners of the canvas in the picture "
+             "and something plainer around it, or mark the four corners by hand.")
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """How a canvas photo is checked.
+
+    Attributes:
+        off_delta_e: a painted region whose colour is further than this (CIEDE2000) from its
+            palette colour is "off"; below it, "done". 8 is clearly visible side by side.
+        painted_share: a step counts as reached when this share of its area is painted.
+        analysis_side: the long side (px) the canvas is compared at (smaller is faster, 256–1024).
+        markers: look for printed ArUco corner markers (DICT_4X4_50, ids 0–3) first.
+        align: fine-align the straightened canvas to the plan (ECC) after the edges are found.
+    """
+
+    off_delta_e: float = 8.0
+    painted_share: float = 0.5
+    analysis_side: int = 640
+    markers: bool = True
+    align: bool = True
+
+    def validate(self) -> CheckOptions:
+        check_number("off_delta_e", self.off_delta_e, 1.0, 50.0)
+        check_number("painted_share", self.painted_share, 0.05, 1.0)
+        if isinstance(self.analysis_side, bool) or not isinstance(self.analysis_side, int) or not (
+                256 <= self.analysis_side <= 1024):
+            raise ValueError(f"Expected analysis_side to be a whole number from 256 to 1024. "
+                             f"Received: analysis_side={self.analysis_side!r}")
+        for name in ("markers", "align"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"Expected {name} to be True or False. Received: {name}={getattr(self, name)!r}")
+        return self
+
+
+@dataclass(frozen=True)
+class RegionCheck:
+    """One region of the plan as found on the canvas.
+
+    Attributes:
+        id: the region's id (into ``guide.regions``).
+        colour: its palette colour number (1-based, as on the outline).
+        step: the step that paints it (1-based, as in plan.json).
+        status: "done", "todo" or "off".
+        delta_e: CIEDE2000 between the paint seen and the palette colour (None while it is to do).
+        advice: what is off and the fix, in a painter's words ("" when nothing needs saying).
+        area: its share of the canvas in percent.
+    """
+
+    id: int
+    colour: int
+    step: int
+    status: str
+    delta_e: float | None
+    advice: str
+    area: float
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "colour": self.colour, "step": self.step, "status": self.status,
+                "delta_e": None if self.delta_e is None else round(self.delta_e, 1), "advice": self.advice,
+                "area": round(self.area, 2)}
+
+
+@dataclass(frozen=True, eq=False)
+class CanvasCheck:
+    """What a photo of the canvas says about the painting (images float32 ``(H, W, 3)`` in [0, 1]).
+
+    Attributes:
+        corners: the canvas's corners in the photo's pixels, (x, y) of the painting's top-left,
+            top-right, bottom-right, bottom-left.
+        found_by: "edges", "markers" or "corners" (given by the painter).
+        rectified: the canvas straightened to the guide's working size, as photographed.
+        corrected: the same with the light taken out (how it would look in even daylight).
+        overlay: the corrected canvas with regions to do and off marked and numbered, legend below.
+        step_reached: the last step mostly painted (0 = nothing yet; 1…N as in plan.json).
+        next_step: the step to paint next (None when the painting is finished).
+        progress: 0–1 over all steps (each step counts the same; a step counts its painted share).
+        step_progress: each step's painted share (0–1), step 1 first.
+        regions: every region's :class:`RegionCheck`, by id.
+        light: the light the photo was taken in.
+        match: how well the straightened photo matches the plan (correlation of light-and-dark
+            detail, −1 to 1).
+        notes: what else a painter should know (earlier steps left, drying, the light).
+    """
+
+    corners: np.ndarray
+    found_by: str
+    rectified: np.ndarray
+    corrected: np.ndarray
+    overlay: np.ndarray
+    step_reached: int
+    next_step: int | None
+    progress: float
+    step_progress: tuple[float, ...]
+    regions: tuple[RegionCheck, ...]
+    light: Light
+    match: float
+    notes: tuple[str, ...] = ()
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.regions if r.status == status)
+
+    def summary(self, guide=None) -> str:
+        """One line: "Step 5 of 10 reached, 48 % done; 3 areas off. Next: step 6, Mid-tone shapes."."""
+        steps = len(self.step_progress)
+        head = ("Nothing painted yet" if self.step_reached == 0
+                else f"Step {self.step_reached} of {steps} reached")
+        text = f"{head}, {self.progress * 100:.0f} % done"
+        off = self.count("off")
+        if off:
+            text += f"; {off} area{'s' if off > 1 else ''} off"
+        if self.next_step is None:
+            return text + ". The plan is finished."
+        title = f", {guide.steps[self.next_step - 1].title}" if guide is not None else ""
+        return text + f". Next: step {self.next_step}{title}."
+
+    def as_dict(self, guide=None) -> dict:
+        """The check as plain JSON (``check.json``)."""
+        record = {
+            "canvas_found": True,
+            "found_by": self.found_by,
+            "corners": [[round(float(x), 1), round(float(y), 1)] for x, y in self.corners],
+            "step_reached": self.step_reached,
+            "steps": len(self.step_progress),
+            "next_step": self.next_step,
+            "progress": round(self.progress, 3),
+            "summary": self.summary(guide),
+            "step_progress": [{"step": i + 1, "progress": round(p, 3)} for i, p in enumerate(self.step_progress)],
+            "counts": {status: self.count(status) for status in STATUS},
+            "regions": [r.as_dict() for r in self.regions],
+            "light": self.light.as_dict(),
+            "match": round(self.match, 3),
+            "notes": list(self.notes),
+        }
+        if guide is not None:
+            for entry in record["step_progress"]:
+                entry["title"] = guide.steps[entry["step"] - 1].title
+            if self.next_step is not None:
+                step = guide.steps[self.next_step - 1]
+                record["next"] = {"step": step.index, "title": step.title, "instruction": step.instruction}
+        return record
+
+
+def parse_corners(text: str) -> np.ndarray:
+    """``"x1,y1,x2,y2,x3,y3,x4,y4"`` (photo pixels, any order) → ``(4, 2)`` float32."""
+    try:
+        values = [float(v) for v in str(text).replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if len(values) != 8 or not all(math.isfinite(v) for v in values):
+        raise ValueError(f"Expected the four corners as x1,y1,x2,y2,x3,y3,x4,y4 in the photo's pixels. "
+                         f"Received: {text!r}")
+    return np.array(values, dtype=np.float32).reshape(4, 2)
+
+
+def _check_corners(corners, shape) -> np.ndarray:
+    from .locate import order_clockwise
+
+    array = np.asarray(corners, dtype=np.float64)
+    if array.shape != (4, 2) or not np.isfinite(array).all():
+        raise ValueError(f"Expected four corners as a (4, 2) array of x, y. Received: shape={array.shape}")
+    height, width = shape[:2]
+    margin = 0.05 * max(height, width)
+    if (array[:, 0] < -margin).any() or (array[:, 0] > width + margin).any() or (array[:, 1] < -margin).any() or (
+            array[:, 1] > height + margin).any():
+        raise ValueError(f"Expected the corners inside the photo ({width}×{height} px). Received: {array.tolist()}")
+    ordered = order_clockwise(array)
+    from .locate import _quad_area
+
+    if _quad_area(ordered) < 0.01 * height * width:
+        raise ValueError("Expected four corners around the canvas; these enclose almost nothing. "
+                         f"Received: {array.round(1).tolist()}")
+    return ordered
+
+
+def _detail(image: np.ndarray) -> np.ndarray:
+    """Light-and-dark detail (lightness minus its blur), zero mean and unit spread: what the comparisons use."""
+    import cv2
+
+    gray = cv2.cvtColor(np.clip(image, 0, 1).astype(np.float32), cv2.COLOR_RGB2GRAY)
+    sigma = max(2.0, max(gray.shape) / 12)
+    detail = gray - cv2.GaussianBlur(gray, (0, 0), sigma)
+    detail = cv2.GaussianBlur(detail, (0, 0), max(0.8, max(gray.shape) / 120))
+    spread = float(detail.std())
+    return (detail - detail.mean()) / spread if spread > 1e-3 else np.zeros_like(detail)
+
+
+def _ncc(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean(a * b)) if a.any() and b.any() else 0.0
+
+
+class _Plan:
+    """The plan at the sizes the check needs: small views for choosing and aligning, a view to judge at."""
+
+    def __init__(self, guide, analysis_side: int):
+        from .compare import PlanView
+
+        height, width = guide.labels.shape
+        self.guide = guide
+        self.shape = guide.labels.shape
+        scale = min(1.0, analysis_side / max(height, width))
+        self.analysis = (max(16, round(height * scale)), max(16, round(width * scale)))
+        self.view = PlanView.of(guide, self.analysis)
+        small_scale = 96 / max(height, width)
+        self.small = (max(8, round(height * small_scale)), max(8, round(width * small_scale)))
+        small_view = PlanView.of(guide, self.small, erode=0)
+        self.details = [_detail(small_view.after(k)) for k in range(len(guide.steps) + 1)]
+        self.aspect = guide.canvas.width_mm / guide.canvas.height_mm
+
+    def match(self, photo: np.ndarray, corners: np.ndarray) -> tuple[float, int]:
+        """Best correlation of the photo inside ``corners`` (TL…BL) with the plan after any step, and that step."""
+        from .locate import rectify
+
+        seen = _detail(rectify(photo, corners, self.small))
+        scores = [_ncc(seen, d) for d in self.details]
+        best = int(np.argmax(scores))
+        return scores[best], best
+
+
+def _orient(photo, candidates, plan: _Plan) -> tuple[np.ndarray, float, int]:
+    """The candidate and its rotation that is the canvas: ``(corners TL…BL, match, step that matched)``."""
+    from .locate import apparent_aspect
+
+    best = None
+    for corners, score in candidates:
+        for turn in range(4):
+            rolled = np.roll(corners, -turn, axis=0)
+            seen = apparent_aspect(rolled, photo.shape[:2])
+            fit = 0.5 if seen is None else math.exp(-((math.log(max(seen, 1e-6) / plan.aspect) / 0.25) ** 2))
+            match, step = plan.match(photo, rolled)
+            total = score * (0.3 + fit) * (0.25 + max(match, 0.0))
+            if best is None or total > best[0]:
+                best = (total, rolled, match, step)
+    return best[1], best[2], best[3]
+
+
+def _align(photo, corners, plan: _Plan, step: int) -> np.ndarray:
+    """Fine alignment against the plan after ``step`` (ECC homography); the corners unchanged when it fails."""
+    import cv2
+
+    from .locate import homography, rectify
+
+    side = 256
+    height, width = plan.shape
+    scale = side / max(height, width)
+    shape = (max(16, round(height * scale)), max(16, round(width * scale)))
+    from .compare import PlanView
+
+    template = _detail(PlanView.of(plan.guide, shape, erode=0).after(step)).astype(np.float32)
+    seen = _detail(rectify(photo, corners, shape)).astype(np.float32)
+    if not template.any() or not seen.any():
+        return corners
+    warp = np.eye(3, dtype=np.float32)
+    try:
+        _, warp = cv2.findTransformECC(template, seen, warp, cv2.MOTION_HOMOGRAPHY,
+                                       (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-5), None, 3)
+    except cv2.error:
+        return corners
+    box = np.array([[0, 0, 1], [shape[1], 0, 1], [shape[1], shape[0], 1], [0, shape[0], 1]], dtype=np.float64)
+    inside = box @ warp.astype(np.float64).T
+    inside = inside[:, :2] / inside[:, 2:]
+    if np.abs(inside - box[:, :2]).max() > 0.04 * max(shape):  # ECC wandered off: keep what the edges said
+        return corners
+    back = np.linalg.inv(homography(corners, shape))
+    moved = np.concatenate([inside, np.ones((4, 1))], axis=1) @ back.T
+    return (moved[:, :2] / moved[:, 2:]).astype(np.float32)
+
+
+def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptions(), corners=None,
+                 on_progress: ProgressFn | None = None) -> CanvasCheck:
+    """Check a photo of the canvas against ``guide``'s plan.
+
+    Args:
+        photo: float32 ``(H, W, 3)`` in [0, 1] (e.g. :func:`assistant.decode_image` of the phone's file).
+        guide: the :class:`assistant.Guide` being painted.
+        options: a :class:`CheckOptions`.
+        corners: the canvas's four corners in the photo's pixels, any order (the painter's clicks);
+            default: found automatically.
+        on_progress: the progress callback of :mod:`assistant.base`.
+
+    Raises:
+        CanvasNotFound: no canvas in the photo (one line; mark the corners instead).
+        ValueError: bad options, a photo too dark to judge, or a photo of another painting.
+    """
+    from .advice import region_advice
+    from .compare import judge
+    from .light import fit_best_light, patches
+    from .locate import find_canvas, find_markers, rectify, refine_corners
+
+    options.validate()
+    check_image(photo, "photo", min_side=32)
+    report = on_progress or no_progress
+    report(0.0, "Finding the canvas")
+    plan = _Plan(guide, options.analysis_side)
+    found_by = "corners"
+    if corners is not None:
+        chosen, match, step = _orient(photo, [(_check_corners(corners, photo.shape), 1.0)], plan)
+    else:
+        markers = find_markers(photo) if options.markers else None
+        if markers is not None:
+            found_by, chosen = "markers", markers
+            match, step = plan.match(photo, chosen)
+        else:
+            found_by = "edges"
+            candidates = find_canvas(photo, aspect=plan.aspect)
+            if not candidates:
+                raise CanvasNotFound(NOT_FOUND)
+            candidates = [(refine_corners(photo, c), s) for c, s in candidates]
+            chosen, match, step = _orient(photo, candidates, plan)
+    report(0.3, "Straightening the canvas")
+    if options.align and match > 0.2:
+        aligned = _align(photo, chosen, plan, step)
+        better, _ = plan.match(photo, aligned)
+        if better >= match:
+            chosen, match = aligned, better
+    rectified = rectify(photo, chosen, plan.shape)
+    small = rectify(photo, chosen, plan.analysis)
+    _check_photo(small, match, plan)
+
+    report(0.5, "Taking out the light")
+    view = plan.view
+    hypotheses = list(range(len(guide.steps) + 1))
+    reference = [view.after(k) for k in hypotheses]
+    observed, expected, positions, weights = patches(small, reference[0], mask=view.interior, groups=view.ids)
+    predictions = [patches(small, r, mask=view.interior)[1] for r in reference]
+    best, light, _ = fit_best_light(observed, predictions, positions, weights)
+    corrected_small = light.correct(small)
+
+    report(0.75, "Comparing with the plan")
+    judged = judge(corrected_small, view, off_delta_e=options.off_delta_e, painted_share=options.painted_share)
+    regions = _region_checks(guide, judged, region_advice)
+    reached = judged.step_reached
+    count = len(guide.steps)
+    next_step = reached + 1 if reached < count else None
+    step_progress = tuple(float(np.clip(s, 0.0, 1.0)) for s in judged.step_share)
+    progress = float(np.mean(step_progress)) if step_progress else 0.0
+    notes = _notes(guide, judged, light, step_progress, reached)
+    corrected = light.correct(rectified)
+    from .picture import overlay
+
+    next_regions = guide.steps[next_step - 1].regions if next_step else ()
+    picture = overlay(corrected, guide.regions.ids, judged.status, guide.regions.labels + 1, guide.regions.anchors,
+                      guide.regions.depths, next_regions=next_regions)
+    report(1.0, "Checked")
+    return CanvasCheck(corners=np.asarray(chosen, np.float32), found_by=found_by, rectified=rectified,
+                       corrected=corrected, overlay=picture, step_reached=reached, next_step=next_step,
+                       progress=progress, step_progress=step_progress, regions=regions, light=light,
+                       match=float(match), notes=notes)
+
+
+def _check_photo(small: np.ndarray, match: float, plan: _Plan) -> None:
+    """One line for a photo that cannot be judged: too dark, or another painting."""
+    import cv2
+
+    gray = cv2.cvtColor(small.astype(np.float32), cv2.COLOR_RGB2GRAY)
+    if float(np.median(gray)) < 0.06:
+        raise ValueError("The photo is too dark to judge the colours: take it again in better light (daylight "
+                         "from a window is best).")
+    structure = float(np.std(gray - cv2.GaussianBlur(gray, (0, 0), max(gray.shape) / 12)))
+    if structure > 0.06 and match < 0.15:
+        raise ValueError("This photo does not look like this guide's painting at any step: is it the right "
+                         "project? If it is, mark the four corners of the canvas by hand.")
+
+
+def _region_checks(guide, judged, region_advice) -> tuple[RegionCheck, ...]:
+    areas = guide.regions.areas.astype(np.float64)
+    total = float(areas.sum())
+    step_of = np.zeros(len(guide.regions), dtype=np.int32)
+    for s in guide.steps:
+        step_of[list(s.regions)] = s.index
+    medium = guide.options.medium
+    checks = []
+    for region in range(len(guide.regions)):
+        colour = int(guide.regions.labels[region]) + 1
+        status = STATUS[int(judged.status[region])]
+        advice = ""
+        if status == "off":
+            recipe = guide.recipes[colour - 1] if len(guide.recipes) >= colour else None
+            advice = region_advice(judged.seen[region], np.asarray(guide.palette[colour - 1].lab), recipe=recipe,
+                                   paints=guide.paints, medium=medium, number=colour)
+        checks.append(RegionCheck(region, colour, int(step_of[region]), status,
+                                  None if status == "todo" else float(judged.delta_e[region]), advice,
+                                  100.0 * float(areas[region]) / total))
+    return tuple(checks)
+
+
+def _notes(guide, judged, light: Light, step_progress, reached: int) -> tuple[str, ...]:
+    notes = []
+    behind = [i + 1 for i, p in enumerate(step_progress) if i + 1 < reached and i > 0 and p < 0.9]
+    if behind:
+        listed = ", ".join(str(s) for s in behind)
+        notes.append(f"Step{'s' if len(behind) > 1 else ''} {listed} still ha{'ve' if len(behind) > 1 else 's'} "
+                     "areas to paint (blue in the picture).")
+    medium = guide.options.medium
+    if medium == "acrylic" and int(np.sum(judged.status > 0)):
+        notes.append("Acrylics dry darker: judge colours on a dry canvas, and mix wet paint a touch lighter "
+                     "than its swatch.")
+    notes.append(f"The photo was taken in {light.words()}; the colours were judged with that taken out.")
+    return tuple(notes)
