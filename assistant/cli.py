@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                        help="on an unexpected error, print the whole traceback")
     sub.add_parser("paints", help="list the paints and presets --paints understands")
+    _add_check_parser(sub)
     return parser
 
 
@@ -142,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
+        if args.command == "check":
+            return _check(args)
         return _list_paints() if args.command == "paints" else _guide(args)
     except KeyboardInterrupt:
         print("\nerror: interrupted", file=sys.stderr)
@@ -429,3 +432,75 @@ def _write(args: argparse.Namespace, guide, project, bar) -> int:
         summary += f", {len(guide.strokes.painting.strokes)} brushstrokes in {len(guide.strokes.steps)} stroke steps"
     print(f"Wrote {len(written)} files to {args.output} ({summary}).")
     return 0
+
+
+# --- check: a photo of the canvas against its project (issue 23) --------------------------------
+
+
+def _add_check_parser(sub) -> None:
+    check = sub.add_parser("check", help="check a photo of your canvas against its guide.project")
+    check.add_argument("project", type=Path, help="the guide.project you are painting from")
+    check.add_argument("photo", type=Path, help="a photo of the canvas (JPEG, PNG, WebP, TIFF …), all four corners in it")
+    check.add_argument("-o", "--output", type=Path, required=True,
+                       help="folder to write check.json and check.png into (made if missing)")
+    check.add_argument("--corners", default=None, metavar="X1,Y1,...,X4,Y4",
+                       help="the canvas's four corners in the photo's pixels, any order, when it is not found")
+    check.add_argument("--off", type=float, default=8.0, metavar="DE",
+                       help="a painted area further than this from its colour (CIEDE2000) is off (default 8)")
+    check.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="on an unexpected error, print the whole traceback")
+
+
+def _check(args: argparse.Namespace) -> int:
+    """``check PROJECT PHOTO -o OUT``: writes OUT/check.json and OUT/check.png (the overlay), prints the summary."""
+    import json
+
+    from .check import CanvasNotFound, CheckOptions, check_canvas, parse_corners
+    from .images import decode_image, encode_png
+    from .project import load_project, rebuild_guide
+
+    for path in (args.project, args.photo):
+        if not path.is_file():
+            raise ValueError(f"No such file: {path}")
+    if args.output.exists() and not args.output.is_dir():
+        raise ValueError(f"Expected -o to be a folder. Received: {args.output} (a file)")
+    options = CheckOptions(off_delta_e=args.off).validate()
+    project = load_project(_read_input(args.project))
+    if project.options is None:
+        raise ValueError("This project has no palette yet; open it in the app or start from its photo.")
+    decoded = decode_image(_read_input(args.photo), max_side=2048)
+    corners = None
+    if args.corners is not None:  # given in the photo file's pixels; the check sees it at most 2048 px
+        scale = decoded.pixels.shape[1] / decoded.original_size[0]
+        corners = parse_corners(args.corners) * scale
+    guide = rebuild_guide(project)
+    try:
+        result = check_canvas(decoded.pixels, guide, options=options, corners=corners)
+    except CanvasNotFound as exc:
+        raise ValueError(f"{exc} (--corners X1,Y1,…,X4,Y4 in the photo's pixels)") from None
+    record = result.as_dict(guide)
+    record["photo"] = {"name": args.photo.name, "size": list(decoded.original_size),
+                       "corners_in_file": (result.corners / (decoded.pixels.shape[1] / decoded.original_size[0]))
+                       .round(1).tolist()}
+    args.output.mkdir(parents=True, exist_ok=True)
+    _replace_file(args.output / "check.json", json.dumps(record, indent=2, ensure_ascii=False).encode())
+    _replace_file(args.output / "check.png", encode_png(result.overlay))
+    print(result.summary(guide))
+    for region in result.regions:
+        if region.status == "off":
+            print(f"  colour {region.colour} (step {region.step}, ΔE {region.delta_e:.0f}): {region.advice}")
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all (a temporary file beside it, then renamed over it)."""
+    import os
+
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -6,7 +6,7 @@ Seeded: the same guide, step and seed give the same photo. The photo is made the
    Each palette colour is mixed a little off (ΔE00 0.5–3 per colour and step), a few regions are mixed
    clearly wrong (ΔE00 10–20, the "off" truth), the toning wash is a little off too, region borders
    wander (a smooth displacement of about 0.4 % of the canvas) and are soft, every area carries brush
-   texture and the canvas weave. Half the time the next step is started (under a third of its area),
+   texture and the canvas weave; in watercolour, step 1 is a pencil sketch of the value masses. Half the time the next step is started (under a third of its area),
    so that "the step reached" is not simply "everything painted".
 2. **The scene** (:func:`photograph`): a stretched canvas (18 mm deep, its sides showing) in perspective
    (tilt up to ``max_tilt`` degrees about any axis in its plane, any rotation in the picture, 26 mm
@@ -186,6 +186,12 @@ def paint_canvas(guide, step: int, *, seed: int = 0, scale: int = 2, off_share: 
         ground = lab_to_rgb(rgb_to_lab(ground) + offset.astype(np.float32))
         wash = 1.0 + 0.05 * _smooth_noise(ground.shape[:2], 2.5 * scale, rng, angle=rng.uniform(0, np.pi), stretch=8)
         canvas = linear_to_srgb(srgb_to_linear(ground) * wash[..., None])
+    if step >= 1 and not opaque:  # the pencil sketch of the value masses: thin grey lines
+        values = cv2.remap(guide.values.labels.astype(np.float32), map_x, map_y, cv2.INTER_NEAREST)
+        line = np.zeros(values.shape, bool)
+        line[:, 1:] |= values[:, 1:] != values[:, :-1]
+        line[1:, :] |= values[1:, :] != values[:-1, :]
+        canvas[line] = canvas[line] * rng.uniform(0.55, 0.75)
     rgb = lab_to_rgb(region_lab.astype(np.float32)).astype(np.float32)
     on = painted[ids]
     canvas[on] = rgb[ids[on]]

@@ -271,38 +271,43 @@ def _orient(photo, candidates, plan: _Plan) -> tuple[np.ndarray, float, int]:
             seen = apparent_aspect(rolled, photo.shape[:2])
             fit = 0.5 if seen is None else math.exp(-((math.log(max(seen, 1e-6) / plan.aspect) / 0.25) ** 2))
             match, step = plan.match(photo, rolled)
-            total = score * (0.3 + fit) * (0.25 + max(match, 0.0))
+            total = score * (0.3 + fit) * (0.1 + max(match, 0.0)) ** 2
             if best is None or total > best[0]:
                 best = (total, rolled, match, step)
     return best[1], best[2], best[3]
 
 
 def _align(photo, corners, plan: _Plan, step: int) -> np.ndarray:
-    """Fine alignment against the plan after ``step`` (ECC homography); the corners unchanged when it fails."""
+    """Fine alignment against the plan after ``step``: ECC homography at 96 then 256 px; the corners
+    unchanged when it fails or wanders (more than 8 % of the canvas)."""
     import cv2
 
+    from .compare import PlanView
     from .locate import homography, rectify
 
-    side = 256
     height, width = plan.shape
-    scale = side / max(height, width)
-    shape = (max(16, round(height * scale)), max(16, round(width * scale)))
-    from .compare import PlanView
-
-    template = _detail(PlanView.of(plan.guide, shape, erode=0).after(step)).astype(np.float32)
-    seen = _detail(rectify(photo, corners, shape)).astype(np.float32)
-    if not template.any() or not seen.any():
-        return corners
     warp = np.eye(3, dtype=np.float32)
-    try:
-        _, warp = cv2.findTransformECC(template, seen, warp, cv2.MOTION_HOMOGRAPHY,
-                                       (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-5), None, 3)
-    except cv2.error:
-        return corners
+    previous = None
+    for side in (96, 256):
+        scale = side / max(height, width)
+        shape = (max(16, round(height * scale)), max(16, round(width * scale)))
+        if previous is not None:  # carry the coarse warp over to this size
+            ratio = np.diag([shape[1] / previous[1], shape[0] / previous[0], 1.0]).astype(np.float32)
+            warp = ratio @ warp @ np.linalg.inv(ratio)
+        template = _detail(PlanView.of(plan.guide, shape, erode=0).after(step)).astype(np.float32)
+        seen = _detail(rectify(photo, corners, shape)).astype(np.float32)
+        if not template.any() or not seen.any():
+            return corners
+        try:
+            _, warp = cv2.findTransformECC(template, seen, warp, cv2.MOTION_HOMOGRAPHY,
+                                           (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 80, 1e-5), None, 3)
+        except cv2.error:
+            return corners
+        previous = shape
     box = np.array([[0, 0, 1], [shape[1], 0, 1], [shape[1], shape[0], 1], [0, shape[0], 1]], dtype=np.float64)
     inside = box @ warp.astype(np.float64).T
     inside = inside[:, :2] / inside[:, 2:]
-    if np.abs(inside - box[:, :2]).max() > 0.04 * max(shape):  # ECC wandered off: keep what the edges said
+    if not np.isfinite(inside).all() or np.abs(inside - box[:, :2]).max() > 0.08 * max(shape):
         return corners
     back = np.linalg.inv(homography(corners, shape))
     moved = np.concatenate([inside, np.ones((4, 1))], axis=1) @ back.T

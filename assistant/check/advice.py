@@ -95,13 +95,11 @@ def fix_for(seen: np.ndarray, planned: np.ndarray, recipe, paints) -> str:
         return ""
     name, share = labels[best]
     if share <= 1 / 16:
-        amount = "a touch of"
-    elif share <= 1 / 8:
-        amount = "a little"
-    else:
-        per = max(1, round((1 - share) / share))
-        amount = f"about 1 part to every {per} of the mix:" if per > 1 else "about as much again of"
-    return f"add {amount} {name}"
+        return f"add a touch of {name}"
+    if share <= 1 / 8:
+        return f"add a little {name}"
+    per = max(1, round((1 - share) / share))
+    return f"add {name}, about 1 part to every {per} parts of your mix" if per > 1 else f"add as much {name} again"
 
 
 def region_advice(seen: np.ndarray, planned: np.ndarray, *, recipe=None, paints=None, medium: str = "acrylic",

@@ -23,6 +23,8 @@ __all__ = ["BARE_DELTA_E", "PlanView", "Judgement", "judge"]
 
 #: A pixel within this ΔE00 of the unpainted canvas (and nearer it than the paint) is bare.
 BARE_DELTA_E = 10.0
+#: A region due by now whose colour is further than this (ΔE00) from the bare canvas under it was painted.
+BARE_REGION_DELTA_E = 5.0
 #: A paint this close (ΔE00) to the canvas under it cannot be told from bare canvas.
 LOOKALIKE_DELTA_E = 8.0
 #: A region with fewer core pixels than this at the size it is judged at is too small to judge on its own.
@@ -50,6 +52,7 @@ class PlanView:
     interior: np.ndarray
     toned: bool
     steps: int
+    sketch: np.ndarray | None = None
 
     @classmethod
     def of(cls, guide, shape: tuple[int, int], *, erode: int = 2) -> PlanView:
@@ -74,8 +77,15 @@ class PlanView:
         depth = np.zeros(len(guide.regions), np.float32)
         np.maximum.at(depth, ids.ravel(), distance.ravel())
         interior = distance >= np.minimum(float(erode) + 1.0, 0.6 * depth[ids])
+        sketch = None
+        if not toned and guide.values is not None:  # where step 1's pencil lines go: the value masses' borders
+            values = cv2.resize(guide.values.labels.astype(np.float32), (width, height),
+                                interpolation=cv2.INTER_NEAREST)
+            sketch = np.zeros(values.shape, bool)
+            sketch[:, 1:] |= values[:, 1:] != values[:, :-1]
+            sketch[1:, :] |= values[1:, :] != values[:-1, :]
         return cls(ids, step, guide.palette.rgb[guide.regions.labels].astype(np.float32),
-                   np.clip(ground, 0, 1).astype(np.float32), interior, toned, len(guide.steps))
+                   np.clip(ground, 0, 1).astype(np.float32), interior, toned, len(guide.steps), sketch)
 
     def after(self, k: int) -> np.ndarray:
         """The canvas as planned after ``k`` steps (0: bare white canvas)."""
@@ -160,22 +170,28 @@ def judge(corrected: np.ndarray, plan: PlanView, *, off_delta_e: float, painted_
     shares, evidence = [float("nan")], [0.0]
     for index in range(2, plan.steps + 1):
         members = np.flatnonzero(plan.step == index)
-        clear = members[~lookalike[members] & ~tiny[members]]
-        weight = float(areas[clear].sum())
+        clear = members[~lookalike[members]]
+        votes = areas[clear] * np.where(tiny[clear], 0.5, 1.0)  # small regions are blurred: half a say
+        weight = float(votes.sum())
         evidence.append(weight)
-        shares.append(float(np.sum(areas[clear] * is_painted[clear]) / weight) if weight else float("nan"))
+        shares.append(float(np.sum(votes * is_painted[clear]) / weight) if weight else float("nan"))
     reached = _cut(shares, evidence, painted_share)
-    toned = _toned(lab, ground_lab, white_lab, pixels, bare) if plan.toned else False
+    toned = _toned(lab, ground_lab, white_lab, pixels, bare) if plan.toned else _sketched(smooth, plan.sketch)
     if reached == 1 and not toned:
         reached = 0
     # Step 1 (toning, or the pencil sketch in watercolour, which a photo cannot show) is done once later ones are.
     shares[0] = 1.0 if reached >= 1 else 0.0
 
     status = np.where(is_painted, np.where(delta_e <= off_delta_e, 1, 2), 0).astype(np.int8)
-    follow = lookalike & ~tiny & (plan.step <= plan.steps)
-    status[follow] = np.where(plan.step[follow] <= reached, np.where(delta_e[follow] <= off_delta_e, 1, 2), 0)
-    follow = tiny & (plan.step <= plan.steps)
-    status[follow] = np.where(plan.step[follow] <= reached, 1, 0)
+    due = plan.step <= reached
+    from_under = delta_e2000(seen, under)
+    # Due by now, mostly "bare", yet not the bare canvas either: painted, in a colour near the canvas's.
+    status[~is_painted & due & ~lookalike & ~tiny & (from_under > BARE_REGION_DELTA_E) & (delta_e > off_delta_e)] = 2
+    # A paint like the canvas under it: done when due, off only when far from both paint and canvas.
+    follow = lookalike & ~tiny
+    far = (delta_e > off_delta_e) & (from_under > off_delta_e)
+    status[follow] = np.where(far[follow], 2, np.where(due[follow], 1, 0))
+    status[tiny] = due[tiny]
     # Each step's progress as the painter sees it in the overlay: its painted share of area, every region counted.
     for index in range(2, plan.steps + 1):
         members = np.flatnonzero(plan.step == index)
@@ -199,6 +215,22 @@ def _cut(shares: list[float], evidence: list[float], painted_share: float) -> in
     # Score of cutting after step k (1-based): painted votes up to k minus those after it.
     scores = [float(votes[1:k].sum() - votes[k:].sum()) for k in range(1, count + 1)]
     return int(np.argmax(scores)) + 1
+
+
+def _sketched(image: np.ndarray, sketch: np.ndarray | None) -> bool:
+    """True when thin dark lines (a pencil sketch) run along the value masses' borders more than elsewhere."""
+    import cv2
+
+    if sketch is None or not sketch.any():
+        return False
+    gray = cv2.cvtColor(image.astype(np.float32), cv2.COLOR_RGB2GRAY) * 100.0
+    lines = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, np.ones((5, 5), np.uint8))
+    near = cv2.dilate(sketch.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    far = ~cv2.dilate(sketch.astype(np.uint8), np.ones((11, 11), np.uint8)).astype(bool)
+    if near.sum() < 50 or far.sum() < 50:
+        return False
+    along, elsewhere = float(np.mean(lines[near])), float(np.mean(lines[far]))
+    return along > 1.5 * elsewhere + 0.5
 
 
 def _toned(lab, ground_lab, white_lab, pixels, bare) -> bool:

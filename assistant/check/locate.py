@@ -320,7 +320,7 @@ def _lab(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.clip(image, 0, 1).astype(np.float32), cv2.COLOR_RGB2Lab)
 
 
-def find_canvas(photo: np.ndarray, *, aspect: float | None = None, count: int = 3) -> list[tuple[np.ndarray, float]]:
+def find_canvas(photo: np.ndarray, *, aspect: float | None = None, count: int = 6) -> list[tuple[np.ndarray, float]]:
     """The likeliest canvases in ``photo``: up to ``count`` ``(corners, score)``, best first (empty: none).
 
     ``aspect``: the canvas's width / height, either way round (it may be photographed sideways).
@@ -340,7 +340,7 @@ def find_canvas(photo: np.ndarray, *, aspect: float | None = None, count: int = 
         if score < 0.05 or len(chosen) >= count:
             break
         corners = (quad + 0.5) * factor - 0.5
-        if any(np.abs(corners - other).max() < 0.02 * max(height, width) for other, _ in chosen):
+        if any(np.abs(corners - other).max() < 0.005 * max(height, width) for other, _ in chosen):
             continue
         chosen.append((corners.astype(np.float32), float(score)))
     return chosen
