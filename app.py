@@ -13,6 +13,7 @@ pages = [
     st.Page("pages/steps.py", title="4 · Steps", icon=":material/format_list_numbered:"),
     st.Page("pages/strokes.py", title="5 · Brushstrokes", icon=":material/gesture:"),
     st.Page("pages/guide.py", title="6 · Guide", icon=":material/description:"),
+    st.Page("pages/check.py", title="7 · Check my canvas", icon=":material/fact_check:"),
 ]
 navigation = st.navigation(pages)
 state.start_session()  # restores a reloaded session's work and collects finished background jobs

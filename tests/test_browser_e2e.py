@@ -309,3 +309,35 @@ def test_style_run_survives_navigation_reload_and_a_saved_project(server, browse
     other.locator("input[type=file]").set_input_files(str(broken))
     other.get_by_text("broken.project: This project file is damaged").wait_for()
     assert other.locator("text=Traceback").count() == 0
+
+
+def test_check_my_canvas_reads_a_phone_photo(server, browser, tmp_path):
+    """Issue 23: open a project, upload a generated phone photo of its canvas at step 5, read the verdict."""
+    from canvas_photos import canvas_photo
+    from conftest import photo_array
+
+    from assistant import GuideOptions, make_guide
+    from assistant.project import project_from_guide, save_project
+
+    guide = make_guide(photo_array("astronaut"), GuideOptions(canvas="30x40cm", focus="none"))
+    project = tmp_path / "guide.project"
+    project.write_bytes(save_project(project_from_guide(guide, photo_name="astronaut.png")))
+    shot = canvas_photo(guide, 5, seed=5, size=(2400, 1800))
+    photo = tmp_path / "canvas.jpg"
+    photo.write_bytes(shot.jpeg)
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.set_default_timeout(90_000)
+    page.goto(server)
+    page.get_by_text("Upload a photo").first.wait_for()
+    page.locator("input[type=file]").set_input_files(str(project))
+    page.get_by_text("Opened guide.project").wait_for()
+    _go(page, "Check my canvas", "Check my canvas")
+    page.locator("input[type=file]").set_input_files(str(photo))
+    page.get_by_text(f"Step 5 of {len(guide.steps)} reached").first.wait_for()
+    page.get_by_text("Your checks so far").wait_for()
+    assert page.locator("text=Traceback").count() == 0
+    shots = Path(os.environ.get("SCREENSHOTS", tmp_path))
+    page.screenshot(path=str(shots / "check-page.png"))
+    page.get_by_text("What is off, and how to fix it").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "check-page-advice.png"))

@@ -37,7 +37,7 @@ STATUS = ("todo", "done", "off")
 
 
 class CanvasNotFound(ValueError):
-    """No canvas in the photo (the painter can mark its corners instead)."""
+    """No canvas in the photo, or none that looks like the plan (the painter can mark its corners instead)."""
 
 
 NOT_FOUND = ("No canvas found in this photo: take it again with all four corners of the canvas in the picture "
@@ -327,8 +327,9 @@ def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptio
         on_progress: the progress callback of :mod:`assistant.base`.
 
     Raises:
-        CanvasNotFound: no canvas in the photo (one line; mark the corners instead).
-        ValueError: bad options, a photo too dark to judge, or a photo of another painting.
+        CanvasNotFound: no canvas in the photo, or a canvas like no step of the plan (another painting);
+            one line; mark the corners instead.
+        ValueError: bad options or corners, a photo too dark to judge.
     """
     from .advice import region_advice
     from .compare import judge
@@ -370,7 +371,11 @@ def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptio
     hypotheses = list(range(len(guide.steps) + 1))
     reference = [view.after(k) for k in hypotheses]
     observed, expected, positions, weights = patches(small, reference[0], mask=view.interior, groups=view.ids)
-    predictions = [patches(small, r, mask=view.interior)[1] for r in reference]
+    skip = len(observed) >= 48  # an over-exposed photo: learn from the clipped patches too rather than from none
+    if not skip:
+        observed, expected, positions, weights = patches(small, reference[0], mask=view.interior, groups=view.ids,
+                                                         skip_clipped=False)
+    predictions = [patches(small, r, mask=view.interior, skip_clipped=skip)[1] for r in reference]
     best, light, _ = fit_best_light(observed, predictions, positions, weights)
     corrected_small = light.correct(small)
 
@@ -406,8 +411,8 @@ def _check_photo(small: np.ndarray, match: float, plan: _Plan) -> None:
                          "from a window is best).")
     structure = float(np.std(gray - cv2.GaussianBlur(gray, (0, 0), max(gray.shape) / 12)))
     if structure > 0.06 and match < 0.15:
-        raise ValueError("This photo does not look like this guide's painting at any step: is it the right "
-                         "project? If it is, mark the four corners of the canvas by hand.")
+        raise CanvasNotFound("This photo does not look like this guide's painting at any step: is it the right "
+                             "project? If it is, mark the four corners of the canvas by hand.")
 
 
 def _region_checks(guide, judged, region_advice) -> tuple[RegionCheck, ...]:

@@ -4,9 +4,10 @@ The words come from the difference in lightness (value), chroma (saturation) and
 paint on the canvas and the plan's colour, in CIELAB: a *value* is about 10 L* (a 10-step grey scale),
 *warm* is the orange direction (hue 50°), *cool* the blue-green one. The fix is found with the guide's
 own mixing model (Kubelka–Munk, :mod:`assistant.color.mixing`): each of the painter's paints is tried
-as an addition to the recipe, in amounts from a touch to two parts, and the one that moves the mix
-most nearly by the opposite of the error is named ("add a touch of burnt umber"). When no single
-paint does, the advice is to mix the recipe again.
+as an addition to the recipe, in amounts from a touch to two parts in five, and each paint of the recipe
+at a quarter less and at half; the change that moves the mix most nearly by the opposite of the error
+is named ("add a touch of burnt umber", "use half as much titanium white"). When none takes away at
+least 30 % of the error, the advice is to mix the recipe again.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ VALUE_STEP = 10.0
 _WARM = math.radians(50.0)  # the orange direction in the a*b* plane
 #: Amounts tried for an added paint, as a share of the whole mix: from a touch to about two parts in five.
 _AMOUNTS = (1 / 32, 1 / 16, 1 / 8, 1 / 4, 0.4)
+#: Or less of a paint already in the recipe: three quarters or half of its parts.
+_LESS = (0.75, 0.5)
 
 
 def describe_error(seen: np.ndarray, planned: np.ndarray) -> list[str]:
@@ -86,20 +89,29 @@ def fix_for(seen: np.ndarray, planned: np.ndarray, recipe, paints) -> str:
             added[j] += share / (1 - share) * parts.sum()
             trials.append(added)
             labels.append((name, share))
+        if parts[j] > 0 and np.count_nonzero(parts) > 1:  # or less of a paint already in the mix
+            for keep in _LESS:
+                fewer = parts.copy()
+                fewer[j] *= keep
+                trials.append(fewer)
+                labels.append((name, keep - 1.0))
     mixed = mix_lab(paints, np.array(trials))
     # What the painter's mix becomes with the addition: their colour moved as the recipe's moves.
     after = np.asarray(seen, np.float64) + (mixed - base)
     distance = delta_e2000(after, np.broadcast_to(np.asarray(planned, np.float64), after.shape))
     best = int(np.argmin(distance))
-    if not np.isfinite(distance[best]) or distance[best] > 0.6 * start or np.linalg.norm(error) < 1e-6:
+    if not np.isfinite(distance[best]) or distance[best] > 0.7 * start or np.linalg.norm(error) < 1e-6:
         return ""
     name, share = labels[best]
+    if share < 0:
+        return f"use {'half as much' if share <= -0.5 else 'about a quarter less'} {name}"
     if share <= 1 / 16:
         return f"add a touch of {name}"
     if share <= 1 / 8:
         return f"add a little {name}"
-    per = max(1, round((1 - share) / share))
-    return f"add {name}, about 1 part to every {per} parts of your mix" if per > 1 else f"add as much {name} again"
+    per = (1 - share) / share  # parts of the mix per part added
+    ratio = f"1 part to every {round(per)} parts" if per >= 1.9 else "2 parts to every 3 parts"
+    return f"add {name}, about {ratio} of your mix"
 
 
 def region_advice(seen: np.ndarray, planned: np.ndarray, *, recipe=None, paints=None, medium: str = "acrylic",
@@ -112,6 +124,8 @@ def region_advice(seen: np.ndarray, planned: np.ndarray, *, recipe=None, paints=
     fix = fix_for(seen, planned, recipe, paints)
     if fix:
         text += f": {fix}"
+    elif recipe is not None and len(recipe.parts) == 1:
+        text += f": paint it again with {recipe.parts[0][0]} straight from the tube"
     elif recipe is not None:
         text += f": mix it again ({recipe.text()})"
     d_l = float(np.asarray(seen)[0] - np.asarray(planned)[0])

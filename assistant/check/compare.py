@@ -25,6 +25,8 @@ __all__ = ["BARE_DELTA_E", "PlanView", "Judgement", "judge"]
 BARE_DELTA_E = 10.0
 #: A region due by now whose colour is further than this (ΔE00) from the bare canvas under it was painted.
 BARE_REGION_DELTA_E = 5.0
+#: Share of painted pixels that makes a region painted when its step is two or more after the step reached.
+LATER_SHARE = 0.8
 #: A paint this close (ΔE00) to the canvas under it cannot be told from bare canvas.
 LOOKALIKE_DELTA_E = 8.0
 #: A region with fewer core pixels than this at the size it is judged at is too small to judge on its own.
@@ -128,7 +130,9 @@ def judge(corrected: np.ndarray, plan: PlanView, *, off_delta_e: float, painted_
 
     n = len(plan.step)
     smooth = cv2.GaussianBlur(corrected.astype(np.float32), (0, 0), 1.0)
-    lab = rgb_to_lab(smooth).reshape(-1, 3)
+    # On white paper, step 1's pencil lines are not paint: thin dark lines are closed over before judging.
+    judged = smooth if plan.toned else cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    lab = rgb_to_lab(judged).reshape(-1, 3)
     ground_lab = rgb_to_lab(plan.ground).reshape(-1, 3)
     white_lab = rgb_to_lab(WHITE)
     paint_lab = rgb_to_lab(plan.paint)
@@ -182,6 +186,8 @@ def judge(corrected: np.ndarray, plan: PlanView, *, off_delta_e: float, painted_
     # Step 1 (toning, or the pencil sketch in watercolour, which a photo cannot show) is done once later ones are.
     shares[0] = 1.0 if reached >= 1 else 0.0
 
+    # Paint on an area two steps or more ahead is unusual: it takes a clearer majority of painted pixels.
+    is_painted &= (painted >= LATER_SHARE) | (plan.step <= reached + 1)
     status = np.where(is_painted, np.where(delta_e <= off_delta_e, 1, 2), 0).astype(np.int8)
     due = plan.step <= reached
     from_under = delta_e2000(seen, under)

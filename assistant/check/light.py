@@ -30,6 +30,8 @@ __all__ = ["Light", "correct_light", "fit_best_light", "fit_light", "linear_to_s
 
 #: ΔE76 at which a patch's weight halves (Cauchy), and above which it no longer adds to the misfit.
 _SCALE, _CAP = 6.0, 25.0
+#: An sRGB value at or above this the camera has clipped.
+CLIPPED = 0.985
 #: ΔE76 beyond which a patch has no say at all in the last rounds of the fit.
 _REJECT = 10.0
 
@@ -81,6 +83,12 @@ class Light:
         linear = srgb_to_linear(image)
         shade = self.shading(image.shape[:2])[..., None]
         canvas = (linear - np.asarray(self.flare, np.float32)) / (shade * np.asarray(self.gains, np.float32))
+        # Channels the camera clipped hold "at least this much": a pixel clipped in two or more is a highlight
+        # (white canvas, a light paint), taken as neutral (its brightest corrected channel in all three), as
+        # raw converters reconstruct highlights. One clipped channel (a saturated orange) is left as it is.
+        clipped = (np.asarray(image) >= CLIPPED).sum(axis=-1) >= 2
+        if clipped.any():
+            canvas[clipped] = canvas[clipped].max(axis=-1, keepdims=True)
         return linear_to_srgb(canvas)
 
     @property
@@ -224,9 +232,10 @@ def fit_best_light(observed: np.ndarray, predictions: list[np.ndarray], position
 
 
 def patches(image: np.ndarray, reference: np.ndarray, *, cell: int = 8, mask: np.ndarray | None = None,
-            groups: np.ndarray | None = None):
+            groups: np.ndarray | None = None, skip_clipped: bool = True):
     """Mean linear colour of ``image`` and ``reference`` in each ``cell``² block whose pixels ``mask`` keeps.
 
+    ``skip_clipped``: leave out patches where the camera clipped a channel.
     ``groups``: an id per pixel (the plan's regions); a patch then weighs ``1/sqrt(patches of its region)``
     instead of 1, so that one big region (painted off, perhaps) cannot outvote all the others.
     Returns ``(observed, expected, positions, weights)`` for :func:`fit_light`.
@@ -242,7 +251,9 @@ def patches(image: np.ndarray, reference: np.ndarray, *, cell: int = 8, mask: np
         linear = srgb_to_linear(picture[crop]).reshape(rows, cell, cols, cell, 3)
         return (linear * k[..., None]).sum(axis=(1, 3)) / np.maximum(count, 1)[..., None]
 
-    good = count >= 0.5 * cell * cell
+    # Patches with clipped channels say nothing about the light (the true value is anywhere above).
+    clipped = (np.asarray(image)[crop] >= CLIPPED).any(axis=-1).reshape(rows, cell, cols, cell).mean(axis=(1, 3))
+    good = (count >= 0.5 * cell * cell) & ((clipped < 0.1) | (not skip_clipped))
     y, x = np.mgrid[0:rows, 0:cols].astype(np.float32)
     positions = np.stack([((x + 0.5) * cell) / width * 2 - 1, ((y + 0.5) * cell) / height * 2 - 1], axis=-1)
     weights = count[good]
@@ -253,10 +264,13 @@ def patches(image: np.ndarray, reference: np.ndarray, *, cell: int = 8, mask: np
     return means(image)[good], means(reference)[good], positions[good], weights
 
 
-def correct_light(image: np.ndarray, reference: np.ndarray, *, mask: np.ndarray | None = None) -> tuple[np.ndarray, Light]:
+def correct_light(image: np.ndarray, reference: np.ndarray, *, mask: np.ndarray | None = None,
+                  groups: np.ndarray | None = None) -> tuple[np.ndarray, Light]:
     """Correct ``image`` (float32 sRGB) for the light, from what it should look like (``reference``, same size).
 
-    ``mask``: the pixels to learn from (default: all). Returns ``(corrected image, light)``.
+    ``mask``: the pixels to learn from (default: all); ``groups``: the plan's region id per pixel (each
+    region then has a say by the square root of its size, see :func:`patches`).
+    Returns ``(corrected image, light)``.
     """
     from ..base import check_image
 
@@ -265,6 +279,6 @@ def correct_light(image: np.ndarray, reference: np.ndarray, *, mask: np.ndarray 
     if image.shape != reference.shape:
         raise ValueError(f"Expected image and reference of the same shape. Received: {image.shape} and {reference.shape}")
     cell = max(2, min(image.shape[:2]) // 48)
-    observed, expected, positions, weights = patches(image, reference, cell=cell, mask=mask)
+    observed, expected, positions, weights = patches(image, reference, cell=cell, mask=mask, groups=groups)
     light, _ = fit_light(observed, expected, positions, weights)
     return light.correct(image), light

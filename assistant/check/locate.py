@@ -22,6 +22,8 @@ __all__ = ["apparent_aspect", "find_canvas", "find_markers", "homography", "orde
 
 #: Long side of the picture the candidates are searched in.
 SEARCH_SIDE = 640
+#: A phone's main camera: focal length / long side of the picture (about 26 mm equivalent).
+PHONE_FOCAL = 0.8
 #: Long side of the picture the sides are fitted again in.
 REFINE_SIDE = 1600
 
@@ -71,8 +73,9 @@ def apparent_aspect(corners: np.ndarray, image_shape: tuple[int, int]) -> float 
     """Width / height of the rectangle whose perspective picture is ``corners`` (TL, TR, BR, BL).
 
     The camera's focal length is found from the corners themselves, the principal point taken as
-    the picture's centre (Zhang and He, "Whiteboard scanning and image enhancement", 2007). None when
-    the corners do not come from a rectangle seen by a pinhole camera.
+    the picture's centre (Zhang and He, "Whiteboard scanning and image enhancement", 2007); when the
+    corners cannot tell it (a canvas tilted about one of its sides), a phone's is assumed. None when the
+    corners do not come from a rectangle seen by a pinhole camera.
     """
     height, width = image_shape
     points = np.asarray(corners, dtype=np.float64).reshape(4, 2) - (width / 2, height / 2)
@@ -81,9 +84,12 @@ def apparent_aspect(corners: np.ndarray, image_shape: tuple[int, int]) -> float 
     k2 = np.dot(np.cross(m1, m4), m3) / np.dot(np.cross(m2, m4), m3)
     k3 = np.dot(np.cross(m1, m4), m2) / np.dot(np.cross(m3, m4), m2)
     n2, n3 = k2 * m2 - m1, k3 * m3 - m1
-    if abs(n2[2]) < 1e-6 or abs(n3[2]) < 1e-6:  # the canvas faces the camera: the sides keep their ratio
-        return float(np.hypot(n2[0], n2[1]) / max(np.hypot(n3[0], n3[1]), 1e-9))
-    f2 = -(n2[0] * n3[0] + n2[1] * n3[1]) / (n2[2] * n3[2])
+    product = n2[2] * n3[2]
+    f2 = -(n2[0] * n3[0] + n2[1] * n3[1]) / product if abs(product) > 1e-9 else float("nan")
+    if not np.isfinite(f2) or f2 <= 0 or abs(n2[2]) < 1e-3 or abs(n3[2]) < 1e-3:
+        # Tilted about one of its own sides (or not at all): the corners cannot tell the focal length;
+        # a phone's main camera (about 26 mm equivalent) is assumed.
+        f2 = (PHONE_FOCAL * max(height, width)) ** 2
     if not np.isfinite(f2) or f2 <= 0:
         return None
     a = np.diag([1 / f2, 1 / f2, 1.0])

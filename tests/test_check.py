@@ -1,0 +1,207 @@
+"""Check my canvas (issue 23): finding and straightening the canvas, the light, steps and regions, the CLI, the page."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from canvas_photos import OFF, canvas_photo, clutter_photo, kelvin_gains
+from conftest import photo_array
+
+from assistant import GuideOptions, decode_image, make_guide
+from assistant.check import CanvasNotFound, CheckOptions, check_canvas, parse_corners
+from assistant.check.advice import describe_error, fix_for
+from assistant.check.light import correct_light, linear_to_srgb, srgb_to_linear
+from assistant.check.locate import apparent_aspect, homography, order_clockwise, rectify
+from assistant.color.spaces import delta_e2000, rgb_to_lab
+
+SIZE = (1280, 960)
+
+
+@pytest.fixture(scope="module")
+def guide():
+    return make_guide(photo_array("astronaut", 384), GuideOptions(canvas="30x40cm", focus="none"))
+
+
+def _photo(shot) -> np.ndarray:
+    return decode_image(shot.jpeg, max_side=2048).pixels
+
+
+def _status(result) -> np.ndarray:
+    return np.array([{"todo": 0, "done": 1, "off": 2}[r.status] for r in result.regions])
+
+
+# --- geometry --------------------------------------------------------------------------------
+
+
+def test_homography_round_trip():
+    import cv2
+
+    canvas = photo_array("coffee", 300)  # 300 × 200
+    corners = np.array([[420, 130], [880, 210], [820, 610], [380, 520]], np.float32)
+    to_photo = np.linalg.inv(homography(corners, canvas.shape[:2]))
+    photo = cv2.warpPerspective(canvas, to_photo, (1200, 800), flags=cv2.INTER_LINEAR)
+    back = rectify(photo, corners, canvas.shape[:2])
+    inner = (slice(4, -4), slice(4, -4))
+    error = delta_e2000(rgb_to_lab(back[inner]), rgb_to_lab(canvas[inner]))
+    assert np.median(error) < 1.5 and np.percentile(error, 90) < 6
+    # The corners come back in screen order from any order, and parse from text.
+    assert np.allclose(order_clockwise(corners[[2, 0, 3, 1]]), corners)
+    assert np.allclose(parse_corners("420,130, 880,210; 820,610, 380,520"), corners)
+    with pytest.raises(ValueError, match="Expected the four corners"):
+        parse_corners("1,2,3")
+
+
+def test_apparent_aspect_of_a_tilted_rectangle():
+    """A 30 × 40 cm canvas tilted 30° is seen with its real proportions (0.75), not its picture's."""
+    import math
+
+    focal, angle = 1000.0, math.radians(30)
+    rotation = np.array([[1, 0, 0], [0, math.cos(angle), -math.sin(angle)], [0, math.sin(angle), math.cos(angle)]])
+    points = np.array([[-150, -200, 0], [150, -200, 0], [150, 200, 0], [-150, 200, 0]], float) @ rotation.T
+    points += (40, -30, 1200)
+    corners = focal * points[:, :2] / points[:, 2:] + (640, 480)
+    assert apparent_aspect(corners, (960, 1280)) == pytest.approx(0.75, rel=0.03)
+
+
+# --- light ----------------------------------------------------------------------------------
+
+
+def test_light_correction_takes_out_a_warm_uneven_light_and_keeps_a_wrong_colour(guide):
+    planned = guide.steps.images[-1]
+    height, width = planned.shape[:2]
+    y, x = np.mgrid[0:height, 0:width] / max(height, width)
+    light = ((0.55 + 0.5 * x) * (1 - 0.25 * y**2))[..., None] * kelvin_gains(3000) ** 0.6
+    painted = planned.copy()
+    lightness = guide.palette.lab[guide.regions.labels, 0]
+    region = int(np.argmax(guide.regions.areas * ((lightness > 40) & (lightness < 75))))  # a big mid-tone region
+    wrong = guide.regions.ids == region
+    painted[wrong] = linear_to_srgb(srgb_to_linear(painted[wrong]) * [1.35, 1.0, 0.7])  # mixed too warm
+    photo = linear_to_srgb(srgb_to_linear(painted) * light * 0.9 + 0.01)
+    assert delta_e2000(rgb_to_lab(photo), rgb_to_lab(painted)).mean() > 8
+    shift = np.median(delta_e2000(rgb_to_lab(painted[wrong]), rgb_to_lab(planned[wrong])))
+    corrected, found = correct_light(photo, planned, groups=guide.regions.ids)
+    error = delta_e2000(rgb_to_lab(corrected), rgb_to_lab(planned))
+    assert np.median(error[~wrong]) < 1.0
+    assert np.median(error[wrong]) > 0.75 * shift  # the wrong colour (12 % of the canvas) is not "corrected away"
+    assert found.warmth > 0.3 and "warm" in found.words()
+
+
+# --- steps and regions ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("step", [1, 5, "last"])
+def test_step_reached_at_the_first_a_middle_and_the_last_step(guide, step):
+    step = len(guide.steps) if step == "last" else step
+    shot = canvas_photo(guide, step, seed=100 + step, size=SIZE)
+    result = check_canvas(_photo(shot), guide)
+    assert result.found_by == "edges"
+    diagonal = np.linalg.norm(shot.corners[0] - shot.corners[2])
+    assert np.abs(result.corners - shot.corners).max() < 0.02 * diagonal
+    assert result.step_reached == step
+    assert result.next_step == (None if step == len(guide.steps) else step + 1)
+    assert 0.0 <= result.progress <= 1.0 and len(result.step_progress) == len(guide.steps)
+    status = _status(result)
+    assert np.mean(status == shot.painted.status) >= 0.9
+    assert result.overlay.dtype == np.float32 and result.overlay.shape[2] == 3
+    assert result.rectified.shape[:2] == guide.labels.shape
+    if step == len(guide.steps):  # every large region painted far off is flagged, with advice in words
+        large = (shot.painted.status == OFF) & (guide.regions.areas > 0.004 * guide.regions.areas.sum())
+        assert large.any() and np.all(status[large] == 2)
+        offs = [r for r in result.regions if r.status == "off"]
+        assert all(r.advice and r.delta_e > CheckOptions().off_delta_e for r in offs)
+
+
+def test_corners_given_by_hand_in_any_order(guide):
+    shot = canvas_photo(guide, 4, seed=7, size=SIZE)
+    result = check_canvas(_photo(shot), guide, corners=shot.corners[[2, 0, 1, 3]])
+    assert result.found_by == "corners" and result.step_reached == 4
+    assert np.abs(result.corners - shot.corners).max() < 0.01 * SIZE[0]
+
+
+def test_no_canvas_is_one_line(guide):
+    with pytest.raises(CanvasNotFound) as caught:
+        check_canvas(decode_image(clutter_photo(seed=1, size=SIZE)).pixels, guide)
+    assert "\n" not in str(caught.value) and "mark the four corners" in str(caught.value)
+
+
+def test_options_and_inputs_are_checked(guide):
+    photo = np.zeros((64, 64, 3), np.float32)
+    with pytest.raises(ValueError, match="Expected off_delta_e"):
+        check_canvas(photo, guide, options=CheckOptions(off_delta_e=0))
+    with pytest.raises(ValueError, match="Expected photo"):
+        check_canvas(np.zeros((64, 64), np.float32), guide)
+    with pytest.raises(ValueError, match="Expected the corners inside the photo"):
+        check_canvas(photo, guide, corners=[[0, 0], [500, 0], [500, 500], [0, 500]])
+    with pytest.raises(TypeError):
+        check_canvas(photo, guide, CheckOptions())  # options are keyword-only
+
+
+def test_advice_in_a_painters_words(guide):
+    planned = np.array([50.0, 20.0, 30.0])
+    assert describe_error(planned + [12, 0, 0], planned)[0] == "a value too light"
+    assert "too warm" in describe_error(planned + [0, 6, 8], planned)
+    assert "too dull (greyed)" in describe_error(planned * [1, 0.6, 0.6], planned)
+    assert describe_error(planned + [-4, 0, 0], planned) == ["a little too dark"]
+    colour = int(np.argmin([abs(c.lab[0] - 55) for c in guide.palette]))
+    lab = np.array(guide.palette[colour].lab)
+    fix = fix_for(lab + [15, 0, 0], lab, guide.recipes[colour], guide.paints)  # too light: a darker paint helps
+    assert fix.startswith(("add ", "use ")) and not fix.startswith("add titanium white")
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_cli_check_writes_check_json_and_png(guide, tmp_path, capsys):
+    from assistant.cli import main
+    from assistant.project import project_from_guide, save_project
+
+    project = tmp_path / "guide.project"
+    project.write_bytes(save_project(project_from_guide(guide, photo_name="astronaut")))
+    photo = tmp_path / "canvas.jpg"
+    photo.write_bytes(canvas_photo(guide, 3, seed=3, size=SIZE).jpeg)
+    assert main(["check", str(project), str(photo), "-o", str(tmp_path / "out")]) == 0
+    record = json.loads((tmp_path / "out" / "check.json").read_text())
+    assert record["canvas_found"] is True and record["step_reached"] == 3 and record["next_step"] == 4
+    assert 0 <= record["progress"] <= 1 and len(record["regions"]) == len(guide.regions)
+    assert set(record["regions"][0]) >= {"id", "colour", "status", "delta_e", "advice"}
+    assert {r["status"] for r in record["regions"]} <= {"done", "todo", "off"}
+    assert (tmp_path / "out" / "check.png").read_bytes().startswith(b"\x89PNG")
+    assert "Step 3 of" in capsys.readouterr().out
+
+    clutter = tmp_path / "table.jpg"
+    clutter.write_bytes(clutter_photo(seed=2, size=SIZE))
+    assert main(["check", str(project), str(clutter), "-o", str(tmp_path / "none")]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and error[0].startswith("error: ") and "--corners" in error[0]
+    assert not (tmp_path / "none").exists()
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+def test_check_page_reads_a_photo_keeps_the_history_and_falls_back_to_corners(guide):
+    from test_app_pages import run_page
+
+    app = run_page("pages/check.py")
+    assert not app.exception and "first" in app.info[0].value
+
+    shot = canvas_photo(guide, 5, seed=5, size=SIZE)
+    app = run_page("pages/check.py", guide=guide, photo=guide.photo, check_upload=("canvas.jpg", shot.jpeg))
+    assert not app.exception
+    assert app.subheader[0].value.startswith(f"Step 5 of {len(guide.steps)} reached")
+    assert [m.label for m in app.metric] == ["Step reached", "Done", "Areas off"]
+    history = app.session_state["settings"]["check_history"]
+    assert len(history) == 1 and history[0]["step"] == 5 and history[0]["thumb"]
+    assert app.toggle(key="check_manual").help and app.slider(key="check_off").help
+
+    # No canvas in the photo: one line, then the painter's four clicks check it.
+    app.session_state["check_upload"] = ("table.jpg", clutter_photo(seed=4, size=SIZE))
+    app.run()
+    assert not app.exception and "mark the four corners" in app.warning[0].value
+    app.session_state["check_upload"] = ("canvas.jpg", shot.jpeg)
+    app.session_state["check_corners"] = [tuple(c) for c in (shot.corners * 1.0)]
+    app.toggle(key="check_manual").set_value(True).run()
+    assert not app.exception and app.subheader[0].value.startswith("Step 5 of")
+    assert len(app.session_state["settings"]["check_history"]) == 2
