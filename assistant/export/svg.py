@@ -1,10 +1,11 @@
 """``outline.svg``: the paint-by-numbers sheet as vectors, at the canvas size in millimetres.
 
-The document is exactly the canvas (``width="400mm" height="500mm"``, a viewBox in mm),
-so printing at 100 % or opening it in Inkscape gives the real size. Layers (Inkscape
-``groupmode="layer"``, plain groups for a browser): Outline, Numbers, Grid (when asked
-for) and Legend. The legend sits in the bottom-right corner on a white card; hide its
-layer in Inkscape before tracing if it covers something.
+The artwork is exactly the canvas: from ``(0, 0)`` to the canvas's width and height in the
+viewBox, which counts millimetres, so printing at 100 % or opening it in Inkscape gives the real
+size. The legend (the colours by number) sits below the artwork, outside it, so it never covers a
+region: the document is as wide as the canvas and a little taller (``width="400mm"`` and a
+``height`` a little over ``500mm`` for a 40 × 50 cm canvas). Layers (Inkscape
+``groupmode="layer"``, plain groups for a browser): Outline, Numbers, Grid (when asked for) and Legend.
 """
 
 from __future__ import annotations
@@ -49,14 +50,15 @@ def to_svg(guide: Guide, *, grid: bool = False) -> bytes:
     ]
     if grid:
         layers.append(_grid_layer(guide))
-    layers.append(_legend_layer(guide, w, h))
+    legend, total_h = _legend_layer(guide, w, h)
+    layers.append(legend)
     title = escape(f"Painting Assistant outline, {canvas.label} canvas")
     document = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" {_INK} version="1.1" '
-        f'width="{_num(w)}mm" height="{_num(h)}mm" viewBox="0 0 {_num(w)} {_num(h)}">\n'
+        f'width="{_num(w)}mm" height="{_num(total_h)}mm" viewBox="0 0 {_num(w)} {_num(total_h)}">\n'
         f"<title>{title}</title>\n"
-        f'<rect x="0" y="0" width="{_num(w)}" height="{_num(h)}" fill="#ffffff" stroke="#9a9a9a" '
+        f'<rect id="canvas" x="0" y="0" width="{_num(w)}" height="{_num(h)}" fill="#ffffff" stroke="#9a9a9a" '
         f'stroke-width="{_num(line)}"/>\n' + "\n".join(layers) + "\n</svg>\n"
     )
     return document.encode("utf-8")
@@ -80,22 +82,27 @@ def _grid_layer(guide: Guide) -> str:
                   font_size=_num(size), font_family="Helvetica, Arial, sans-serif", text_anchor="middle")
 
 
-def _legend_layer(guide: Guide, w: float, h: float) -> str:
+def _legend_layer(guide: Guide, w: float, h: float) -> tuple[str, float]:
+    """The colours by number in columns across a card below the artwork; and the document's height (mm)."""
     row = max(4.0, min(9.0, w / 70))
-    columns = 2 if len(guide.palette) > 8 else 1
-    per_column = -(-len(guide.palette) // columns)
-    card_w = columns * row * 7.5
+    labels = [f"{color.index} {color.name}" for color in guide.palette]
+    # Helvetica's letters average about 0.55 of the font size; the font is 0.75 of a row.
+    column_w = row * (1.7 + 0.55 * 0.75 * max(map(len, labels), default=1) + 1.0)
+    columns = max(1, min(len(labels), int((w - row) // column_w)))
+    per_column = -(-len(labels) // columns)
+    card_w = min(w, columns * column_w + row * 0.4)
     card_h = (per_column + 1) * row * 1.25
-    x0, y0 = w - card_w - row * 0.5, h - card_h - row * 0.5
+    x0, y0 = 0.0, h + row * 0.8
     body = [f'<rect x="{_num(x0)}" y="{_num(y0)}" width="{_num(card_w)}" height="{_num(card_h)}" '
-            f'fill="#ffffff" fill-opacity="0.92" stroke="#9a9a9a" stroke-width="0.2"/>',
+            f'fill="#ffffff" stroke="#9a9a9a" stroke-width="0.2"/>',
             f'<text x="{_num(x0 + row * 0.4)}" y="{_num(y0 + row)}" font-size="{_num(row * 0.7)}" '
             f'font-weight="bold">Colours</text>']
-    for k, color in enumerate(guide.palette):
-        cx = x0 + row * 0.4 + (k // per_column) * row * 7.5
+    for k, (color, label) in enumerate(zip(guide.palette, labels)):
+        cx = x0 + row * 0.4 + (k // per_column) * column_w
         cy = y0 + row * 1.4 + (k % per_column) * row * 1.25
         body.append(f'<rect x="{_num(cx)}" y="{_num(cy)}" width="{_num(row * 1.4)}" height="{_num(row)}" '
                     f'fill="{color.hex}" stroke="#666666" stroke-width="0.15"/>')
         body.append(f'<text x="{_num(cx + row * 1.7)}" y="{_num(cy + row * 0.8)}" font-size="{_num(row * 0.75)}">'
-                    f"{color.index} {escape(color.name)}</text>")
-    return _layer("Legend", body, font_family="Helvetica, Arial, sans-serif", fill="#222222")
+                    f"{escape(label)}</text>")
+    layer = _layer("Legend", body, font_family="Helvetica, Arial, sans-serif", fill="#222222")
+    return layer, y0 + card_h + row * 0.4
