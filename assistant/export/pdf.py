@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from .. import __version__
 from ..images import encode_jpeg
 from ..pipeline import Guide
 
-__all__ = ["to_pdf"]
+__all__ = ["Placed", "layout_pdf", "to_pdf"]
 
 
 def _latin1(text: str) -> str:
@@ -21,8 +22,35 @@ def _latin1(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
+#: The lowest point (mm from the top of the A4 page) that text and pictures reach: the bottom margin.
+_BOTTOM = 282.0
+#: The height of a one-line picture caption, and the gap above it.
+_CAPTION, _CAPTION_GAP = 4.5, 0.8
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a picture (or drawing) went: page number, top-left corner, size in mm, and its caption."""
+
+    page: int
+    x: float
+    y: float
+    w: float
+    h: float
+    caption: str
+
+    @property
+    def bottom(self) -> float:
+        """The first free y below the picture and its caption."""
+        return self.y + self.h + _CAPTION_GAP + _CAPTION
+
+
 class _GuidePdf:
-    """An A4 page writer with the guide's few text and picture styles."""
+    """An A4 page writer with the guide's few text and picture styles.
+
+    It keeps a record of what it placed, for the tests: ``pictures`` (every picture with its caption)
+    and ``palette_rows`` (``(page, y, colour number)`` of each palette row).
+    """
 
     margin = 15.0
     usable = 210.0 - 2 * 15.0
@@ -34,8 +62,10 @@ class _GuidePdf:
         pdf.set_creation_date(_dt.datetime(2020, 1, 1, tzinfo=_dt.UTC))
         pdf.set_title(_latin1(title))
         pdf.set_creator(f"Painting Assistant {__version__}")
-        pdf.set_auto_page_break(auto=True, margin=15)
+        pdf.set_auto_page_break(auto=True, margin=297.0 - _BOTTOM)
         self.pdf = pdf
+        self.pictures: list[Placed] = []
+        self.palette_rows: list[tuple[int, float, int]] = []
 
     def heading(self, text: str, size: int = 18) -> None:
         self.pdf.set_text_color(0, 0, 0)
@@ -45,21 +75,33 @@ class _GuidePdf:
     def body(self, text: str, size: int = 11) -> None:
         self.pdf.set_text_color(0, 0, 0)
         self.pdf.set_font("helvetica", "", size)
-        self.pdf.multi_cell(0, 6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(0, 6 * size / 11, _latin1(text), new_x="LMARGIN", new_y="NEXT")
 
-    def caption(self, text: str, width: float = 0, *, size: int = 9, next_line: bool = True) -> None:
-        self.pdf.set_font("helvetica", "I", size)
-        if next_line:
-            self.pdf.cell(width, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
-        else:
-            self.pdf.cell(width, 5, _latin1(text))
-
-    def picture(self, image: np.ndarray, x: float, y: float, w: float, h_max: float, *, quality: int = 92) -> float:
-        """Place ``image`` at most ``w`` wide and ``h_max`` tall; returns its height in mm."""
+    def picture(self, image: np.ndarray, x: float, y: float, w: float, h_max: float, caption: str, *,
+                quality: int = 92, caption_size: float = 9) -> Placed:
+        """Place ``image`` with ``caption`` under it, both within ``w`` × ``h_max`` mm from ``(x, y)``."""
         height, width = image.shape[:2]
-        w_fit = min(w, h_max * width / height)
+        w_fit = min(w, (h_max - _CAPTION_GAP - _CAPTION) * width / height)
         self.pdf.image(io.BytesIO(encode_jpeg(image, quality=quality)), x=x, y=y, w=w_fit)
-        return w_fit * height / width
+        return self.captioned(x, y, w_fit, w_fit * height / width, caption, size=caption_size)
+
+    def captioned(self, x: float, y: float, w: float, h: float, caption: str, *, size: float = 9) -> Placed:
+        """Write ``caption`` under what was drawn at ``(x, y)``, ``w`` × ``h`` mm, and record both."""
+        pdf = self.pdf
+        pdf.set_text_color(60, 60, 60)
+        pdf.set_font("helvetica", "I", size)
+        text = _latin1(caption)
+        while size > 6 and pdf.get_string_width(text) > max(w, 30.0):  # a narrow picture: a smaller caption
+            size -= 0.5
+            pdf.set_font("helvetica", "I", size)
+        while len(text) > 3 and pdf.get_string_width(text) > max(w, 30.0):
+            text = text[:-4].rstrip(" ,;:") + "..."
+        pdf.set_xy(x, y + h + _CAPTION_GAP)
+        pdf.cell(max(w, 30.0), _CAPTION, text)
+        pdf.set_text_color(0, 0, 0)
+        placed = Placed(pdf.page, x, y, w, h, text)
+        self.pictures.append(placed)
+        return placed
 
     def swatch(self, rgb, x: float, y: float, w: float, h: float) -> None:
         self.pdf.set_fill_color(*rgb)
@@ -75,6 +117,11 @@ def to_pdf(guide: Guide, *, title: str = "Your painting guide", grid: bool = Fal
 
     ``grid``: add the grid method (a reference picture and the outline with the same lettered grid).
     """
+    return layout_pdf(guide, title=title, grid=grid).output()
+
+
+def layout_pdf(guide: Guide, *, title: str = "Your painting guide", grid: bool = False) -> _GuidePdf:
+    """The guide laid out, not yet written: its ``pictures`` and ``palette_rows`` say where things went."""
     doc = _GuidePdf(title)
     _cover_page(doc, guide, title)
     if guide.values is not None:
@@ -86,7 +133,7 @@ def to_pdf(guide: Guide, *, title: str = "Your painting guide", grid: bool = Fal
     if grid:
         _grid_page(doc, guide)
     _outline_page(doc, guide, grid=grid)
-    return doc.output()
+    return doc
 
 
 def _outline_page(doc: _GuidePdf, guide: Guide, *, grid: bool) -> None:
@@ -99,10 +146,13 @@ def _outline_page(doc: _GuidePdf, guide: Guide, *, grid: bool) -> None:
     doc.body(f"Each number is a palette colour. This page is reduced; print outline_tiles.pdf (A4 or Letter pages) "
              f"or outline_full.pdf for the real {drawing.canvas.label} size.", 10)
     top = doc.pdf.get_y() + 3
-    scale = min(doc.usable / drawing.width_mm, (282 - top) / drawing.height_mm)
+    room = _BOTTOM - top - _CAPTION_GAP - _CAPTION
+    scale = min(doc.usable / drawing.width_mm, room / drawing.height_mm)
+    w, h = drawing.width_mm * scale, drawing.height_mm * scale
     draw_outline(doc.pdf, drawing, doc.margin, top, scale, grid=grid)
     doc.pdf.set_draw_color(150, 150, 150)
-    doc.pdf.rect(doc.margin, top, drawing.width_mm * scale, drawing.height_mm * scale)
+    doc.pdf.rect(doc.margin, top, w, h)
+    doc.captioned(doc.margin, top, w, h, f"The numbered outline at {100 * scale:.0f}% of its real size")
 
 
 def _grid_page(doc: _GuidePdf, guide: Guide) -> None:
@@ -116,9 +166,9 @@ def _grid_page(doc: _GuidePdf, guide: Guide) -> None:
     doc.body(f"Draw the same grid lightly on your canvas, a line every {step}, lettered the same way, and copy "
              "one square at a time.", 10)
     top = doc.pdf.get_y() + 3
-    height = doc.picture(guide.target, doc.margin, top, doc.usable, 282 - top)
-    scale = height / canvas.height_mm
-    draw_grid(doc.pdf, canvas, doc.margin, top, scale)
+    placed = doc.picture(guide.target, doc.margin, top, doc.usable, _BOTTOM - top,
+                         f"The picture to copy, with a grid line every {step} of the canvas")
+    draw_grid(doc.pdf, canvas, doc.margin, top, placed.h / canvas.height_mm)
 
 
 def _value_page(doc: _GuidePdf, guide: Guide) -> None:
@@ -135,12 +185,9 @@ def _value_page(doc: _GuidePdf, guide: Guide) -> None:
     )
     y = pdf.get_y() + 3
     half = (usable - 6) / 2
-    left = doc.picture(values.notan_image(), margin, y, half, 120)
-    right = doc.picture(values.image(), margin + half + 6, y, half, 120)
-    pdf.set_y(y + max(left, right) + 2)
-    doc.caption("Notan: 2 values", half + 6, next_line=False)
-    doc.caption(f"Value study: {values.levels} values", half)
-    pdf.ln(3)
+    left = doc.picture(values.notan_image(), margin, y, half, 126, "Notan: 2 values")
+    right = doc.picture(values.image(), margin + half + 6, y, half, 126, f"Value study: {values.levels} values")
+    pdf.set_y(max(left.bottom, right.bottom) + 3)
     doc.body("Value scale to mix (darkest first), with the share of the canvas each value covers:", 10)
     y = pdf.get_y() + 1
     for k, (grey, share) in enumerate(zip(values.greys, values.shares())):
@@ -156,35 +203,144 @@ def _cover_page(doc: _GuidePdf, guide: Guide, title: str) -> None:
     pdf.add_page()
     doc.heading(title, 22)
     options = guide.options
-    doc.body(
-        f"{len(guide.palette)} colours, {len(guide.steps)} steps, {len(guide.regions)} regions, "
-        f"medium: {options.medium}, seed {options.seed}."
-    )
+    doc.body(f"{len(guide.palette)} colours, {len(guide.steps)} steps, {len(guide.regions)} regions to paint in "
+             f"{options.medium}.")
     how = {"crop": "cropped to fit", "pad": "with a plain border to fit"}[options.fit]
     doc.body(
-        f"Canvas: {guide.canvas.label} (photo {how}). Every region is at least {guide.min_region_mm2:.0f} mm2 "
-        f"(small bright accents {guide.min_region_mm2 / 4:.0f} mm2) "
+        f"Canvas: {guide.canvas.label} (photo {how}). Every region is at least {guide.min_region_mm2:.0f} mm² "
+        f"(small bright accents {guide.min_region_mm2 / 4:.0f} mm²) "
         "and wide enough for a no. 0 round brush; brushes are named by their usual size.",
         10,
     )
+    styled = guide.is_stylised
     if guide.style is not None:
-        where = f", run on {guide.style.device}" if guide.style.device else ""
-        doc.body(f"Brushstroke style: {guide.style.name}. Texture from {guide.style.network_description}{where}.")
+        doc.body(f"Brushstroke style: {guide.style.name}. The photo was repainted in this style first, "
+                 "and the guide paints from that picture.", 10)
     y = pdf.get_y() + 4
     half = (usable - 6) / 2
-    styled = guide.is_stylised
-    left = doc.picture(guide.photo, margin, y, half, 110)
-    right = doc.picture(guide.target if styled else guide.quantized, margin + half + 6, y, half, 110)
-    pdf.set_y(y + max(left, right) + 2)
-    doc.caption("Your photo", half + 6, next_line=False)
-    doc.caption("Stylised target" if styled else "What you will paint", half)
-    pdf.ln(4)
-    doc.picture(guide.quantized, margin, pdf.get_y(), usable, 100)
+    left = doc.picture(guide.photo, margin, y, half, 120, "Your photo")
+    right = doc.picture(guide.target if styled else guide.quantized, margin + half + 6, y, half, 120,
+                        "Repainted in the style" if styled else f"What you will paint: {len(guide.palette)} colours")
+    bottom = max(left.bottom, right.bottom) + 4
+    if styled and _BOTTOM - 12 - bottom >= 50:
+        placed = doc.picture(guide.quantized, margin, bottom, usable, _BOTTOM - 12 - bottom,
+                             f"What you will paint: {len(guide.palette)} colours")
+        bottom = placed.bottom + 4
+    pdf.set_y(max(bottom, _BOTTOM - 10))
+    pdf.set_font("helvetica", "", 8)
+    pdf.set_text_color(90, 90, 90)
+    pdf.multi_cell(0, 4, _latin1(
+        f"Made with Painting Assistant {__version__} (seed {options.seed}). The technical details (exact colour "
+        "differences, the settings and any networks used) are in plan.json, in the ZIP."),
+        new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+
+
+# --- the palette ---------------------------------------------------------------------------------------
+
+_ROW_GAP = 2.0  # mm between two palette rows
+
+
+def _part_labels(guide: Guide, recipe, by_name) -> list[tuple[str, str | None]]:
+    """``(words, paint name or None)`` of each paint in ``recipe``, in the order to read them."""
+    labels = []
+    for name, parts in recipe.parts:
+        paint = by_name.get(name)
+        if len(recipe.parts) == 1:
+            label = f"{name}, straight from the tube"
+        else:
+            label = ("a touch of " if parts < 1 else f"{parts} part{'s' if parts != 1 else ''} ") + name
+        label += " *" if paint is not None and paint.approximate else ""
+        labels.append((label, name if paint is not None else None))
+    return labels
+
+
+def _palette_row(doc: _GuidePdf, guide: Guide, position: int, y: float, *, draw: bool, by_name=None,
+                 tube_rgb=None, amounts=None) -> float:
+    """One palette colour with its recipe from ``y``; returns its height (mm) including the gap below.
+    With ``draw=False`` only measures."""
+    pdf, margin = doc.pdf, doc.margin
+    color = guide.palette[position]
+    recipe = guide.recipes[position] if guide.recipes else None
+    if draw:
+        doc.palette_rows.append((pdf.page, y, color.index))
+        doc.swatch(color.rgb, margin, y, 16, 9)
+        pdf.set_xy(margin + 20, y + 1.5)
+        pdf.set_font("helvetica", "B", 11)
+        pdf.cell(10, 6, str(color.index))
+        pdf.set_font("helvetica", "", 11)
+        pdf.cell(62, 6, _latin1(color.name))
+        pdf.set_font("helvetica", "", 9)
+        pdf.cell(34, 6, f"{color.coverage:.1f}%, about {amounts[position][1]:g} ml")
+    if recipe is None:
+        if draw:
+            pdf.cell(0, 6, color.hex)
+        return 9 + _ROW_GAP
+    if draw:
+        mix_rgb = tuple(int(recipe.hex[i : i + 2], 16) for i in (1, 3, 5))
+        doc.swatch(mix_rgb, margin + 128, y, 16, 9)
+        pdf.set_xy(margin + 146, y + 1.5)
+        pdf.set_font("helvetica", "B" if recipe.verdict == "far" else "", 9)
+        pdf.cell(0, 6, f"{recipe.verdict} match")
+    x, row = margin + 20, y + 10.5
+    pdf.set_font("helvetica", "", 9)
+    for label, paint in _part_labels(guide, recipe, by_name or {}):
+        width = pdf.get_string_width(_latin1(label)) + 9
+        if x + width > margin + doc.usable:
+            x, row = margin + 20, row + 5.5
+        if draw:
+            if paint is not None:
+                doc.swatch(tube_rgb[paint], x, row + 0.6, 4, 4)
+            pdf.set_xy(x + 5, row)
+            pdf.cell(width - 5, 5, _latin1(label))
+        x += width
+    if recipe.reason:
+        if draw:
+            pdf.set_xy(margin + 20, row + 5)
+            pdf.set_font("helvetica", "I", 8)
+            pdf.cell(0, 4, _latin1(f"Out of reach: {recipe.reason}. Mix the nearest and adjust by eye."))
+        row += 4
+    return row + 5 + _ROW_GAP - y
+
+
+def _paginate(heights: list[float], first: float, page: float) -> list[int]:
+    """Where the pages of palette rows start: the indices of the first row on each new page.
+
+    Rows of ``heights`` mm go on a page with ``first`` mm left, then on fresh pages of ``page`` mm. No page
+    holds a single row when there are two or more (no row alone at the top of a page, none left behind at
+    the bottom), and the first page may hold none; as few pages as that allows, the earlier pages fuller.
+    """
+    n = len(heights)
+
+    def fits(k: int, j: int, room: float) -> bool:
+        return sum(heights[k:j]) <= room + 1e-9 and (j - k >= 2 or n < 2)
+
+    # fewest[k]: the fewest fresh pages that hold rows k..n-1 (None: impossible), then the end of the first.
+    fewest: list[tuple[int, int] | None] = [None] * n + [(0, n)]
+    for k in range(n - 1, -1, -1):
+        options = [(fewest[j][0] + 1, -j) for j in range(k + 1, n + 1) if fewest[j] is not None and fits(k, j, page)]
+        fewest[k] = (min(options)[0], -min(options)[1]) if options else None
+    starts_first = [(fewest[j][0], -j) for j in range(0, n + 1)
+                    if fewest[j] is not None and (j == 0 or fits(0, j, first))]
+    if not starts_first:  # a row taller than a page: one after the other, as they come
+        breaks, room = [], first
+        for k, height in enumerate(heights):
+            if height > room:
+                breaks.append(k)
+                room = page
+            room -= height
+        return breaks
+    j = -min(starts_first)[1]
+    breaks = []
+    while j < n:
+        breaks.append(j)
+        j = fewest[j][1]
+    return breaks
 
 
 def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
-    """The palette with a mixing recipe per colour: target, tubes and parts, predicted mix, ΔE."""
-    pdf, margin = doc.pdf, doc.margin
+    """The palette with a mixing recipe per colour: target, tubes and parts, predicted mix, match in words."""
+    pdf = doc.pdf
     pdf.add_page()
     doc.heading("Palette and mixing recipes")
     if guide.paints is not None and guide.recipes:
@@ -210,53 +366,17 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
     by_name = {p.name: p for p in guide.paints} if guide.paints is not None else {}
     tube_rgb = {name: tuple(int(paint_hex(p)[i : i + 2], 16) for i in (1, 3, 5)) for name, p in by_name.items()}
     amounts = guide.paint_amounts()
-    for position, color in enumerate(guide.palette):
-        recipe = guide.recipes[position] if guide.recipes else None
-        if pdf.get_y() > (262 if recipe else 270):
+    heights = [_palette_row(doc, guide, k, 0.0, draw=False, by_name=by_name) for k in range(len(guide.palette))]
+    top = doc.margin + 2
+    breaks = set(_paginate(heights, _BOTTOM - pdf.get_y(), _BOTTOM - top))
+    for position in range(len(guide.palette)):
+        if position in breaks:
             pdf.add_page()
+            pdf.set_y(top)
         y = pdf.get_y()
-        doc.swatch(color.rgb, margin, y, 16, 9)
-        pdf.set_xy(margin + 20, y + 1.5)
-        pdf.set_font("helvetica", "B", 11)
-        pdf.cell(10, 6, str(color.index))
-        pdf.set_font("helvetica", "", 11)
-        pdf.cell(62, 6, _latin1(color.name))
-        pdf.set_font("helvetica", "", 9)
-        ml = amounts[position][1]
-        pdf.cell(34, 6, f"{color.coverage:.1f}%, about {ml:g} ml")
-        if recipe is None:
-            pdf.cell(0, 6, color.hex)
-            pdf.set_y(y + 11)
-            continue
-        mix_rgb = tuple(int(recipe.hex[i : i + 2], 16) for i in (1, 3, 5))
-        doc.swatch(mix_rgb, margin + 128, y, 16, 9)
-        pdf.set_xy(margin + 146, y + 1.5)
-        words = f"dE {recipe.delta_e:.1f} {recipe.verdict}"
-        pdf.set_font("helvetica", "B" if recipe.verdict == "far" else "", 9)
-        pdf.cell(0, 6, _latin1(words))
-        x, row = margin + 20, y + 10.5
-        pdf.set_font("helvetica", "", 9)
-        for name, parts in recipe.parts:
-            paint = by_name.get(name)
-            if len(recipe.parts) == 1:
-                label = f"{name}, straight from the tube"
-            else:
-                label = ("a touch of " if parts < 1 else f"{parts} part{'s' if parts != 1 else ''} ") + name
-            label += " *" if paint is not None and paint.approximate else ""
-            width = pdf.get_string_width(_latin1(label)) + 9
-            if x + width > margin + doc.usable:
-                x, row = margin + 20, row + 5.5
-            if paint is not None:
-                doc.swatch(tube_rgb[name], x, row + 0.6, 4, 4)
-            pdf.set_xy(x + 5, row)
-            pdf.cell(width - 5, 5, _latin1(label))
-            x += width
-        if recipe.reason:
-            pdf.set_xy(margin + 20, row + 5)
-            pdf.set_font("helvetica", "I", 8)
-            pdf.cell(0, 4, _latin1(f"Out of reach: {recipe.reason}. Mix the nearest and adjust by eye."))
-            row += 4
-        pdf.set_y(row + 7)
+        height = _palette_row(doc, guide, position, y, draw=True, by_name=by_name, tube_rgb=tube_rgb,
+                              amounts=amounts)
+        pdf.set_y(y + height)
 
 
 def _recipe_line(guide: Guide, number: int) -> str:
@@ -267,8 +387,30 @@ def _recipe_line(guide: Guide, number: int) -> str:
     return f"{number} ({color.name}): {recipe.text()}, {recipe.verdict} match"
 
 
+# --- the steps -----------------------------------------------------------------------------------------
+
+def _picture_pair(doc: _GuidePdf, first: np.ndarray, second: np.ndarray, captions: tuple[str, str],
+                  top: float) -> tuple[Placed, Placed]:
+    """Two pictures of the canvas, equally large and as large as the page allows: side by side (a portrait)
+    or one above the other (a landscape), each with its caption."""
+    margin, usable, gap = doc.margin, doc.usable, 6.0
+    ratio = max(first.shape[0] / first.shape[1], second.shape[0] / second.shape[1])
+    caption = _CAPTION_GAP + _CAPTION
+    room = _BOTTOM - top
+    side = min((usable - gap) / 2, (room - caption) / ratio)
+    stacked = min(usable, ((room - gap) / 2 - caption) / ratio)
+    if stacked > side:
+        x = margin + (usable - stacked) / 2
+        a = doc.picture(first, x, top, stacked, stacked * ratio + caption, captions[0])
+        b = doc.picture(second, x, a.bottom + gap, stacked, stacked * ratio + caption, captions[1])
+    else:
+        a = doc.picture(first, margin, top, side, side * ratio + caption, captions[0])
+        b = doc.picture(second, margin + side + gap, top, side, side * ratio + caption, captions[1])
+    return a, b
+
+
 def _step_pages(doc: _GuidePdf, guide: Guide) -> None:
-    pdf, margin, usable = doc.pdf, doc.margin, doc.usable
+    pdf = doc.pdf
     for step, highlight, image in zip(guide.steps, guide.steps.highlights, guide.steps.images):
         pdf.add_page()
         doc.heading(f"Step {step.index} of {len(guide.steps)}: {step.title}", 16)
@@ -276,13 +418,11 @@ def _step_pages(doc: _GuidePdf, guide: Guide) -> None:
         if step.colors:
             doc.body(f"Colours: {', '.join(str(c) for c in step.colors)} - {step.area:.1f}% of the canvas.", 10)
             doc.body("Mix: " + "; ".join(_recipe_line(guide, c) for c in step.colors), 9)
-        y = pdf.get_y() + 3
-        height = doc.picture(highlight, margin, y, usable, 150)
-        pdf.set_y(y + height + 3)
-        doc.caption("New in this step (outlined). Below: the canvas when this step is done." if step.regions
-                    else "The value masses of this step. Below: the canvas when it is done.")
-        doc.picture(image, margin, pdf.get_y() + 1, usable / 2, 265 - pdf.get_y())
+        new = "New in this step (outlined)" if step.regions else "The value masses of this step"
+        _picture_pair(doc, highlight, image, (new, "The canvas after this step"), pdf.get_y() + 3)
 
+
+# --- the brushstrokes ----------------------------------------------------------------------------------
 
 def _stroke_pages(doc: _GuidePdf, guide: Guide) -> None:
     """Brushstroke layers: the finished painting, then one page per layer."""
@@ -295,8 +435,9 @@ def _stroke_pages(doc: _GuidePdf, guide: Guide) -> None:
         "Each stroke is one paint from the palette, opaque, painted in one movement. "
         "Work layer by layer; within a layer, one paint after the other in the order listed."
     )
-    doc.body(f"Planned with: {painting.renderer}.", 9)
-    doc.picture(painting.image, doc.margin, doc.pdf.get_y() + 3, doc.usable, 200)
+    top = doc.pdf.get_y() + 3
+    doc.picture(painting.image, doc.margin, top, doc.usable, min(210.0, _BOTTOM - top),
+                f"The finished painting: {len(painting.strokes)} brushstrokes")
     for layer in painting.layers:
         steps = [s for s in plan.steps if s.layer == layer.layer]
         if steps:
@@ -310,8 +451,9 @@ def _stroke_layer_page(doc: _GuidePdf, guide: Guide, layer, steps) -> None:
     doc.heading(f"Layer {layer.layer} of {len(plan.painting.layers)}: {layer.strokes} strokes", 16)
     y = pdf.get_y() + 2
     # 768 px wide at most: at 90 mm that is 217 ppi, sharp when printed.
-    height = doc.picture(plan.images[plan.steps.index(steps[-1])], margin, y, usable * 0.5, 110)
-    pdf.set_y(y + height + 3)
+    placed = doc.picture(plan.images[plan.steps.index(steps[-1])], margin, y, usable * 0.5, 116,
+                         f"The canvas after layer {layer.layer}")
+    pdf.set_y(placed.bottom + 3)
     for step in steps:
         if pdf.get_y() > 272:
             pdf.add_page()
@@ -319,26 +461,29 @@ def _stroke_layer_page(doc: _GuidePdf, guide: Guide, layer, steps) -> None:
         doc.swatch(guide.palette[step.color - 1].rgb, margin, y + 0.5, 8, 5)
         pdf.set_xy(margin + 10, y)
         pdf.set_font("helvetica", "", 9)
-        pdf.multi_cell(usable - 10, 4.5, _latin1(f"Step {step.index}: {step.instruction}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(usable - 10, 4.5, _latin1(f"Step {step.index}: {step.instruction}"),
+                       new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
-    # Where each step's strokes go: small pictures, new strokes at full strength.
+    # Where each step's strokes go: small pictures, new strokes at full strength, in rows of four; a page
+    # never holds a single row of them when there are more (like the palette rows).
     columns, gap = 4, 4.0
     thumb_w = (usable - gap * (columns - 1)) / columns
-    for k, step in enumerate(steps):
-        image = _thumbnail(plan.highlights[plan.steps.index(step)], 360)
-        thumb_h = thumb_w * image.shape[0] / image.shape[1]
+    images = [_thumbnail(plan.highlights[plan.steps.index(step)], 360) for step in steps]
+    thumb_h = thumb_w * max(image.shape[0] / image.shape[1] for image in images)
+    row_h = 2 + thumb_h + _CAPTION_GAP + _CAPTION + 1
+    rows = -(-len(steps) // columns)
+    breaks = set(_paginate([row_h] * rows, _BOTTOM - pdf.get_y(), _BOTTOM - margin))
+    for k, (step, image) in enumerate(zip(steps, images)):
         if k % columns == 0:
-            if pdf.get_y() + thumb_h + 8 > 282:
+            if k // columns in breaks:
                 pdf.add_page()
             row_y = pdf.get_y() + 2
         x = margin + (k % columns) * (thumb_w + gap)
-        doc.picture(image, x, row_y, thumb_w, thumb_h + 1, quality=85)
-        pdf.set_xy(x, row_y + thumb_h + 0.5)
-        pdf.set_font("helvetica", "I", 7)
         paints = f"colours {', '.join(map(str, step.colors))}" if len(step.colors) > 1 else f"colour {step.color}"
-        pdf.cell(thumb_w, 3.5, _latin1(f"Step {step.index}: {paints}, {step.count} strokes"))
+        placed = doc.picture(image, x, row_y, thumb_w, thumb_h + _CAPTION_GAP + _CAPTION,
+                             f"Step {step.index}: {paints}, {step.count} strokes", quality=85, caption_size=7)
         if k % columns == columns - 1 or k == len(steps) - 1:
-            pdf.set_xy(margin, row_y + thumb_h + 5)
+            pdf.set_xy(margin, placed.bottom + 1)
 
 
 def _thumbnail(image: np.ndarray, max_side: int) -> np.ndarray:

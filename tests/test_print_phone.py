@@ -1,0 +1,128 @@
+"""Issue 21, "print and phone": what the painter prints (the guide PDF, outline.svg) and reads on a phone
+(the recipes), and her tubes remembered in her own browser."""
+
+import re
+import xml.etree.ElementTree as ET
+import zlib
+from collections import Counter
+
+import pytest
+from conftest import photo_array
+
+from assistant import GuideOptions, make_guide
+from assistant.export.pdf import _BOTTOM, _paginate, layout_pdf, to_pdf
+from assistant.export.svg import to_svg
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def portrait():
+    """The astronaut on a 30 × 40 cm portrait canvas, 12 colours: a palette long enough for two pages."""
+    return make_guide(photo_array("astronaut", 256), GuideOptions(n_colors=12, seed=0, canvas="30x40cm"))
+
+
+@pytest.fixture(scope="module")
+def landscape(chelsea_small):
+    return make_guide(chelsea_small, GuideOptions(n_colors=6, seed=1, canvas="40x30cm"))
+
+
+def _pdf_text(pdf: bytes) -> bytes:
+    """Every content stream of the PDF, inflated: fpdf2 writes core-font text as Latin-1 strings."""
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, flags=re.S)
+    out = []
+    for raw in streams:
+        try:
+            out.append(zlib.decompress(raw))
+        except zlib.error:
+            continue  # a picture
+    return b"\n".join(out)
+
+
+# --- the guide PDF ---------------------------------------------------------------------------------
+
+def test_pdf_writes_square_millimetres_and_no_jargon(portrait):
+    text = _pdf_text(to_pdf(portrait))
+    assert b"mm\xb2" in text  # "mm²" in Latin-1, which the PDF core fonts print
+    assert b"mm2" not in text
+    for jargon in (b"dE ", b"PSNR", b"renderer", b"network (", b"MobileNet", b"VGG"):
+        assert jargon not in text, jargon
+    assert b"close match" in text or b"noticeable match" in text or b"far match" in text
+
+
+@pytest.mark.parametrize("heights, first, page", [
+    ([20.0] * 12, 150.0, 260.0),      # 7 rows fit on the first page
+    ([20.0] * 7, 150.0, 260.0),       # all fit
+    ([20.0] * 8, 150.0, 260.0),       # filling the first page would leave row 8 alone on page 2
+    ([20.0] * 14, 150.0, 260.0),      # 7 + 7
+    ([20.0] * 3, 25.0, 260.0),        # one row fits under the introduction: none there, then all three
+    ([20.0, 30.0, 20.0, 35.0, 20.0, 25.0, 40.0, 20.0], 100.0, 120.0),
+])
+def test_palette_pagination_never_leaves_a_row_alone(heights, first, page):
+    breaks = _paginate(heights, first, page)
+    bounds = [0, *breaks, len(heights)]
+    pages = [heights[a:b] for a, b in zip(bounds, bounds[1:])]
+    assert sum(len(p) for p in pages) == len(heights)
+    assert sum(pages[0]) <= first and all(sum(p) <= page for p in pages[1:])
+    assert all(len(p) != 1 for p in pages)
+    assert all(pages[1:])  # no empty page after the first
+    greedy, room = 1, first  # the pages that filling each page as far as it goes takes: at most one more
+    for height in heights:
+        if height > room:
+            greedy, room = greedy + 1, page
+        room -= height
+    assert len(pages) <= greedy + 1
+
+
+def test_palette_rows_keep_together_in_the_guide(portrait):
+    doc = layout_pdf(portrait)
+    rows = doc.palette_rows
+    assert [number for _, _, number in rows] == [c.index for c in portrait.palette]
+    per_page = Counter(page for page, _, _ in rows)
+    assert all(count >= 2 for count in per_page.values()), per_page
+    assert all(y < _BOTTOM for _, y, _ in rows)
+
+
+def test_every_picture_has_a_caption_under_it_on_the_page(portrait):
+    doc = layout_pdf(portrait, grid=True)
+    assert len(doc.pictures) >= 2 + 2 + 2 * len(portrait.steps) + 2  # cover, values, steps, grid, outline
+    for placed in doc.pictures:
+        assert placed.caption.strip(), placed
+        assert placed.bottom <= _BOTTOM + 0.01, placed
+    captions = [p.caption for p in doc.pictures]
+    assert captions.count("The canvas after this step") == len(portrait.steps)
+    assert any(c.startswith("The numbered outline at") for c in captions)
+
+
+@pytest.mark.parametrize("fixture, side_by_side", [("portrait", True), ("landscape", False)])
+def test_canvas_after_pictures_are_as_large_as_the_new_ones(request, fixture, side_by_side):
+    guide = request.getfixturevalue(fixture)
+    pictures = layout_pdf(guide).pictures
+    for k, placed in enumerate(pictures):
+        if placed.caption != "The canvas after this step":
+            continue
+        new = pictures[k - 1]
+        assert new.page == placed.page and new.caption in ("New in this step (outlined)",
+                                                           "The value masses of this step")
+        assert placed.w == pytest.approx(new.w, abs=0.5) and placed.h == pytest.approx(new.h, abs=0.5)
+        assert placed.w * placed.h >= 80 * 80  # it was a quarter of the page width before (about 45 mm)
+        assert (placed.y == pytest.approx(new.y)) == side_by_side
+
+
+# --- outline.svg --------------------------------------------------------------------------------------
+
+def test_svg_legend_lies_below_the_artwork(portrait):
+    root = ET.fromstring(to_svg(portrait))
+    w, h = portrait.canvas.width_mm, portrait.canvas.height_mm
+    view = [float(v) for v in root.get("viewBox").split()]
+    assert view[:3] == [0, 0, w] and view[3] > h
+    assert root.get("width") == f"{w:g}mm" and float(root.get("height")[:-2]) == pytest.approx(view[3])
+    canvas = next(r for r in root.iter(SVG + "rect") if r.get("id") == "canvas")
+    assert float(canvas.get("height")) == pytest.approx(h)
+    legend = next(g for g in root.iter(SVG + "g") if g.get("id") == "legend")
+    ys = [float(e.get("y")) for e in legend if e.get("y") is not None]
+    assert ys and min(ys) > h
+    xs = [float(e.get("x")) + float(e.get("width", 0)) for e in legend.iter(SVG + "rect")]
+    assert max(xs) <= w + 1e-6
+    labels = [t.text for t in legend.iter(SVG + "text")][1:]
+    assert labels == [f"{c.index} {c.name}" for c in portrait.palette]
