@@ -290,19 +290,25 @@ def recipes_html(guide) -> str:
             words = words.replace(html.escape(name), html.escape(name) + "*")
         colour = {"close": "#2e7d32", "noticeable": "#b26a00", "far": "#c62828"}[recipe.verdict]
         why = f" · {html.escape(recipe.reason)}" if recipe.reason else ""
+        # On a narrow screen (a 390 px phone) the row wraps: the recipe keeps the width it needs to be read
+        # and the predicted mix with its match goes to a line of its own underneath, indented under the recipe.
         rows.append(
-            '<div style="display:flex;align-items:center;gap:10px;margin:4px 0;font-size:14px">'
+            '<div style="display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px;padding:5px 0;'
+            'border-bottom:1px solid #eee;font-size:14px">'
             f'<div title="colour to paint" style="background:{color.hex};width:44px;height:30px;'
             'border:1px solid #999;border-radius:4px;flex:none"></div>'
-            f'<div style="flex:1"><b>{color.index}</b> {html.escape(color.name)} · {color.coverage:.1f}% · '
-            f'about {ml:g} ml<br>'
+            f'<div style="flex:1 1 200px;min-width:0;overflow-wrap:anywhere"><b>{color.index}</b> '
+            f'{html.escape(color.name)} · {color.coverage:.1f}% · about {ml:g} ml<br>'
             f'<span style="font-size:13px">{words}</span></div>'
+            '<div style="display:flex;align-items:center;gap:10px;flex:0 1 204px;min-width:0;margin-left:54px">'
             f'<div title="what the recipe gives" style="background:{recipe.hex};width:44px;height:30px;'
             'border:1px solid #999;border-radius:4px;flex:none"></div>'
-            f'<div style="width:150px;font-size:13px;color:{colour}">ΔE {recipe.delta_e:.1f} {recipe.verdict}{why}</div>'
+            f'<div style="flex:1;min-width:0;font-size:13px;color:{colour}">{recipe.verdict} match '
+            f'(ΔE {recipe.delta_e:.1f}){why}</div></div>'
             "</div>"
         )
-    legend = ('<div style="font-size:12px;color:#666">Left: the colour to paint. Right: what the recipe gives. '
+    legend = ('<div style="font-size:12px;color:#666">'
+              "First swatch: the colour to paint; second: what the recipe gives. "
               "Parts by volume; “a touch” is under 1/12 of the mix. * approximate paint. "
               "Amounts: rough, for two coats on your canvas.</div>")
     return legend + "".join(rows)

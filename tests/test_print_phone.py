@@ -126,3 +126,18 @@ def test_svg_legend_lies_below_the_artwork(portrait):
     assert max(xs) <= w + 1e-6
     labels = [t.text for t in legend.iter(SVG + "text")][1:]
     assert labels == [f"{c.index} {c.name}" for c in portrait.palette]
+
+
+# --- the recipes on a phone ---------------------------------------------------------------------------
+
+def test_recipes_wrap_on_a_narrow_screen(portrait):
+    from pages._state import recipes_html
+
+    page = recipes_html(portrait)
+    rows = page.count("flex-wrap:wrap")
+    assert rows == len(portrait.palette)
+    # The recipe asks for 200 px and the mix with its match for 204 px more: on a 390 px phone (358 px of
+    # content) the mix goes under the recipe, on a desktop they share a line.
+    assert page.count("flex:1 1 200px") == rows and page.count("flex:0 1 204px") == rows
+    assert "width:150px" not in page  # the fixed column that squeezed the recipe to 90 px
+    assert re.search(r"(close|noticeable|far) match \(ΔE \d+\.\d\)", page)
