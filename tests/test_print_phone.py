@@ -141,3 +141,34 @@ def test_recipes_wrap_on_a_narrow_screen(portrait):
     assert page.count("flex:1 1 200px") == rows and page.count("flex:0 1 204px") == rows
     assert "width:150px" not in page  # the fixed column that squeezed the recipe to 90 px
     assert re.search(r"(close|noticeable|far) match \(ΔE \d+\.\d\)", page)
+
+
+# --- the tubes, remembered in the painter's browser -------------------------------------------------------
+
+def test_tubes_cookie_round_trip_and_refuses_what_is_not_a_paint_spec():
+    from pages import _tubes
+
+    spec = "titanium white, ultramarine blue, my sap green=#4A6B23"
+    value = _tubes.encode(spec)
+    assert value is not None and re.fullmatch(r"[A-Za-z0-9%._~-]+", value)  # safe in a cookie
+    names, custom = _tubes.decode(value)
+    assert names == ("titanium white", "ultramarine blue", "my sap green")
+    assert custom == {"my sap green": "#4a6b23"}
+    for bad in (None, "", "unobtainium", "%ZZ", "a" * 5000, _tubes.encode("titanium white") + "%2C%20nope"):
+        assert _tubes.decode(bad) is None, bad
+    assert _tubes.encode("no such paint") is None
+
+
+def test_tubes_are_read_from_this_browser_only(monkeypatch):
+    """recall() reads only the request's own cookies; without a browser it gives nothing."""
+    import streamlit as st
+
+    from pages import _tubes
+
+    class Context:
+        cookies = {"pa_tubes": _tubes.encode("bone black, titanium white")}
+
+    monkeypatch.setattr(st, "context", Context())
+    assert _tubes.recall() == (("bone black", "titanium white"), {})
+    Context.cookies = {}
+    assert _tubes.recall() is None
