@@ -7,9 +7,10 @@
 
 The stages (each its own module, none imports Streamlit or TensorFlow):
 
-1. :mod:`.locate` finds the canvas (the big four-sided shape: long straight edges and outlines;
-   printed ArUco corner markers when present; or four corners the painter gives) and straightens it
-   by a homography to the guide's working size, i.e. the canvas's real proportions.
+1. :mod:`.locate` finds the canvas (the big four-sided shape: long straight edges and outlines; the
+   plan's own features (SIFT) once anything is painted; printed ArUco corner markers when present; or
+   four corners the painter gives) and straightens it by a homography to the guide's working size,
+   i.e. the canvas's real proportions.
 2. Which corner is the painting's top-left, which of several candidate shapes is the canvas, and
    the last few pixels of the alignment are decided against the plan itself (the canvas after each
    step, compared as light-and-dark detail; then an ECC alignment).
@@ -111,7 +112,8 @@ class CanvasCheck:
     Attributes:
         corners: the canvas's corners in the photo's pixels, (x, y) of the painting's top-left,
             top-right, bottom-right, bottom-left.
-        found_by: "edges", "markers" or "corners" (given by the painter).
+        found_by: "edges", "features" (the plan's own features matched in the photo), "markers" or
+            "corners" (given by the painter).
         rectified: the canvas straightened to the guide's working size, as photographed.
         corrected: the same with the light taken out (how it would look in even daylight).
         overlay: the corrected canvas with regions to do and off marked and numbered, legend below.
@@ -248,6 +250,10 @@ class _Plan:
         self.small = (max(8, round(height * small_scale)), max(8, round(width * small_scale)))
         small_view = PlanView.of(guide, self.small, erode=0)
         self.details = [_detail(small_view.after(k)) for k in range(len(guide.steps) + 1)]
+        # What the painted canvas may look like after each step, for matching features (at most 512 px).
+        feature_scale = min(1.0, 512 / max(height, width))
+        feature_view = PlanView.of(guide, (round(height * feature_scale), round(width * feature_scale)), erode=0)
+        self.pictures = [feature_view.after(k) for k in range(1, len(guide.steps) + 1)]
         self.aspect = guide.canvas.width_mm / guide.canvas.height_mm
 
     def match(self, photo: np.ndarray, corners: np.ndarray) -> tuple[float, int]:
@@ -271,7 +277,7 @@ def _orient(photo, candidates, plan: _Plan) -> tuple[np.ndarray, float, int]:
             seen = apparent_aspect(rolled, photo.shape[:2])
             fit = 0.5 if seen is None else math.exp(-((math.log(max(seen, 1e-6) / plan.aspect) / 0.25) ** 2))
             match, step = plan.match(photo, rolled)
-            total = score * (0.3 + fit) * (0.1 + max(match, 0.0)) ** 2
+            total = score * (0.3 + fit) * (0.2 + max(match, 0.0)) ** 2
             if best is None or total > best[0]:
                 best = (total, rolled, match, step)
     return best[1], best[2], best[3]
@@ -334,7 +340,7 @@ def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptio
     from .advice import region_advice
     from .compare import judge
     from .light import fit_best_light, patches
-    from .locate import find_canvas, find_markers, rectify, refine_corners
+    from .locate import apparent_aspect, find_by_features, find_canvas, find_markers, rectify, refine_corners
 
     options.validate()
     check_image(photo, "photo", min_side=32)
@@ -351,11 +357,19 @@ def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptio
             match, step = plan.match(photo, chosen)
         else:
             found_by = "edges"
-            candidates = find_canvas(photo, aspect=plan.aspect)
+            candidates = [(refine_corners(photo, c), s) for c, s in find_canvas(photo, aspect=plan.aspect)]
+            by_plan = find_by_features(photo, plan.pictures)
+            if by_plan is not None:  # the plan's own features: as good a candidate as the best outline
+                candidates.append((by_plan, max([s for _, s in candidates], default=0.2)))
             if not candidates:
                 raise CanvasNotFound(NOT_FOUND)
-            candidates = [(refine_corners(photo, c), s) for c, s in candidates]
             chosen, match, step = _orient(photo, candidates, plan)
+            seen = apparent_aspect(chosen, photo.shape[:2])
+            if match < 0.3 and seen is not None and abs(math.log(seen / plan.aspect)) > math.log(1.2):
+                # Nothing of the plan to recognise, and not the canvas's proportions: a sheet of paper, a box.
+                raise CanvasNotFound(NOT_FOUND)
+            if by_plan is not None and chosen is not None and np.abs(chosen - by_plan).max() < 1e-3:
+                found_by = "features"
     report(0.3, "Straightening the canvas")
     if options.align and match > 0.2:
         aligned = _align(photo, chosen, plan, step)

@@ -5,18 +5,28 @@ The model, in linear RGB (what the camera measured, before its sRGB curve)::
     photo_c(x, y) = G(x, y) · k_c · canvas_c(x, y) + b_c
 
 ``k`` is the colour of the light (a warm lamp has k_red > k_blue) together with the exposure, ``G``
-how the light falls across the canvas (``log G`` a quadratic in x and y, no constant: that is in
-``k``), and ``b`` the flare that greys the darks. Nine numbers for the light, fitted to a few
-thousand small patches of the straightened canvas whose colour the plan predicts: bare or toned
-canvas where nothing is painted yet, the palette colour where it is.
+how the light falls across the canvas (``log G``: a quadratic in x and y, then 16 soft bumps on a
+4 × 4 grid for a shadow or a hot spot; no constant, that is in ``k``), and ``b`` the flare that greys
+the darks. The numbers are fitted to a few thousand small patches of the straightened canvas whose
+colour the plan predicts: bare or toned canvas where nothing is painted yet, the palette colour where
+it is. Patches where the camera clipped a channel are left out, and a pixel clipped in two channels
+is taken back as a neutral highlight.
 
-Not "correcting away" real mistakes: the fit is robust (patches far from the prediction count less
-and less: Cauchy weights on their ΔE), the light is smooth and the same for every colour, so a
-region mixed wrongly cannot be absorbed — it stays an outlier and is reported. What the fit cannot
-tell apart from the light is a mistake shared by every colour alike (all paints mixed a little too
-warm is the same photo as a warm lamp); where unpainted canvas shows, it anchors the colour of the
-light. Which patches are predicted painted depends on how far the painting is, so the fit is made
-for every possible step and the one that explains the photo best is kept (:func:`fit_best_light`).
+Not "correcting away" real mistakes:
+
+* the light is the same for every colour: ``G`` is grey, so a hue or saturation error of one region
+  cannot be absorbed locally, only a lightness error, and the bumps are only fitted in the second half
+  of the rounds, when the patches that are off have lost their say;
+* the fit is robust: Cauchy weights on each patch's ΔE first, then Tukey weights (a patch more than
+  10 ΔE off has no say at all);
+* each region has a say by the square root of its size, not its size, so one big region painted off
+  cannot outvote the rest (``patches(groups=...)``).
+
+What the fit cannot tell apart from the light is a mistake shared by every colour alike (all paints
+mixed a little too warm is the same photo as a warm lamp); where bare canvas shows, it anchors the
+colour of the light. Which patches are predicted painted depends on how far the painting is, so the
+fit is made for every possible step and the one that explains the photo best is kept
+(:func:`fit_best_light`).
 """
 
 from __future__ import annotations
@@ -160,6 +170,7 @@ def fit_light(observed: np.ndarray, expected: np.ndarray, positions: np.ndarray,
             tukey = base * np.clip(1.0 - (misfit / _REJECT) ** 2, 0.0, None) ** 2
             if tukey.sum() > 0.2 * base.sum():
                 weight = tukey
+        weight = np.maximum(weight, 1e-6 * base)  # never all zero, even where every patch is far off
         shade = np.exp(basis @ field)
         for c in range(3):
             gains[c], flare[c] = _gain_and_flare(observed[:, c], shade * expected[:, c], weight)

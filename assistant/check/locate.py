@@ -140,7 +140,7 @@ def _quad_area(quad: np.ndarray) -> float:
     return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
-def quad_candidates(small: np.ndarray, *, min_area: float = 0.04) -> list[np.ndarray]:
+def quad_candidates(small: np.ndarray, *, min_area: float = 0.06) -> list[np.ndarray]:
     """Four-cornered outlines covering at least ``min_area`` of ``small`` (corners in its pixels)."""
     import cv2
 
@@ -229,7 +229,7 @@ def _covered(spans: np.ndarray, low: float, high: float) -> float:
     return total
 
 
-def line_quads(small: np.ndarray, *, min_area: float = 0.04, keep: int = 12) -> list[np.ndarray]:
+def line_quads(small: np.ndarray, *, min_area: float = 0.06, keep: int = 12) -> list[np.ndarray]:
     """Quadrilaterals bounded by four long straight lines whose segments cover most of each side."""
     height, width = small.shape[:2]
     size = float(max(height, width))
@@ -491,3 +491,43 @@ def find_markers(photo: np.ndarray) -> np.ndarray | None:
     if len(corners) < 4:
         return None
     return np.array([corners[i] for i in range(4)], dtype=np.float32)
+
+
+def find_by_features(photo: np.ndarray, pictures: list[np.ndarray], *, min_inliers: int = 15) -> np.ndarray | None:
+    """Corners of the canvas found by matching SIFT features of ``pictures`` (what the canvas may look like,
+    e.g. the plan after each step) in ``photo``: the homography of the picture with the most RANSAC inliers.
+
+    Works where the canvas's edges do not (a palette or a rag against an edge) once anything is painted;
+    None when no picture has ``min_inliers`` (a bare canvas has no features to match).
+    """
+    import cv2
+
+    from ..images import resize_longest, to_uint8
+
+    small = resize_longest(photo, 1024)
+    factor = photo.shape[1] / small.shape[1]
+    sift = cv2.SIFT_create(nfeatures=4000)
+    points, descriptors = sift.detectAndCompute(cv2.cvtColor(to_uint8(small), cv2.COLOR_RGB2GRAY), None)
+    if descriptors is None or len(points) < min_inliers:
+        return None
+    matcher = cv2.BFMatcher(cv2.NORM_L2)
+    best, most = None, min_inliers - 1
+    for picture in pictures:
+        found, theirs = sift.detectAndCompute(cv2.cvtColor(to_uint8(picture), cv2.COLOR_RGB2GRAY), None)
+        if theirs is None or len(found) < min_inliers:
+            continue
+        pairs = [p for p in matcher.knnMatch(theirs, descriptors, k=2) if len(p) == 2]
+        good = [a for a, b in pairs if a.distance < 0.8 * b.distance]  # Lowe's ratio test
+        if len(good) <= most:
+            continue
+        source = np.float32([found[a.queryIdx].pt for a in good]).reshape(-1, 1, 2)
+        target = np.float32([points[a.trainIdx].pt for a in good]).reshape(-1, 1, 2) * factor
+        matrix, inliers = cv2.findHomography(source, target, cv2.RANSAC, 4.0 * factor)
+        if matrix is None or int(inliers.sum()) <= most:
+            continue
+        height, width = picture.shape[:2]
+        box = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32).reshape(-1, 1, 2)
+        corners = cv2.perspectiveTransform(box, matrix).reshape(4, 2)
+        if np.isfinite(corners).all() and cv2.isContourConvex(corners.reshape(-1, 1, 2)):
+            best, most = corners.astype(np.float32), int(inliers.sum())
+    return best
