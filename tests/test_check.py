@@ -205,3 +205,28 @@ def test_check_page_reads_a_photo_keeps_the_history_and_falls_back_to_corners(gu
     app.toggle(key="check_manual").set_value(True).run()
     assert not app.exception and app.subheader[0].value.startswith("Step 5 of")
     assert len(app.session_state["settings"]["check_history"]) == 2
+
+
+def test_printed_corner_markers_find_the_canvas(guide):
+    """Printed ArUco markers (DICT_4X4_50, ids 0–3, white margin) stuck in the corners of the canvas."""
+    import cv2
+    from canvas_photos import paint_canvas, photograph
+
+    from assistant.check.locate import MARKER_MARGIN
+
+    painted = paint_canvas(guide, 3, seed=11)
+    canvas = painted.image.copy()
+    side = canvas.shape[1] // 8
+    dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
+    height, width = canvas.shape[:2]
+    inner = round(side / (1 + 2 * MARKER_MARGIN))
+    for marker, (row, col) in enumerate([(0, 0), (0, width - side), (height - side, width - side), (height - side, 0)]):
+        sticker = np.ones((side, side), np.float32)  # printed upright with a white margin
+        start = (side - inner) // 2
+        sticker[start:start + inner, start:start + inner] = cv2.aruco.generateImageMarker(dictionary, marker, inner) / 255
+        canvas[row:row + side, col:col + side] = sticker[..., None]
+    jpeg, corners, _ = photograph(canvas, (guide.canvas.width_mm, guide.canvas.height_mm), seed=12, size=SIZE,
+                                  max_tilt=20, quality=90)
+    result = check_canvas(decode_image(jpeg, max_side=2048).pixels, guide)
+    assert result.found_by == "markers"
+    assert np.abs(result.corners - corners).max() < 0.01 * SIZE[0]

@@ -468,11 +468,16 @@ def _intersect(first, second) -> np.ndarray | None:
     return p + s * d
 
 
+#: A printed corner marker's white margin, as a share of the marker's side (the sticker's corner is the canvas's).
+MARKER_MARGIN = 0.25
+
+
 def find_markers(photo: np.ndarray) -> np.ndarray | None:
     """Corners of the canvas from four printed ArUco markers (DICT_4X4_50, ids 0–3 at TL, TR, BR, BL).
 
-    Each marker is stuck in its corner of the canvas, its outer corner on the canvas's corner. Returns
-    the canvas corners (TL, TR, BR, BL of the painting) or None unless all four are seen.
+    Each marker is printed upright with a white margin of :data:`MARKER_MARGIN` of its side and stuck in its
+    corner of the canvas, the sticker's corner on the canvas's corner. Returns the canvas corners (TL, TR, BR,
+    BL of the painting) or None unless all four are seen.
     """
     import cv2
 
@@ -487,7 +492,10 @@ def find_markers(photo: np.ndarray) -> np.ndarray | None:
     corners = {}
     for quad, marker in zip(found, ids.ravel()):
         if 0 <= marker <= 3 and marker not in corners:
-            corners[int(marker)] = quad.reshape(4, 2)[int(marker)]  # marker i's own corner i is the outer one
+            quad = quad.reshape(4, 2).astype(np.float64)
+            centre = quad.mean(axis=0)
+            # Marker i's own corner i points out of the canvas; the sticker's corner lies beyond it by the margin.
+            corners[int(marker)] = centre + (quad[int(marker)] - centre) * (1 + 2 * MARKER_MARGIN)
     if len(corners) < 4:
         return None
     return np.array([corners[i] for i in range(4)], dtype=np.float32)
