@@ -135,6 +135,16 @@ def _progress_bar(enabled: bool):
     return report
 
 
+def run() -> int:
+    """The ``painting-assistant`` command and ``python -m assistant``: :func:`main` in a process whose
+    stderr never shows TensorFlow's native log lines, whichever stage loads it (a reopened project's
+    face finder or stroke renderer as much as a style run)."""
+    from .models import filter_native_stderr
+
+    filter_native_stderr()
+    return main()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the process exit code (see the module's error policy)."""
     try:

@@ -325,8 +325,9 @@ def make_guide(
     if twins:  # two colours mixed the same way are one paint to the painter
         palette, labels = merge_colors(palette, labels, twins)
         recipes = find_recipes(palette.lab, paints, gamut_only=options.mixable)
-        notes = (*notes, f"{len(twins)} colour{'s' if len(twins) > 1 else ''} would be mixed exactly like another "
-                         "from your paints, so each pair is one paint here.")
+        notes = _count_note(notes, len(palette), options.n_colors,
+                            f"{len(twins)} {'were' if len(twins) > 1 else 'was'} mixed exactly like another from "
+                            "your paints, so each pair is one paint")
     regions = find_regions(labels)
     report(0.6, "Numbering the outline")
     outline = outline_image(labels, regions=regions)
@@ -398,6 +399,14 @@ def _with_blends(steps, pairs) -> tuple:
                                      + ", ".join(words) + " where they meet: the photo changes gradually there, "
                                      "so leave no hard line.")
     return tuple(out)
+
+
+def _count_note(notes: tuple[str, ...], count: int, asked: int, reason: str) -> tuple[str, ...]:
+    """``notes`` with their first line saying the final number of paints and every reason for it."""
+    head = "This photo needs only "
+    earlier = [note.split("): ", 1)[-1].rstrip(".") for note in notes if note.startswith(head)]
+    rest = tuple(note for note in notes if not note.startswith(head))
+    return (f"{head}{count} distinct paints (you asked for {asked}): {'; '.join([*earlier, reason])}.", *rest)
 
 
 def _same_recipe(recipes) -> dict[int, int]:
