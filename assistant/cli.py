@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="fast (default): a feed-forward network, under a second; vgg19: the slow Gatys "
                             "optimisation (about a minute at 512 px on a laptop)")
     guide.add_argument("--strength", default=None,
-                       help="how strongly the style repaints the photo: subtle, medium (default), strong (the "
+                       help="how strongly the style repaints the photo: auto (default: each bundled style's own "
+                            "strength with the fast engine, medium with vgg19), subtle, medium, strong (the "
                             "fast engine also takes a number from 0 to 1); seed-recipe = the original slow "
                             "recipe (vgg19), for comparison")
     guide.add_argument("--style-weight", type=float, default=None,
@@ -193,42 +194,47 @@ def _style_options(args: argparse.Namespace):
     overrides = {k: v for k, v in (("style_weight", args.style_weight), ("content_weight", args.content_weight))
                  if v is not None}
     if args.style_engine == "fast":
-        from .style.fast import STRENGTHS, FastStyleOptions
+        from .style.fast import STRENGTHS, FastStyleOptions, default_strength
 
         if overrides:
             raise ValueError("--style-weight and --content-weight belong to --style-engine vgg19; "
                              "the fast engine takes --strength subtle, medium, strong or a number from 0 to 1.")
         name = args.strength if args.strength in STRENGTHS else ""
-        try:
-            strength = STRENGTHS[args.strength] if name else float(args.strength)
+        mix = parse_style_mix(args.style)
+        try:  # auto: each bundled style's own strength, blended by weight
+            strength = default_strength(mix) if args.strength == "auto" else (
+                STRENGTHS[args.strength] if name else float(args.strength))
         except ValueError:
-            raise ValueError(f"Expected --strength subtle, medium, strong or a number from 0 to 1. "
+            raise ValueError(f"Expected --strength auto, subtle, medium, strong or a number from 0 to 1. "
                              f"Received: {args.strength!r}") from None
         return FastStyleOptions(strength=strength, max_side=args.style_size,
                                 preserve_colors=args.preserve_colors).validate(), name
-    options = preset(args.strength, preserve_colors=args.preserve_colors, max_side=args.style_size,
+    strength = "medium" if args.strength == "auto" else args.strength
+    options = preset(strength, preserve_colors=args.preserve_colors, max_side=args.style_size,
                      seed=args.seed, **overrides)
-    return options, ("" if overrides else args.strength)
+    return options, ("" if overrides else strength)
 
 
 def _stylise(args: argparse.Namespace, style_options, strength: str, photo, report):
     """Run the style stage; returns (stylised image at photo size, its :class:`StyleRecord`, project style fields)."""
-    from .models import device_description, import_tensorflow_quietly
+    from .models import device_description
     from .style.assets import list_styles, load_style
 
     mix = parse_style_mix(args.style)
     styles = [(*load_style(name), weight) for name, weight in mix]
     labels = [label for _, label, _ in styles]
     report(0.0, "Loading the style networks")
-    import_tensorflow_quietly()
     device = device_description()
     if args.style_engine == "fast":
         from .style.fast import load_fast_style, stylize_fast
 
         networks = load_fast_style()
         print(f"\nnote: fast style network: {networks.description}; running on {device}", file=sys.stderr)
-        result = stylize_fast(photo, [(image, weight) for image, _, weight in styles], networks=networks,
-                              options=style_options)
+        # Bundled styles go by id (their stored, VGG19-fitted vectors), a picture of one's own through the predictor.
+        bundled = {asset.id for asset in list_styles()}
+        fast_mix = [(name if name in bundled else image, weight) for (name, _), (image, _, weight) in zip(mix, styles)]
+        result = stylize_fast(photo, fast_mix, networks=networks, options=style_options,
+                              detail=_style_detail(args, photo))
         record = result.record(labels, [w for _, _, w in styles], networks=networks, options=style_options,
                                device=device, preset=strength)
         report(1.0, "Repainted")
@@ -249,6 +255,14 @@ def _stylise(args: argparse.Namespace, style_options, strength: str, photo, repo
     if len(own) == 1:
         source = {"style_source": {"styles": names, "image": "style.npy"}, "style_image": own[0]}
     return result.image, record, source
+
+
+def _style_detail(args: argparse.Namespace, photo):
+    """The detail map the fast style keeps gentler on (faces, --keep circles), or None with --focus none."""
+    from .plan.focus import detail_map
+
+    found = detail_map(photo, focus=args.focus, marks=_marks(args.keep, True) + _marks(args.simplify, False))
+    return None if found.is_neutral else found.detail
 
 
 def parse_style_mix(text: str) -> list[tuple[str, float]]:
@@ -280,11 +294,9 @@ def _painter_options(args: argparse.Namespace):
 
 def _strokes(options, guide, report):
     """Run the brushstroke painter on the guide; returns the guide with its stroke plan."""
-    from .models import import_tensorflow_quietly
     from .renderer import load_renderer
     from .stroke_guide import add_strokes
 
-    import_tensorflow_quietly()
     renderer = load_renderer()
     print(f"\nnote: stroke renderer: {renderer.describe()}", file=sys.stderr)
     return add_strokes(guide, options, renderer=renderer, on_progress=report)
@@ -292,7 +304,7 @@ def _strokes(options, guide, report):
 
 # Options a project fixes, with their defaults for a photo.
 _GUIDE_DEFAULTS = {"colors": 12, "medium": "acrylic", "steps": 12, "min_region": None, "max_side": 1024, "seed": 0,
-                   "style": "none", "strength": "medium", "style_weight": None, "content_weight": None,
+                   "style": "none", "strength": "auto", "style_weight": None, "content_weight": None,
                    "strokes": 0, "paints": DEFAULT_PAINTS, "mixable": False, "canvas": "", "fit": "crop",
                    "crop_anchor": "center", "values": 3, "focus": "auto", "keep": [], "simplify": []}
 

@@ -172,7 +172,8 @@ def filter_native_stderr() -> None:
 
 def import_tensorflow_quietly() -> None:
     """Import TensorFlow and Keras with its native log lines kept off the terminal (see
-    :func:`filter_native_stderr`). The CLI calls this before a stage that needs TensorFlow."""
+    :func:`filter_native_stderr`), for a process of our own that is not the CLI (the CLI filters from
+    its start, :func:`assistant.cli.run`), e.g. a job worker."""
     filter_native_stderr()
     import keras  # noqa: F401
     import tensorflow  # noqa: F401

@@ -421,6 +421,11 @@ def _style_record(data: dict):
     record["vector"] = tuple(float(v) for v in data.get("vector", ()))
     if len(record["vector"]) > 1024 or not np.isfinite(record["vector"]).all():
         raise ProjectError("This project file is damaged (its style vector is not a list of numbers).")
+    anchor = data.get("colour_anchor")  # absent in files made before it was kept: the default then
+    if anchor is not None:
+        if isinstance(anchor, bool) or not isinstance(anchor, (int, float)) or not 0.0 <= anchor <= 1.0:
+            raise ProjectError("This project file is damaged (its colour anchor is not a number from 0 to 1).")
+        record["colour_anchor"] = float(anchor)
     return StyleRecord(**record)
 
 

@@ -13,9 +13,13 @@ Tables:
 2. the look of Impasto oil at the defaults on every photo and size, and the 1024/512 ratio of
    the change;
 3. strength × colour anchor at 512 px: the worst photo's numbers (Impasto oil);
-4. every bundled style at the defaults at 512 px: the worst photo's numbers.
+4. every bundled style at its default strength (``STYLE_STRENGTHS``) at 512 px: the worst photo's numbers,
+   sample photos and held-out ones apart;
+5. (``--strengths``, only this table) each bundled style's default strength: the smallest strength from 0.30
+   to 0.90 (steps of 0.05) whose worst *sample* photo meets all three goals at 512 px (or, when none does,
+   the one with the most change that keeps edges and drift), then the held-out photos at it.
 
-    python bench/style_fast_look.py [--quick]
+    python bench/style_fast_look.py [--quick | --strengths]
 """
 
 from __future__ import annotations
@@ -65,10 +69,11 @@ def worst(looks) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tables 1 and 2 only")
+    parser.add_argument("--strengths", action="store_true", help="table 5 only")
     args = parser.parse_args()
 
     from assistant.style.assets import list_styles, load_style
-    from assistant.style.fast import FastStyleOptions, load_fast_style, stylize_fast
+    from assistant.style.fast import FastStyleOptions, default_strength, load_fast_style, stylize_fast
     from assistant.style.measures import measure_look
 
     start = time.perf_counter()
@@ -77,6 +82,9 @@ def main() -> None:
     style = load_style("impasto_oil", max_side=512)[0]
     names = PHOTOS + HELD_OUT
     photos = {name: (held_out(name) if name in HELD_OUT else photo(name)) for name in names}
+    if args.strengths:
+        choose_strengths(networks, {name: at_side(image, 512) for name, image in photos.items()})
+        return
 
     print("\n| side | first call (s) | new photo and style, warm (s) | slider move (s) |\n|---|---|---|---|")
     for side in SIDES:
@@ -117,11 +125,48 @@ def main() -> None:
                      for p in pictures.values()]
             print(f"| {strength} | {anchor} | {worst(looks)} |")
 
-    print("\n| style | worst change | worst edges | worst drift |\n|---|---|---|---|")
+    print("\n| style | strength | sample photos: worst change, edges, drift | held out: worst change, edges, drift |"
+          "\n|---|---|---|---|")
     for asset in list_styles():
-        looks = [measure_look(p, stylize_fast(p, [(asset.id, 1.0)], networks=networks).image)
-                 for p in pictures.values()]
-        print(f"| {asset.name} | {worst(looks)} |")
+        options = FastStyleOptions(strength=default_strength([(asset.id, 1.0)]))
+        looks = {name: measure_look(p, stylize_fast(p, [(asset.id, 1.0)], networks=networks, options=options).image)
+                 for name, p in pictures.items()}
+        print(f"| {asset.name} | {options.strength:.2f} | {worst([looks[n] for n in PHOTOS])} | "
+              f"{worst([looks[n] for n in HELD_OUT])} |")
+
+
+def meets(look: tuple[float, float, float]) -> bool:
+    return look[0] >= 0.06 and look[1] >= 0.6 and look[2] <= 12
+
+
+def choose_strengths(networks, pictures: dict) -> None:
+    """Table 5: each bundled style's default strength, chosen on the sample photos, checked on the held-out ones."""
+    from assistant.style.assets import list_styles
+    from assistant.style.fast import FastStyleOptions, stylize_fast
+    from assistant.style.measures import measure_look
+
+    def look(style_id, strength, names):
+        options = FastStyleOptions(strength=strength)
+        looks = [measure_look(pictures[n], stylize_fast(pictures[n], [(style_id, 1.0)], networks=networks,
+                                                        options=options).image) for n in names]
+        return (min(x.change for x in looks), min(x.edges_kept for x in looks), max(x.colour_drift for x in looks))
+
+    print("\n| style | chosen strength | sample photos: worst change, edges, drift | held out at it | "
+          "sample photos at 0.6 |\n|---|---|---|---|---|")
+    for asset in list_styles():
+        tried = {}
+        for strength in np.round(np.arange(0.30, 0.901, 0.05), 2):
+            tried[float(strength)] = look(asset.id, float(strength), PHOTOS)
+            if meets(tried[float(strength)]):
+                break
+        good = [s for s, x in tried.items() if meets(x)]
+        keeps = [s for s, x in tried.items() if x[1] >= 0.6 and x[2] <= 12] or [min(tried)]
+        chosen = good[0] if good else max(keeps, key=lambda s: tried[s][0])
+        sample, held = tried[chosen], look(asset.id, chosen, HELD_OUT)
+        at_default = tried.get(0.6) or look(asset.id, 0.6, PHOTOS)
+        cells = [f"{x[0]:.3f}, {x[1]:.2f}, {x[2]:.1f}" for x in (sample, held, at_default)]
+        print(f"| {asset.id} | {chosen:.2f}{'' if good else ' (no strength meets all three)'} | "
+              + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -361,16 +361,33 @@ def fast_preview(networks, photo, mix, labels, options, device, controls, *, own
 
     from assistant.style.fast import stylize_fast
 
+    guide_options = get(OPTIONS) or GuideOptions()
     made_from = (json.dumps(controls, sort_keys=True), id(photo), photo.shape,
-                 None if own is None else hashlib.sha1(np.ascontiguousarray(own).tobytes()).hexdigest())
+                 None if own is None else hashlib.sha1(np.ascontiguousarray(own).tobytes()).hexdigest(),
+                 guide_options.focus, guide_options.marks)
     kept = get(FAST_PREVIEW)
     if kept is None or kept[0] != made_from:
-        result = stylize_fast(photo, mix, networks=networks, options=options)
+        result = stylize_fast(photo, mix, networks=networks, options=options,
+                              detail=style_detail(photo, guide_options))
         record = result.record(labels, [w for _, w in mix], networks=networks, options=options, device=device,
                                preset="")
         kept = (made_from, result.image, record)
         st.session_state[FAST_PREVIEW] = kept
     return kept[1], kept[2]
+
+
+def style_detail(photo, options: GuideOptions):
+    """The detail map the instant style is gentler on (the faces, the painter's circles), or None; kept
+    in the session while the photo and the focus settings stay the same."""
+    from assistant.plan.focus import detail_map
+
+    key = (id(photo), photo.shape, options.focus, options.marks)
+    kept = st.session_state.get("style_detail")
+    if kept is None or kept[0] != key:
+        found = detail_map(photo, focus=options.focus, marks=options.marks)
+        kept = (key, None if found.is_neutral else found.detail)
+        st.session_state["style_detail"] = kept
+    return kept[1]
 
 
 @st.cache_data(show_spinner=False)

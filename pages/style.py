@@ -40,6 +40,10 @@ state.keep("style_layers", tuple(network.style_layers))
 state.keep("style_content_layer", network.content_layers[0], choices=network.layer_names)
 state.keep("style_iterations", defaults.iterations[-1])
 state.keep("style_size", 512, choices=SIZES)
+# The strength starts at the chosen style's own (fast.STYLE_STRENGTHS) and follows the style until the painter
+# moves it: AUTO_STRENGTH is the default last put on the slider (None: settings from before there was one).
+AUTO_STRENGTH = "style_fast_strength_default"
+state.keep(AUTO_STRENGTH, None if "style_fast_strength" in state.get(state.SETTINGS, {}) else fast_style.DEFAULT_STRENGTH)
 state.keep("style_fast_strength", fast_style.DEFAULT_STRENGTH)
 CONTROLS = ("style_choice", "style_blend", "style_blend_share", "style_strength", "style_keep_colours",
             "style_own_weights", "style_weight", "style_content_weight", "style_layers", "style_content_layer",
@@ -74,8 +78,15 @@ share = pick.slider("Share of the second style" if blend == "None" else f"Share 
                     disabled=locked or blend == "None", help="How much of the second style's brushwork to mix in")
 
 left, right = st.columns(2)
+chosen = [(ids.get(choice, ""), 1.0 if blend == "None" else 1.0 - share)] + ([(ids[blend], share)] if blend != "None" else [])
+auto_strength = fast_style.default_strength(chosen)
+if not locked and st.session_state[AUTO_STRENGTH] is not None and auto_strength != st.session_state[AUTO_STRENGTH]:
+    if st.session_state["style_fast_strength"] == st.session_state[AUTO_STRENGTH]:  # not moved by the painter
+        st.session_state["style_fast_strength"] = auto_strength
+    st.session_state[AUTO_STRENGTH] = auto_strength
 fast_strength = left.slider("Strength", 0.0, 1.0, step=0.05, key="style_fast_strength", disabled=locked,
-                            help="0: your photo's own texture; 1: the style's brushwork and colours in full")
+                            help="0: your photo's own texture; 1: the style's brushwork and colours in full. "
+                                 "It starts at each style's own strength, until you move it")
 keep_colours = right.toggle("Keep the photo's colours", key="style_keep_colours", disabled=locked,
                             help="Take only the brush texture from the style, not its colours")
 right.caption("Painting a portrait? Keep the photo's colours so skin stays skin.")
@@ -97,13 +108,16 @@ with st.expander("Advanced: working size and the VGG19 refinement"):
                            help="More passes: finer texture, longer wait")
     size = st.select_slider("Working size (px)", SIZES, key="style_size", disabled=locked,
                             help="Longest side of the repainted picture; larger is sharper and slower")
-state.remember(*CONTROLS)
+state.remember(*CONTROLS, AUTO_STRENGTH)
 controls = state.values(*CONTROLS)
 
 state.job_panel("style")
 mix, labels = [(style_image, 1.0)], [own_name or choice]
+# The fast engine takes bundled styles by id (their stored, VGG19-fitted vectors); the user's own picture as it is.
+fast_mix = [(style_image if choice == OWN else ids[choice], 1.0)]
 if blend != "None":
     mix = [(style_image, 1.0 - share), (styles[names.index(blend)][1], share)]
+    fast_mix = [(fast_mix[0][0], 1.0 - share), (ids[blend], share)]
     labels.append(blend)
 source = {"styles": [ids.get(label, label) for label in labels], "controls": controls}
 if choice == OWN:
@@ -113,8 +127,12 @@ fast_controls = {key: controls[key] for key in FAST_CONTROLS}
 # The instant picture: made on the page (under a second), again whenever one of its controls moves.
 preview = None
 if style_image is not None:
-    options = fast_style.FastStyleOptions(strength=float(fast_strength), max_side=size, preserve_colors=keep_colours)
-    preview = state.fast_preview(fast, state.get(state.PHOTO), mix, labels, options, device, fast_controls,
+    kept = state.get(state.STYLE)  # a project's instant picture keeps the colour anchor it was made with
+    anchor = kept.colour_anchor if kept is not None and kept.colour_anchor is not None else None
+    options = fast_style.FastStyleOptions(strength=float(fast_strength), max_side=size, preserve_colors=keep_colours,
+                                          **({} if anchor is None else {"colour_anchor": anchor}))
+    preview = state.fast_preview(fast, state.get(state.PHOTO), fast_mix, labels, options, device,
+                                 {**fast_controls, "colour_anchor": options.colour_anchor},
                                  own=style_image if choice == OWN else None)
 
 target, record = state.get(state.TARGET), state.get(state.STYLE)
@@ -162,7 +180,8 @@ def start_repaint(start_image, first_level: int, verb: str) -> None:
         record = result.record(labels, device=device, preset="" if own else strength.lower())
         if instant_record is not None and start_image is not None:  # refined from the instant picture
             record = dataclasses.replace(record, engine="fast+vgg19", fast_strength=instant_record.fast_strength,
-                                         vector=instant_record.vector, weights=instant_record.weights)
+                                         vector=instant_record.vector, weights=instant_record.weights,
+                                         colour_anchor=instant_record.colour_anchor)
         return result.image, record, source, chosen if choice == OWN else None
 
     state.start_job("style", work, label=f"{verb} {' + '.join(labels)}")

@@ -423,6 +423,31 @@ def test_a_guide_with_a_canvas_and_brushstrokes_survives_opening_and_a_reload(ca
     assert plan_json(restored) == plan_json(guide)
 
 
+def test_style_page_paints_bundled_styles_with_their_fitted_vectors_at_their_own_strength(small_photo):
+    """Issue 25: a bundled style is passed by id (its stored VGG19-fitted vector, not the predictor's); the
+    strength starts at each style's own and follows the style until the painter moves it."""
+    from assistant.style.fast import STYLE_STRENGTHS, load_fast_style
+
+    stored = load_fast_style().stored_vectors
+    app = run_page("pages/style.py", photo=small_photo, photo_name="cat")
+    assert not app.exception
+    assert app.slider(key="style_fast_strength").value == STYLE_STRENGTHS["impasto_oil"]
+    app.selectbox(key="style_choice").set_value("Palette knife").run()
+    assert app.slider(key="style_fast_strength").value == STYLE_STRENGTHS["palette_knife"]
+    app.button(key="style_use").click().run()
+    record = app.session_state["style_record"]
+    assert np.allclose(record.vector, stored["palette_knife"], atol=1e-6)
+    assert record.fast_strength == STYLE_STRENGTHS["palette_knife"] and record.colour_anchor == 0.75
+    app.selectbox(key="style_blend").set_value("Ink cross-hatching").run()  # half and half
+    blended = app.session_state["style_record"]
+    assert np.allclose(blended.vector, 0.5 * stored["palette_knife"] + 0.5 * stored["ink_hatching"], atol=1e-5)
+    assert blended.fast_strength == 0.55  # the mean of 0.7 and 0.4
+    app.slider(key="style_fast_strength").set_value(0.3).run()  # the painter's own choice stays
+    app.selectbox(key="style_blend").set_value("None").run()
+    app.selectbox(key="style_choice").set_value("Glazed oil").run()
+    assert not app.exception and app.slider(key="style_fast_strength").value == 0.3
+
+
 def test_style_page_instant_picture_follows_the_sliders_without_a_job(small_photo):
     """Issue 25: the strength slider repaints the preview on the page; no background job, no wait."""
     from pages import _state

@@ -186,6 +186,8 @@ def test_cli_writes_guide_with_wrong_extension(tmp_path):
         (lambda p: p.write_bytes(b"x"), ["--paints", "titanium white, ultramarin blue"],
          "unknown paint 'ultramarin blue'; did you mean 'ultramarine blue'"),
         (lambda p: p.write_bytes(b"x"), ["--paints", "nowhere.json"], "cannot read paint file nowhere.json"),
+        (lambda p: p.write_bytes(b"x"), ["--focus", "middle"], "Expected focus 'auto', 'none' or 'X,Y[,R]'"),
+        (lambda p: p.write_bytes(b"x"), ["--keep", "2,0.5"], "Expected --keep X,Y[,R]"),
     ],
 )
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, make, args, message):
@@ -232,4 +234,22 @@ def test_cli_style_writes_stylised_target_and_names_network(tmp_path):
         "error: Expected a style strength among subtle, medium, strong, seed-recipe. Received: 'wild'")
     fast = _cli("guide", str(photo), "-o", str(tmp_path / "o4"), "--style", "ink_hatching", "--strength", "wild")
     assert fast.returncode == 2 and fast.stderr.strip() == (
-        "error: Expected --strength subtle, medium, strong or a number from 0 to 1. Received: 'wild'")
+        "error: Expected --strength auto, subtle, medium, strong or a number from 0 to 1. Received: 'wild'")
+
+
+def test_cli_focus_point_and_circles_reach_plan_json(tmp_path):
+    """Issue 21: --focus X,Y[,R], --keep and --simplify; the guide names its focal point."""
+    from PIL import Image
+    from skimage import data
+
+    photo = tmp_path / "astronaut.png"
+    Image.fromarray(data.astronaut()[::2, ::2]).save(photo)
+    result = _cli("guide", str(photo), "-o", str(tmp_path / "out"), "--colors", "8", "--max-side", "256",
+                  "--focus", "0.45,0.25,0.12", "--keep", "0.6,0.8", "--simplify", "0.1,0.9,0.1", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert all(line.startswith("note: ") for line in result.stderr.splitlines() if line.strip()), result.stderr
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert plan["options"]["focus"] == "0.45,0.25,0.12"
+    assert plan["options"]["marks"] == [[0.6, 0.8, 0.15, True], [0.1, 0.9, 0.1, False]]
+    assert plan["focus"]["mode"] == "point" and plan["focus"]["faces"]  # her face is still found
+    assert plan["steps"][-1]["title"] == "Finish the focal point"

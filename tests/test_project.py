@@ -162,6 +162,32 @@ def test_style_record_survives_as_data(full_guide):
     assert isinstance(project.style.options.iterations, tuple)
 
 
+def test_the_fast_engines_colour_anchor_round_trips_and_older_files_still_open():
+    """Issue 25: the colour anchor is kept with the strength and the vector, so a reopened project repaints
+    identically; files made before it was kept open with none recorded (the engine's default applies)."""
+    photo = photo_array("coffee", 96)
+    target = np.clip(photo * 0.8 + 0.1, 0, 1).astype(np.float32)
+    record = StyleRecord("Glazed oil", (("Glazed oil", 1.0),), StyleOptions(max_side=256), "magenta-arbitrary-keras",
+                         "fast network", engine="fast", fast_strength=0.7, vector=tuple(np.linspace(-1, 1, 100)),
+                         weights="test weights", colour_anchor=0.5)
+    guide = make_guide(photo, GuideOptions(n_colors=5, seed=1), target=target, style=record)
+    assert json.loads(plan_json(guide))["style"]["colour_anchor"] == 0.5
+    files = project_files(project_from_guide(guide, style_source={"styles": ["glazed_oil"]}))
+    reopened = load_project(save_project(project_from_guide(guide, style_source={"styles": ["glazed_oil"]})))
+    assert reopened.style == record and reopened.style.colour_anchor == 0.5
+    assert plan_json(rebuild_guide(reopened)) == plan_json(guide)
+
+    meta = json.loads(files["project.json"])
+    del meta["style"]["colour_anchor"]  # as written before the anchor was kept
+    older = load_project(_zip({**files, "project.json": json.dumps(meta).encode()}))
+    assert older.style.colour_anchor is None and older.style.fast_strength == 0.7
+    assert "colour_anchor" not in json.loads(plan_json(rebuild_guide(older)))["style"]
+    for bad in (1.5, "all", True, -0.1):
+        meta["style"]["colour_anchor"] = bad
+        with pytest.raises(ProjectError, match="colour anchor"):
+            load_project(_zip({**files, "project.json": json.dumps(meta).encode()}))
+
+
 def _made(canvas: str, fit: str, *, styled: bool, strokes: bool):
     """A guide as the app or the CLI makes it: a portrait photo on a real canvas, maybe styled, maybe painted."""
     photo = photo_array("astronaut", 120)[:, 10:100]  # portrait, 120 × 90

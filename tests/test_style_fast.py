@@ -38,20 +38,33 @@ def test_converted_networks_reproduce_the_stored_reference(networks, impasto):
 
 
 def test_style_vectors_are_cached_by_picture_and_bundled_styles_by_id(networks, impasto):
-    from assistant.style.assets import load_style
-
     first = networks.style_vector(impasto)
     first[:] = 0  # a caller's copy: the cache keeps its own
     again = networks.style_vector(impasto)
     assert np.abs(again).sum() > 0 and np.array_equal(again, networks.style_vector(impasto.copy()))
-    bundled = networks.style_vector(load_style("impasto_oil", max_side=512)[0])
-    assert np.array_equal(networks.bundled_vector("impasto_oil"), bundled)
-    photo = photo_array("chelsea", 96)
-    by_id = stylize_fast(photo, [("impasto_oil", 1.0)], networks=networks)
-    by_vector = stylize_fast(photo, [(networks.bundled_vector("impasto_oil"), 1.0)], networks=networks)
-    assert np.array_equal(by_id.image, by_vector.image)
     with pytest.raises(ValueError, match="Received: style='nope'"):
         networks.bundled_vector("nope")
+
+
+def test_the_bundled_styles_use_their_stored_fitted_vectors(networks):
+    """Issue 25: the shipped models hold VGG19-fitted vectors for all eight styles; a style id paints with its
+    stored vector, the style's picture with the predictor's (a painter's own picture goes that way)."""
+    from assistant.style.assets import list_styles, load_style
+
+    ids = [asset.id for asset in list_styles()]
+    assert sorted(networks.stored_vectors) == sorted(ids)
+    assert "fine-tuned with VGG19" in networks.provenance
+    photo = photo_array("chelsea", 96)
+    for style_id in ("impasto_oil", "glazed_oil"):
+        stored = networks.stored_vectors[style_id]
+        predicted = networks.style_vector(load_style(style_id, max_side=512)[0])
+        assert np.array_equal(networks.bundled_vector(style_id), stored)
+        assert np.abs(stored - predicted).max() > 0.05  # fitted: moved from where the predictor put it
+        by_id = stylize_fast(photo, [(style_id, 1.0)], networks=networks)
+        assert np.array_equal(by_id.style_vector, stored)
+        assert np.array_equal(by_id.image, stylize_fast(photo, [(stored, 1.0)], networks=networks).image)
+        by_picture = stylize_fast(photo, [(load_style(style_id, max_side=512)[0], 1.0)], networks=networks)
+        assert np.allclose(by_picture.style_vector, predicted) and not np.array_equal(by_picture.image, by_id.image)
 
 
 def test_any_size_and_the_range(networks, impasto):
@@ -145,13 +158,21 @@ def test_a_manifest_for_another_architecture_is_refused(tmp_path):
 
 
 def test_stored_bundled_vectors_are_used_and_checked(tmp_path, networks):
+    import json
+
     folder = tmp_path / "models"
     shutil.copytree(default_model_dir(), folder, ignore=shutil.ignore_patterns("stroke_*", "fast_style_vectors*"))
+    manifest = json.loads((folder / "fast_style.json").read_text())
+    manifest["files"].pop("fast_style_vectors.npz", None)  # the shipped ones are left out: none stored
+    (folder / "fast_style.json").write_text(json.dumps(manifest))
     tuned = np.linspace(-1, 1, 100, dtype=np.float32)
     write_style_vectors({"impasto_oil": tuned}, "test vectors", folder)
     loaded = load_fast_style(folder)
     assert np.array_equal(loaded.bundled_vector("impasto_oil"), tuned)
     assert not np.array_equal(loaded.bundled_vector("palette_knife"), tuned)  # the others: the predictor's
+    photo = photo_array("coffee", 64)
+    assert np.array_equal(stylize_fast(photo, [("impasto_oil", 1.0)], networks=loaded).image,
+                          stylize_fast(photo, [(tuned, 1.0)], networks=loaded).image)
     assert "stored vectors for impasto_oil: test vectors" in loaded.provenance
     with pytest.raises(ValueError, match="Received"):
         write_style_vectors({"impasto_oil": tuned[:5]}, "bad", folder)
@@ -163,7 +184,8 @@ def test_stored_bundled_vectors_are_used_and_checked(tmp_path, networks):
     with pytest.raises(FastStyleFileError, match="altered"):
         load_fast_style(other)
     unlisted = tmp_path / "unlisted"
-    shutil.copytree(default_model_dir(), unlisted, ignore=shutil.ignore_patterns("stroke_*"))
+    shutil.copytree(folder, unlisted)
+    (unlisted / "fast_style.json").write_text(json.dumps(manifest))  # the manifest from before the vectors
     (unlisted / "fast_style_vectors.npz").write_bytes(b"")
     with pytest.raises(FastStyleFileError, match="not listed"):
         load_fast_style(unlisted)
@@ -191,3 +213,57 @@ def test_cli_fast_engine_by_default_records_it_and_reopens_identically(tmp_path,
     for argv in (["--strength", "1.5"], ["--style-weight", "1"]):
         assert main(["guide", str(photo), "-o", str(tmp_path / "c"), "--style", "impasto_oil", "--quiet", *argv]) == 2
         assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_the_style_is_gentler_where_the_detail_map_keeps_detail():
+    """Issue 21: faces stay recognisable under any style; the background takes it fully."""
+    from assistant.plan.focus import detail_map
+    from assistant.style.fast import FastStyleOptions, load_fast_style, stylize_fast
+
+    photo = photo_array("astronaut", 128)
+    networks = load_fast_style()
+    options = FastStyleOptions(strength=0.9)
+    keep = detail_map(photo, focus="none", marks=[(0.45, 0.25, 0.15, True)]).detail
+    plain = stylize_fast(photo, [("ink_hatching", 1.0)], networks=networks, options=options).image
+    kept = stylize_fast(photo, [("ink_hatching", 1.0)], networks=networks, options=options, detail=keep).image
+    inside = keep >= 0.99
+    outside = keep <= 0.5
+    change = lambda image, where: float(np.abs(image - photo)[where].mean())  # noqa: E731
+    assert change(kept, inside) < 0.85 * change(plain, inside)
+    assert np.allclose(kept[outside], plain[outside], atol=0.02)
+    with pytest.raises(ValueError, match="detail map"):
+        stylize_fast(photo, [("ink_hatching", 1.0)], networks=networks, options=options, detail=keep[:-1])
+
+
+def test_cli_paints_bundled_styles_by_id_and_an_own_picture_with_the_predictor(tmp_path, networks):
+    """Issue 25: the CLI passes bundled ids (stored, fitted vectors) and a style picture of one's own through
+    the predictor; without --strength each style starts at its own strength; the project keeps the anchor."""
+    import json
+
+    from assistant.cli import main
+    from assistant.images import encode_png
+    from assistant.project import load_project
+    from assistant.style.assets import load_style
+    from assistant.style.fast import DEFAULT_COLOUR_ANCHOR, DEFAULT_STRENGTH, STYLE_STRENGTHS
+
+    photo = tmp_path / "cat.png"
+    photo.write_bytes(encode_png(photo_array("chelsea", 120)))
+    assert main(["guide", str(photo), "-o", str(tmp_path / "a"), "--style", "dry_brush:0.75,glazed_oil:0.25",
+                 "--colors", "4", "--quiet"]) == 0
+    kept = load_project((tmp_path / "a" / "guide.project").read_bytes()).style
+    stored = networks.stored_vectors
+    assert np.allclose(kept.vector, 0.75 * stored["dry_brush"] + 0.25 * stored["glazed_oil"], atol=1e-5)
+    assert kept.fast_strength == 0.6  # 0.75 × 0.5 + 0.25 × 0.8 = 0.575, to 0.05
+    assert STYLE_STRENGTHS["dry_brush"] == 0.5 and STYLE_STRENGTHS["glazed_oil"] == 0.8
+    style = json.loads((tmp_path / "a" / "plan.json").read_text())["style"]
+    assert style["colour_anchor"] == DEFAULT_COLOUR_ANCHOR and "stored vectors" in style["weights"]
+
+    own = tmp_path / "my_brushwork.png"
+    own.write_bytes(encode_png(load_style("dry_brush", max_side=512)[0]))
+    assert main(["guide", str(photo), "-o", str(tmp_path / "b"), "--style", str(own), "--colors", "4",
+                 "--quiet"]) == 0
+    kept = load_project((tmp_path / "b" / "guide.project").read_bytes()).style
+    predicted = networks.style_vector(load_style(str(own))[0])
+    assert np.allclose(kept.vector, predicted, atol=1e-5) and not np.allclose(kept.vector, stored["dry_brush"],
+                                                                              atol=0.05)
+    assert kept.fast_strength == DEFAULT_STRENGTH

@@ -54,10 +54,12 @@ __all__ = [
     "FastStyleOptions",
     "FastStyleResult",
     "STRENGTHS",
+    "STYLE_STRENGTHS",
     "VECTOR_SIZE",
     "architecture_summary",
     "build_predictor",
     "build_transformer",
+    "default_strength",
     "load_fast_style",
     "mix_vectors",
     "stylize_fast",
@@ -77,6 +79,13 @@ STYLE_SIDE = 256
 BRUSH_SIDE = 512
 #: Strength chosen from the look numbers (bench/style_fast_look.py, bench/RESULTS.md).
 DEFAULT_STRENGTH = 0.6
+#: Each bundled style's own default strength, used until the painter chooses one (the Style page's slider,
+#: the CLI without --strength): the smallest strength whose worst sample photo shows brushwork (change
+#: ≥ 0.06) and keeps edges (≥ 0.6) and colours (drift ≤ 12) at 512 px with the stored vectors
+#: (bench/style_fast_look.py --strengths, bench/RESULTS.md). Other pictures get DEFAULT_STRENGTH.
+#: Glazed oil reaches 0.052 at most before edges go (0.8; its held-out photos change by 0.087).
+STYLE_STRENGTHS = {"impasto_oil": 0.55, "palette_knife": 0.7, "dry_brush": 0.5, "glazed_oil": 0.8,
+                   "gouache_flats": 0.55, "watercolour_wash": 0.5, "pointillist": 0.4, "ink_hatching": 0.4}
 #: How much of the photo's large-scale colour comes back (bench/style_fast_look.py, bench/RESULTS.md).
 DEFAULT_COLOUR_ANCHOR = 0.75
 #: The colour anchor works on areas wider than about this fraction of the painting's long side.
@@ -84,6 +93,8 @@ _ANCHOR_FRACTION = 1 / 64
 #: Style vectors kept per process, by picture.
 _VECTOR_CACHE = 64
 #: The named strengths, as the slow engine names them.
+#: Share of the chosen strength kept on the most detailed places (eyes, mouth) when a detail map is given.
+PROTECTED_STRENGTH = 0.3
 STRENGTHS = {"subtle": 0.4, "medium": DEFAULT_STRENGTH, "strong": 0.8}
 #: The transformer's two stride-2 steps: sides are padded to a multiple of this.
 _STRIDE = 4
@@ -405,12 +416,14 @@ def load_fast_style(weights: str | Path | None = "auto") -> FastStyle:
     return load_once(("fast_style", str(folder.resolve())), lambda: _load(folder))
 
 
-def write_style_vectors(vectors: dict, provenance: str, folder: str | Path | None = None) -> Path:
+def write_style_vectors(vectors: dict, provenance: str, folder: str | Path | None = None, *,
+                        details: dict | None = None) -> Path:
     """Store bundled style vectors (style id → 100 numbers) for :meth:`FastStyle.bundled_vector`.
 
     Writes ``fast_style_vectors.npz`` and lists it, with its sha256 and ``provenance`` (how the
-    vectors were made, e.g. a fine-tuning run), in the manifest. A process that already loaded
-    the networks keeps its old vectors until restarted.
+    vectors were made in one line, e.g. a fine-tuning run: it goes into ``plan.json``), in the
+    manifest; ``details`` (JSON-ready: seed, steps, losses…) is kept there too, for people. A
+    process that already loaded the networks keeps its old vectors until restarted.
     """
     from .assets import list_styles
 
@@ -427,7 +440,7 @@ def write_style_vectors(vectors: dict, provenance: str, folder: str | Path | Non
     path = folder / VECTORS_NAME
     np.savez(path, **arrays)
     manifest["files"][VECTORS_NAME] = {"sha256": sha256_file(path), "styles": sorted(arrays),
-                                       "provenance": str(provenance)}
+                                       "provenance": str(provenance), **({"details": details} if details else {})}
     (folder / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
     return path
 
@@ -489,7 +502,19 @@ class FastStyleResult:
             network="magenta-arbitrary-keras", network_description=networks.description, device=device,
             seconds=round(self.seconds, 2), preset=preset, engine="fast", fast_strength=float(options.strength),
             vector=tuple(round(float(v), 6) for v in self.style_vector), weights=networks.provenance,
+            colour_anchor=float(options.colour_anchor),
         )
+
+
+def default_strength(styles) -> float:
+    """The strength a blend of ``styles`` (``[(style, weight), …]``) starts at: the weighted mean of each
+    bundled style's :data:`STYLE_STRENGTHS` (:data:`DEFAULT_STRENGTH` for a picture or a vector), to 0.05."""
+    pairs = [(STYLE_STRENGTHS.get(item, DEFAULT_STRENGTH) if isinstance(item, str) else DEFAULT_STRENGTH, float(w))
+             for item, w in styles]
+    total = sum(w for _, w in pairs)
+    if not pairs or not total > 0:
+        return DEFAULT_STRENGTH
+    return round(round(sum(s * w for s, w in pairs) / total * 20) / 20, 2)
 
 
 def mix_vectors(styles, networks: FastStyle) -> np.ndarray:
@@ -540,7 +565,7 @@ def _anchor_colours(picture: np.ndarray, photo: np.ndarray, weight: float) -> np
 
 
 def stylize_fast(photo: np.ndarray, styles, *, networks: FastStyle,
-                 options: FastStyleOptions = FastStyleOptions()) -> FastStyleResult:
+                 options: FastStyleOptions = FastStyleOptions(), detail: np.ndarray | None = None) -> FastStyleResult:
     """Repaint ``photo`` in the blended ``styles``: ``[(style, weight), …]``.
 
     Each style is a bundled style id, a style picture or a style vector (:func:`mix_vectors`).
@@ -550,6 +575,11 @@ def stylize_fast(photo: np.ndarray, styles, *, networks: FastStyle,
     working size is painted enlarged and shrunk back, a larger one gets the photo's own finer
     detail added back (:func:`~assistant.style.transfer.upsample_with_detail`). The result
     comes back at the photo's size.
+
+    ``detail``: the detail map of ``photo`` (float ``(H, W)`` in [0, 1], :mod:`assistant.plan.focus`),
+    or None. Where it is above neutral (a face, a marked circle) the style is weaker, down to
+    :data:`PROTECTED_STRENGTH` of ``strength`` at the eyes and mouth, so faces stay recognisable under
+    any style while the background takes it fully.
 
     Returns:
         :class:`FastStyleResult`: float32 ``(H, W, 3)`` in [0, 1] at the photo's size, the vectors, the time.
@@ -573,6 +603,13 @@ def stylize_fast(photo: np.ndarray, styles, *, networks: FastStyle,
         own = networks.style_vector(work)  # the photo's own style vector
         vector = (options.strength * style_vector + (1.0 - options.strength) * own).astype(np.float32)
     painted = _anchor_colours(np.clip(networks.paint(brush, vector), 0.0, 1.0), brush, options.colour_anchor)
+    protect = None if detail is None else _protection(detail, photo.shape[:2], brush.shape[:2])
+    if protect is not None:
+        weak = PROTECTED_STRENGTH * options.strength
+        own = networks.style_vector(work)
+        gentle = (weak * style_vector + (1.0 - weak) * own).astype(np.float32)
+        kept = _anchor_colours(np.clip(networks.paint(brush, gentle), 0.0, 1.0), brush, options.colour_anchor)
+        painted = painted * (1.0 - protect[..., None]) + kept * protect[..., None]
     if max(work.shape[:2]) > BRUSH_SIDE:
         painted = upsample_with_detail(painted, work)
     image = painted if painted.shape == photo.shape else cv2.resize(
@@ -582,6 +619,18 @@ def stylize_fast(photo: np.ndarray, styles, *, networks: FastStyle,
     if options.preserve_colors:
         image = preserve_colors(image, photo)
     return FastStyleResult(image, vector, style_vector, time.perf_counter() - start)
+
+
+def _protection(detail: np.ndarray, photo_shape: tuple, shape: tuple) -> np.ndarray | None:
+    """How much of the gentler painting each pixel takes (0–1) at ``shape``: 0 up to neutral detail, 1 at 1."""
+    import cv2
+
+    if np.shape(detail) != tuple(photo_shape):
+        raise ValueError(f"Expected a detail map of size {tuple(photo_shape)}. Received: {np.shape(detail)}")
+    protect = np.clip(2.0 * np.asarray(detail, np.float32) - 1.0, 0.0, 1.0)
+    if not protect.any():
+        return None
+    return cv2.resize(protect, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
 
 
 def _at_long_side(image: np.ndarray, side: int) -> np.ndarray:

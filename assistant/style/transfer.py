@@ -215,6 +215,8 @@ class StyleRecord:
         vector: the fast engine's style vector (kept in project files so that a reopened project
             repaints identically; not written to ``plan.json``).
         weights: where the fast engine's weights come from, in words.
+        colour_anchor: the fast engine's colour anchor (0–1, :attr:`~assistant.style.fast.FastStyleOptions.colour_anchor`),
+            None for ``"vgg19"`` and for project files made before it was kept (the default then).
     """
 
     name: str
@@ -231,6 +233,7 @@ class StyleRecord:
     fast_strength: float | None = None
     vector: tuple[float, ...] = ()
     weights: str = ""
+    colour_anchor: float | None = None
 
     @property
     def unfinished(self) -> str:
@@ -244,12 +247,15 @@ class StyleRecord:
         """The ``"style"`` section of ``plan.json``."""
         o = self.options
         unfinished = {"stopped_at_level": self.stopped_at_level} if self.stopped_at_level else {}
-        fast = {} if self.fast_strength is None else {"fast_strength": self.fast_strength, "weights": self.weights}
+        anchor = {} if self.colour_anchor is None else {"colour_anchor": self.colour_anchor}
+        fast = {} if self.fast_strength is None else {"fast_strength": self.fast_strength, **anchor,
+                                                      "weights": self.weights}
         if self.engine == "fast":
             return {
                 "name": self.name,
                 "engine": self.engine,
                 "strength": self.fast_strength,
+                **anchor,
                 "blend": [{"style": label, "share": share} for label, share in self.blend],
                 "preserve_colors": o.preserve_colors,
                 "size": o.max_side,
