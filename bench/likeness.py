@@ -103,8 +103,8 @@ def measure(name: str, image: np.ndarray, strokes: int) -> tuple[list[str], dict
             from assistant.renderer import load_renderer
             from assistant.stroke_guide import add_strokes
 
-            painted = add_strokes(guide, PainterOptions(total_strokes=strokes), renderer=load_renderer())
-            stroke_ssim = f"{face_ssim(guide.photo, painted.strokes.painting, boxes):.3f}"
+            painted = add_strokes(guide, PainterOptions(n_strokes=strokes), renderer=load_renderer())
+            stroke_ssim = f"{face_ssim(guide.photo, painted.strokes.painting.image, boxes):.3f}"
         pictures[focus] = guide.quantized
         rows.append(f"| {name} | {focus} | {len(boxes)} | {ssim:.3f} | {reference:.3f} | {ssim / reference:.2f} | "
                     f"{stroke_ssim} | {len(guide.regions)} | {mean_de:.2f} | {seconds:.1f} |")

@@ -277,7 +277,7 @@ def _orient(photo, candidates, plan: _Plan) -> tuple[np.ndarray, float, int]:
             seen = apparent_aspect(rolled, photo.shape[:2])
             fit = 0.5 if seen is None else math.exp(-((math.log(max(seen, 1e-6) / plan.aspect) / 0.25) ** 2))
             match, step = plan.match(photo, rolled)
-            total = score * (0.3 + fit) * (0.2 + max(match, 0.0)) ** 2
+            total = score * (0.3 + fit) * (0.2 + max(match - 0.1, 0.0)) ** 2  # below 0.1: chance
             if best is None or total > best[0]:
                 best = (total, rolled, match, step)
     return best[1], best[2], best[3]
