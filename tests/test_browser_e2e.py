@@ -246,7 +246,10 @@ def test_style_run_survives_navigation_reload_and_a_saved_project(server, browse
     page.get_by_text("No style yet").wait_for()
 
     # The instant picture is there at once, before anything is pressed.
-    page.get_by_text(re.compile(r"Impasto oil · strength 0\.60 · instant")).first.wait_for()
+    from assistant.style.fast import STYLE_STRENGTHS  # each bundled style starts at its own strength
+
+    start = re.escape(f"{STYLE_STRENGTHS['impasto_oil']:.2f}")
+    page.get_by_text(re.compile(rf"Impasto oil · strength {start} · instant")).first.wait_for()
 
     # Cancel a VGG19 refinement once it is under way: it says so and nothing is lost.
     page.get_by_role("button", name="Refine with VGG19").click()
