@@ -5,6 +5,8 @@
                                               [--style impasto_oil:0.7,ink_hatching:0.3]
                                               [--strokes 1000]
     python -m assistant guide my.project -o OUTDIR    (rebuild a saved guide)
+    python -m assistant batch PHOTO... -o OUT [--queue URL] [guide options]   (one guide per photo)
+    python -m assistant worker --queue URL [--kinds style,strokes]           (run jobs from a queue)
 
 Exit codes (the error policy): 0 success; 2 bad input or options, a file that cannot be
 read or written (``ValueError`` and its kinds ``ImageError``, ``ProjectError``; ``OSError``),
@@ -118,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="on an unexpected error, print the whole traceback")
     sub.add_parser("paints", help="list the paints and presets --paints understands")
     _add_check_parser(sub)
+    from .jobs.command import add_parsers as _add_jobs_parsers  # worker, batch
+
+    _add_jobs_parsers(sub)
     return parser
 
 
@@ -156,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command in ("worker", "batch"):
+            from .jobs.command import run
+
+            return run(args)
         return _list_paints() if args.command == "paints" else _guide(args)
     except KeyboardInterrupt:
         print("\nerror: interrupted", file=sys.stderr)
@@ -389,7 +398,7 @@ def _guide(args: argparse.Namespace) -> int:
     decoded = decode_image(data, max_side=options.max_side)
     for note in decoded.notes:
         print(f"note: {note}", file=sys.stderr)
-    bar = _progress_bar(not args.quiet)
+    bar = getattr(args, "report", None) or _progress_bar(not args.quiet)  # a batch job reports to its queue
     styled = style is not None
     # Share of the bar per stage: style transfer, guide, strokes; the last 10 % is writing.
     style_span = 0.45 if styled else 0.0
@@ -435,7 +444,7 @@ def _reopen(args: argparse.Namespace, data: bytes) -> int:
     project = load_project(data)
     if project.options is None:
         raise ValueError("This project has no palette yet; open it in the app or start from its photo.")
-    bar = _progress_bar(not args.quiet)
+    bar = getattr(args, "report", None) or _progress_bar(not args.quiet)  # a batch job reports to its queue
     guide = rebuild_guide(project, on_progress=progress_span(bar, 0.0, 0.9))
     return _write(args, guide, dataclasses.replace(project, plan=b""), bar)
 

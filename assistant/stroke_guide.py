@@ -33,6 +33,7 @@ __all__ = [
     "StrokePlan",
     "add_strokes",
     "attach_painting",
+    "painter_inputs",
     "plan_stroke_steps",
     "strokes_dict",
     "timelapse_frames",
@@ -113,12 +114,21 @@ def add_strokes(
     inside a layer and its seed seeds the painter (both override ``options``).
     ``on_progress(fraction, message, preview)`` shows the canvas after each layer.
     """
+    target, palette_rgb, options, detail = painter_inputs(guide, options)
+    painting = paint(target, palette_rgb, options, renderer=renderer, on_progress=on_progress, detail=detail)
+    return attach_painting(guide, painting)
+
+
+def painter_inputs(guide: Guide, options: PainterOptions = PainterOptions()):
+    """What :func:`~assistant.painter.paint` needs to paint ``guide``: (target, palette RGB, options, detail map).
+
+    The guide's medium sets the paint order inside a layer and its seed seeds the painter; the
+    detail map is None where the guide has none (a background job sends exactly these to a worker).
+    """
     medium = Medium.parse(guide.options.medium)
     options = dataclasses.replace(options, light_to_dark=not medium.value.opaque, seed=guide.options.seed)
     detail = None if guide.focus is None or guide.focus.is_neutral else guide.focus.detail
-    painting = paint(guide.target, guide.palette.rgb, options, renderer=renderer, on_progress=on_progress,
-                     detail=detail)
-    return attach_painting(guide, painting)
+    return guide.target, guide.palette.rgb, options, detail
 
 
 def attach_painting(guide: Guide, painting: Painting) -> Guide:

@@ -437,14 +437,32 @@ def _client_id() -> str | None:
 
 @functools.cache
 def job_board():
-    """Background jobs of every session, by session id (see pages/_jobs.py).
+    """Background jobs of every session, by session id (see pages/_jobs.py), on the job queue.
 
     A job lives while a browser tab of its session is connected (or ran a script within the
     grace time), so a job watched on any page, or in a tab in the background, is never stopped.
     """
     from pages._jobs import JobBoard
 
-    return JobBoard(connected=_tab_connected)
+    return JobBoard(connected=_tab_connected, **_job_queue())
+
+
+def _job_queue() -> dict:
+    """``PAINTING_ASSISTANT_QUEUE`` (Redis: workers on other machines; ``off``: jobs in threads of this
+    process, as before the queue), or the app's own queue: a SQLite file in the session folder's root
+    and one worker process beside the app, started on demand."""
+    import os
+
+    from assistant.jobs import QUEUE_ENV, JobQueue
+    from assistant.jobs.embedded import EmbeddedWorker
+
+    url = os.environ.get(QUEUE_ENV, "").strip()
+    if url.lower() == "off":
+        return {}
+    if url:
+        return {"queue": JobQueue(url)}
+    worker = EmbeddedWorker(session_store().root)
+    return {"queue": JobQueue(worker.url), "keep_worker": worker.ensure}
 
 
 #: Seconds between two passes of the janitor that frees what ended sessions held.
@@ -551,10 +569,10 @@ def start_session() -> None:
     _start_janitor()
     try:
         store = session_store()
-    except ValueError as exc:  # a bad session setting or an unsafe session folder: one line, not a traceback
+        board = job_board()
+    except ValueError as exc:  # a bad session or queue setting, an unsafe session folder: one line, not a traceback
         st.error(str(exc).splitlines()[0])
         st.stop()
-    board = job_board()
     if SESSION_ID not in st.session_state:
         wanted = st.query_params.get("s")
         if store.valid_id(wanted) and (store.exists(wanted) or board.jobs(wanted)):
@@ -773,7 +791,12 @@ def _apply_style(finished) -> None:
 def _apply_strokes(finished) -> None:
     guide = finished.result
     current = get(GUIDE)
-    if current is None or current.options != guide.options or not np.array_equal(current.target, guide.target):
+    if finished.meta:  # a painting from a worker: it joins the guide it was painted for, if that is still the one
+        from assistant.jobs import attach_result
+
+        guide = attach_result(current, guide, finished.meta)
+    if guide is None or current is None or current.options != guide.options or not np.array_equal(current.target,
+                                                                                                  guide.target):
         notify("warning", "The palette changed while the brushstrokes were painted, so they were not used. "
                           "Paint them again on the Brushstrokes page.")
         return

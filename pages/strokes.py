@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from assistant.jobs import strokes_request
 from assistant.painter import PainterOptions
 from assistant.renderer import RendererFileError
-from assistant.stroke_guide import add_strokes, encode_gif, timelapse_frames
+from assistant.stroke_guide import encode_gif, timelapse_frames
 from pages import _state as state
 
 st.title("Brushstrokes")
@@ -37,10 +38,7 @@ if running and state.job("strokes") is None:
     st.info(f"{running[0].label} is running; brushstrokes can be painted once it is done.")
 if st.button("Paint with brushstrokes", type="primary", key="strokes_run", disabled=locked,
              help="A minute or two for 1000 strokes; you can visit other pages meanwhile"):
-    def work(on_progress, guide=guide, options=options):
-        return add_strokes(guide, options, renderer=renderer, on_progress=on_progress)
-
-    state.start_job("strokes", work, label=f"Painting {budget} brushstrokes")
+    state.start_job("strokes", strokes_request(guide, options), label=f"Painting {budget} brushstrokes")
     st.rerun()
 
 

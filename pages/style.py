@@ -1,10 +1,9 @@
 """Optional: repaint the photo with a brushstroke style (neural style transfer), as a background job."""
 
-import dataclasses
-
 import streamlit as st
 
 from assistant import ImageError, decode_image
+from assistant.jobs import style_request
 from assistant.style import fast as fast_style
 from assistant.style import transfer as style_transfer
 from pages import _state as state
@@ -172,19 +171,12 @@ def start_repaint(start_image, first_level: int, verb: str) -> None:
         iterations=style_transfer.StyleOptions.schedule(iterations),
         **({"style_weight": style_weight, "content_weight": content_weight} if own else {}),
     )
-    photo, chosen, instant_record = state.get(state.PHOTO), style_image, preview[1] if preview else None
-
-    def work(on_progress):
-        result = style_transfer.stylize(photo, mix, network=network, options=options, on_progress=on_progress,
-                                        resume_from=None if start_image is None else (start_image, first_level))
-        record = result.record(labels, device=device, preset="" if own else strength.lower())
-        if instant_record is not None and start_image is not None:  # refined from the instant picture
-            record = dataclasses.replace(record, engine="fast+vgg19", fast_strength=instant_record.fast_strength,
-                                         vector=instant_record.vector, weights=instant_record.weights,
-                                         colour_anchor=instant_record.colour_anchor)
-        return result.image, record, source, chosen if choice == OWN else None
-
-    state.start_job("style", work, label=f"{verb} {' + '.join(labels)}")
+    # A job on the queue: a worker (the app's own, or another machine's) runs it with its own VGG19.
+    request = style_request(state.get(state.PHOTO), mix, options, labels, preset="" if own else strength.lower(),
+                            start=None if start_image is None else (start_image, first_level),
+                            instant=preview[1] if preview else None, source=source, own=choice == OWN,
+                            weights="auto" if network.pretrained else None)  # the network this page names
+    state.start_job("style", request, label=f"{verb} {' + '.join(labels)}")
     st.rerun()
 
 

@@ -54,6 +54,9 @@ def private_session_folders(tmp_path_factory):
     previous = os.environ.get("PAINTING_ASSISTANT_SESSION_DIR")
     os.environ["PAINTING_ASSISTANT_SESSION_DIR"] = str(folder)
     yield folder
+    from assistant.jobs.embedded import stop_started
+
+    stop_started()  # the app's own worker, when a test made the app start one
     if previous is None:
         os.environ.pop("PAINTING_ASSISTANT_SESSION_DIR", None)
     else:
