@@ -7,6 +7,7 @@ from assistant.color.paints import DEFAULT_PAINTS, PRESETS, catalogue, parse_pai
 from assistant.color.palette import MAX_COLORS, MIN_COLORS
 from assistant.plan.steps import Medium
 from pages import _state as state
+from pages import _tubes
 from pages._canvas import canvas_controls
 from pages._focus import focus_controls
 
@@ -61,8 +62,17 @@ def _add_paint() -> None:
     st.session_state["paints_preset"] = own_choice
 
 
-state.keep("paints_preset", default_preset, choices=[*presets, own_choice])
-state.keep("paints_tubes", tuple(parse_paints(DEFAULT_PAINTS).names))
+start_preset, start_tubes = default_preset, tuple(parse_paints(DEFAULT_PAINTS).names)
+recalled = None if "paints_tubes" in settings or "paints_tubes" in st.session_state else _tubes.recall()
+if recalled:  # a new session in a browser that kept this painter's tubes from last time
+    names, own = recalled
+    custom.update(own)
+    settings["paints_custom"] = custom
+    start_tubes = tuple(name for name in names if name in known or name in custom) or start_tubes
+    start_preset = next((title for title, preset in presets.items() if parse_paints(preset).names == start_tubes),
+                        own_choice)
+state.keep("paints_preset", start_preset, choices=[*presets, own_choice])
+state.keep("paints_tubes", start_tubes)
 state.keep("paints_mixable", previous.mixable)
 with st.expander("Your paints", expanded=False):
     top_left, top_right = st.columns([2, 1])
@@ -94,6 +104,7 @@ spec = ", ".join(f"{t}={custom[t]}" if t in custom else t for t in tubes)
 preset_id = presets.get(st.session_state["paints_preset"])
 if preset_id and tuple(tubes) == parse_paints(preset_id).names:
     spec = preset_id
+_tubes.remember(spec)  # for this painter's next session in this browser
 
 canvas, canvas_error = canvas_controls(state.painting_target(), previous, locked=locked)
 if canvas_error is not None:  # keep the canvas of the guide on screen until the size is possible

@@ -97,6 +97,31 @@ def test_palette_page_paints_presets_own_paint_and_mixable(small_photo):
     assert "Tick at least one tube" in app.warning[0].value
 
 
+def test_palette_page_starts_from_the_tubes_this_browser_remembered(small_photo, monkeypatch):
+    """Issue 21: the painter's tubes (with a paint of her own) come back in her next session; the page keeps
+    them in her browser when they change; a session that already has tubes (a reopened project) keeps its own."""
+    from pages import _tubes
+
+    kept = []
+    monkeypatch.setattr(_tubes, "recall", lambda: (("bone black", "titanium white", "my sap green"),
+                                                   {"my sap green": "#4a6b23"}))
+    monkeypatch.setattr(_tubes, "remember", lambda spec: kept.append(spec) or True)
+    app = run_page("pages/palette.py", photo=small_photo, photo_name="cat")
+    assert not app.exception
+    assert list(app.multiselect(key="paints_tubes").value) == ["bone black", "titanium white", "my sap green"]
+    assert app.selectbox(key="paints_preset").value == "My own choice"
+    guide = app.session_state["guide"]
+    assert guide.paints.names == ("bone black", "titanium white", "my sap green")
+    assert kept[-1] == "bone black, titanium white, my sap green=#4a6b23"
+    app.multiselect(key="paints_tubes").set_value(["titanium white", "my sap green"]).run()
+    assert kept[-1] == "titanium white, my sap green=#4a6b23"
+
+    own = run_page("pages/palette.py", photo=small_photo, photo_name="cat",
+                   settings={"paints_tubes": ["titanium white", "ultramarine blue"],
+                             "paints_preset": "My own choice"})
+    assert list(own.multiselect(key="paints_tubes").value) == ["titanium white", "ultramarine blue"]
+
+
 def test_palette_page_focus_controls_reach_the_guide():
     """Issue 21: the painter chooses where the detail goes; a portrait's face is found by default."""
     portrait = photo_array("astronaut", 200)
