@@ -1,6 +1,6 @@
 """The job queue measured: overhead per job, a batch over 1 and 2 workers, page waits while jobs run.
 
-    python bench/queue.py [--parts overhead batch load] [--append]
+    python bench/job_queue.py [--parts overhead batch load] [--append]
 
 - overhead: a job that does nothing, from submit to the owner seeing it done, on the SQLite queue
   (the app's own) and on a local Redis; back to back and after the worker sat idle.
@@ -21,8 +21,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-# This file's name is also the standard library's: never let the bench folder hide it.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+# Not named queue.py: the bench folder is first on every bench script's path, and a queue.py there hides the
+# standard library's queue module (multiprocessing, joblib and scikit-learn import it).
 sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                         choices=["overhead", "batch", "load"])
     parser.add_argument("--append", action="store_true", help="append the tables to bench/RESULTS.md")
     args = parser.parse_args(argv)
-    text = f"\n## Job queue ({dt.date.today()}, `python bench/queue.py --parts {' '.join(args.parts)}`)\n"
+    text = f"\n## Job queue ({dt.date.today()}, `python bench/job_queue.py --parts {' '.join(args.parts)}`)\n"
     with tempfile.TemporaryDirectory(prefix="painting-assistant-queue-bench-") as folder:
         for part in args.parts:
             section = {"overhead": overhead, "batch": batch, "load": load}[part](Path(folder))
