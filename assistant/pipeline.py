@@ -29,7 +29,7 @@ from .color.palette import (
     quantize,
     recentre_palette,
 )
-from .plan.focus import DetailMap, detail_map, importance, parse_focus, parse_marks
+from .plan.focus import DetailMap, detail_map, importance, parse_focus, parse_marks, skin_colours
 from .plan.regions import Regions, clean_labels, default_min_area, find_regions, outline_image
 from .plan.steps import Medium, StepPlan, plan_steps, render_steps, soft_edges
 from .plan.values import VALUE_LEVELS, ValueStudy, first_step, value_study
@@ -297,7 +297,9 @@ def make_guide(
     report(0.0, "Finding the palette")
     paints = options.paint_set()
     weights = None if focus.is_neutral else importance(focus.detail)
-    palette, labels = extract_palette(target, options.n_colors, seed=options.seed, weights=weights)
+    # The skin of a found face keeps a paint of its own: a portrait painted in the background's greys is a stranger.
+    skin = skin_colours(target, focus.faces) if focus.faces else []
+    palette, labels = extract_palette(target, options.n_colors, seed=options.seed, weights=weights, keep=skin)
     if options.mixable:
         report(0.2, "Keeping to colours your paints can mix")
         mixes = find_recipes(palette.lab, paints, gamut_only=True)
@@ -317,7 +319,7 @@ def make_guide(
                           detail=None if focus.is_neutral else focus.detail,
                           fine_area=_fine_area(min_width, mm_per_px), fine_width=max(2, math.ceil(1.0 / mm_per_px)))
     if not options.mixable:  # a mixable palette keeps the mixes it was snapped to
-        palette, labels = recentre_palette(palette, labels, target)
+        palette, labels = recentre_palette(palette, labels, target, weights=weights)
     palette, labels, notes = distinct_palette(palette, labels, requested=options.n_colors, merged=snapped)
     report(0.5, "Writing mixing recipes")
     recipes = find_recipes(palette.lab, paints, gamut_only=options.mixable)
@@ -333,7 +335,7 @@ def make_guide(
     outline = outline_image(labels, regions=regions)
     quantized = quantize(labels, palette)
     report(0.65, "Making the value study")
-    values = value_study(target, levels=options.value_levels)
+    values = value_study(target, levels=options.value_levels, detail=None if focus.is_neutral else focus.detail)
     report(0.7, "Ordering the painting steps")
     steps = plan_steps(
         regions, palette, medium=options.medium, min_steps=options.min_steps, max_steps=options.max_steps,
@@ -448,7 +450,9 @@ def with_value_levels(guide: Guide, levels: int) -> Guide:
     :func:`make_guide` with ``value_levels=levels`` would have made them.
     """
     options = dataclasses.replace(guide.options, value_levels=levels).validate()
-    values = value_study(guide.target, levels=levels)
+    focus = guide.focus
+    values = value_study(guide.target, levels=levels,
+                         detail=None if focus is None or focus.is_neutral else focus.detail)
     first, image, highlight = first_step(values, guide.palette, medium=options.medium,
                                          brush=_toning_brush(guide.canvas, options.medium))
     plan = guide.steps

@@ -180,6 +180,24 @@ def test_value_study_finds_the_bands_of_a_stepped_picture(levels):
         value_study(image, levels=4)
 
 
+def test_value_study_keeps_small_dark_features_only_where_the_detail_map_asks():
+    """Issue 21: a face's eyes stay in the notan and value study; the same dots in the background melt."""
+    image = np.full((200, 200, 3), 0.8, np.float32)
+    image[:, 100:] = 0.55  # two masses of different values, so that the thresholds are not about the dots
+    for cx in (30, 60, 140, 170):
+        image[95:103, cx - 4:cx + 4] = 0.05  # 8 x 8 px dark "eyes": under 1/400 of the picture
+    detail = np.full((200, 200), 0.3)
+    detail[60:140, 10:90] = 1.0  # a face on the left
+    plain, kept = value_study(image, levels=3), value_study(image, levels=3, detail=detail)
+    assert plain.notan[99, 30] and plain.notan[99, 60]  # without the map the eyes melt into the light mass
+    assert not kept.notan[99, 30] and not kept.notan[99, 60]  # with it they stay dark
+    assert kept.labels[99, 30] == 0 and kept.labels[99, 60] == 0
+    assert kept.labels[99, 140] == kept.labels[99, 120] and kept.labels[99, 170] == kept.labels[99, 120]
+    assert image[99, 30, 0] == np.float32(0.05)  # the input is not modified
+    with pytest.raises(ValueError, match="detail map of size"):
+        value_study(image, levels=3, detail=detail[:10])
+
+
 def test_first_step_is_the_value_study(framed, chelsea_small):
     first = framed.steps[0]
     assert first.title.startswith("Tone the canvas") and first.regions == () and first.brush in first.instruction

@@ -119,6 +119,21 @@ def test_guide_keeps_face_detail_and_region_count():
     assert any("Most detail goes to the face" in note for note in focused.notes)
 
 
+def test_the_portrait_keeps_a_skin_paint():
+    """Issue 21: on the astronaut the face was painted in the greys of the suit and the background."""
+    from assistant import GuideOptions, make_guide
+    from assistant.color.spaces import delta_e2000
+    from assistant.plan.focus import skin_colours
+
+    image = photo_array("astronaut", 256)
+    guide = make_guide(image, GuideOptions(max_side=256, n_colors=8))
+    skins = skin_colours(guide.target, guide.focus.faces)
+    assert skins and 50 < skins[0][0] < 92 and 4 < skins[0][1] < 40 and 8 < skins[0][2] < 40  # warm, light skin
+    for skin in skins:
+        assert delta_e2000(guide.palette.lab, skin[None]).min() < 8.0
+    assert skin_colours(image, ()) == []
+
+
 def test_focus_none_is_the_guide_without_a_detail_map():
     from assistant import GuideOptions, make_guide
 

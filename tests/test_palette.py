@@ -123,6 +123,24 @@ def test_a_small_saturated_accent_keeps_a_paint_of_its_own():
     assert labels[92, 10] == labels[93, 20]  # the dots share that paint
 
 
+def test_a_face_skin_colour_the_caller_keeps_gets_a_paint_of_its_own():
+    """Issue 21: a small face on a big grey ramp was painted in the ramp's greys (no skin paint)."""
+    from assistant.color.palette import KEY_KEEP_DISTANCE
+
+    image = np.broadcast_to(np.linspace(0.05, 0.95, 400)[None, :, None], (200, 400, 3)).astype(np.float32).copy()
+    skin_rgb = np.array([0.85, 0.66, 0.55], np.float32)
+    image[90:102, 190:202] = skin_rgb  # about 0.2 % of the picture
+    skin = rgb_to_lab(skin_rgb[None, None])[0, 0]
+    plain, _ = extract_palette(image, 5, seed=0)
+    kept, labels = extract_palette(image, 5, seed=0, keep=[skin])
+    assert delta_e2000(plain.lab, skin[None]).min() > KEY_KEEP_DISTANCE  # lost without being asked
+    assert delta_e2000(kept.lab, skin[None]).min() < 2.0 and len(kept) == 5
+    assert delta_e2000(kept.lab[labels[95, 195]][None], skin[None])[0] < 2.0  # the patch is painted with it
+    assert image[95, 195, 0] == np.float32(0.85)  # not modified
+    small, _ = extract_palette(image, 3, seed=0, keep=[skin])  # too few paints to give one away
+    assert np.allclose(small.lab, extract_palette(image, 3, seed=0)[0].lab)
+
+
 def test_key_colours_leave_a_picture_without_them_alone():
     from assistant.color.palette import _keep_key_colours
 

@@ -51,6 +51,10 @@ KEY_DISTANCE = 10.0
 #: ... when it covers at least this share of the picture (0.15 %), and the palette has at least KEY_MIN_COLORS paints.
 KEY_SHARE = 0.0015
 KEY_MIN_COLORS = 6
+#: A colour the caller must keep (the skin of a found face) this far (CIEDE2000) from every paint gets a paint of its
+#: own, from KEY_KEEP_MIN_COLORS paints up: a painter sees a smaller shift in skin than in a wall.
+KEY_KEEP_DISTANCE = 6.0
+KEY_KEEP_MIN_COLORS = 4
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,7 @@ def extract_palette(
     sample_size: int = 200_000,
     refine_steps: int = 4,
     weights: np.ndarray | None = None,
+    keep=(),
 ) -> tuple[Palette, np.ndarray]:
     """Find ``n_colors`` paints for ``image`` and label every pixel.
 
@@ -133,6 +138,9 @@ def extract_palette(
         weights: float ``(H, W)`` > 0, how much each pixel counts when the colours are
             chosen (the detail map's :func:`~assistant.plan.focus.importance`: a face gets
             the values it needs); None = every pixel alike.
+        keep: CIELAB colours that must each have a paint within :data:`KEY_KEEP_DISTANCE` (the skin of
+            a found face, :func:`~assistant.plan.focus.skin_colours`); with at least
+            :data:`KEY_KEEP_MIN_COLORS` paints, each one missing takes the place of the paint most like another.
 
     Returns:
         ``(palette, labels)``: the palette sorted dark to light with coverage filled
@@ -164,8 +172,10 @@ def extract_palette(
     sample_lab = rgb_to_lab(_key_to_rgb(sample_keys)).astype(np.float64)
 
     centres = _fit_centres(sample_lab, sample_counts, int(n_colors), seed=seed, refine_steps=refine_steps)
-    if len(centres) >= KEY_MIN_COLORS:
-        centres = _keep_key_colours(sample_lab, sample_counts, centres)
+    keep = [np.asarray(c, np.float64).reshape(3) for c in keep] if len(centres) >= KEY_KEEP_MIN_COLORS else []
+    if keep or len(centres) >= KEY_MIN_COLORS:
+        centres = _keep_key_colours(sample_lab, sample_counts, centres, keep=keep,
+                                    general=len(centres) >= KEY_MIN_COLORS)
 
     # Label all pixels: CIEDE2000-nearest centre per distinct colour, then a lookup.
     all_keys, inverse = np.unique(flat, return_inverse=True)
@@ -239,26 +249,31 @@ def distinct_palette(
     return new_palette, new_labels, tuple(notes)
 
 
-def recentre_palette(palette: Palette, labels: np.ndarray, image: np.ndarray, *, steps: int = 4) -> tuple[Palette, np.ndarray]:
+def recentre_palette(palette: Palette, labels: np.ndarray, image: np.ndarray, *, steps: int = 4,
+                     weights: np.ndarray | None = None) -> tuple[Palette, np.ndarray]:
     """Move each colour to the pixels it paints now, after region clean-up changed them.
 
     Each centre becomes the geometric median (Weiszfeld iterations, ``steps`` of them) in
     CIELAB of the pixels carrying its label: the colour with the least mean colour
     difference to them, robust to the few odd pixels a merged speck brings in.
+    ``weights`` (float ``(H, W)`` > 0, as for :func:`extract_palette`) make some pixels count
+    more: the skin paint stays the skin's colour although it also paints a pale grey wall.
     Returns the re-ordered palette and label map.
     """
     _check_image(image)
     lab = rgb_to_lab(image).reshape(-1, 3).astype(np.float64)
     flat = np.asarray(labels).ravel()
+    counts = np.ones(flat.size) if weights is None else np.asarray(weights, np.float64).ravel()
     centres = palette.lab.astype(np.float64).copy()
     for index in range(len(palette)):
-        points = lab[flat == index]
+        members = flat == index
+        points, count = lab[members], counts[members]
         if len(points) == 0:
             continue
-        centre = points.mean(axis=0)
+        centre = np.average(points, axis=0, weights=count)
         for _ in range(steps):
-            weights = 1.0 / np.maximum(np.linalg.norm(points - centre, axis=1), 0.5)
-            centre = (points * weights[:, None]).sum(axis=0) / weights.sum()
+            inverse = count / np.maximum(np.linalg.norm(points - centre, axis=1), 0.5)
+            centre = (points * inverse[:, None]).sum(axis=0) / inverse.sum()
         centres[index] = centre
     return _ordered_palette(centres, np.asarray(labels, dtype=np.int32))
 
@@ -342,13 +357,18 @@ def _key_candidates(lab: np.ndarray, weights: np.ndarray) -> list[np.ndarray]:
     return [colour for colour, mass in found if mass >= KEY_SHARE * total]
 
 
-def _keep_key_colours(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """``centres`` with each key colour (:func:`_key_candidates`) farther than :data:`KEY_DISTANCE` from
-    every paint put in place of the paint most like another."""
+def _keep_key_colours(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray, *, keep=(),
+                      general: bool = True) -> np.ndarray:
+    """``centres`` with each colour of ``keep`` farther than :data:`KEY_KEEP_DISTANCE`, then each key colour
+    (:func:`_key_candidates`, when ``general``) farther than :data:`KEY_DISTANCE` from every paint put in
+    place of the paint most like another."""
     centres = np.array(centres, dtype=np.float64)
     fixed: set[int] = set()
-    for colour in _key_candidates(lab, weights.astype(np.float64)):
-        if delta_e2000(centres, colour[None, :]).min() <= KEY_DISTANCE:
+    wanted = [(c, KEY_KEEP_DISTANCE) for c in keep]
+    if general:
+        wanted += [(c, KEY_DISTANCE) for c in _key_candidates(lab, weights.astype(np.float64))]
+    for colour, distance in wanted:
+        if delta_e2000(centres, colour[None, :]).min() <= distance:
             continue
         pairwise = _de2000_matrix(centres, centres)
         pairwise[np.diag_indices(len(centres))] = np.inf

@@ -26,7 +26,7 @@ import numpy as np
 from ..base import check_image
 
 __all__ = ["COARSE", "NEUTRAL", "DetailMap", "Mark", "area_scale", "detail_map", "importance", "parse_focus",
-           "parse_marks"]
+           "parse_marks", "skin_colours"]
 
 #: The detail value of a guide without a detail map: every stage behaves as before.
 NEUTRAL = 0.5
@@ -245,6 +245,42 @@ def detail_map(image: np.ndarray, *, focus: str = "auto", marks=(), faces=None) 
                                       radius * min(height, width), 0.85))
     return DetailMap(_apply_marks(detail, marks), mode, tuple(faces), (float(focal[0]), float(focal[1])),
                      float(radius), marks, note)
+
+
+def skin_colours(image: np.ndarray, faces) -> list[np.ndarray]:
+    """The skin of the faces in ``image`` as CIELAB colours a palette must keep: the lit skin and,
+    when it differs by more than 8 ΔE00, the skin in shadow.
+
+    Read from the cheeks and forehead band of each face box (its middle, away from the eyes,
+    nostrils and mouth): the median colour of the lighter half of those pixels, and of their
+    darkest quarter. K-means spends paints by area, so a small face's skin can otherwise end
+    up painted with the grey of a big background. Faces count by their area.
+    """
+    from ..color.spaces import delta_e2000, rgb_to_lab
+
+    height, width = image.shape[:2]
+    pixels = []
+    for face in faces:
+        x, y, w, h = face.box
+        x0, x1 = int(max(0, x + 0.2 * w)), int(min(width, x + 0.8 * w))
+        y0, y1 = int(max(0, y + 0.2 * h)), int(min(height, y + 0.75 * h))
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        zone = np.ones((y1 - y0, x1 - x0), bool)
+        rows, cols = np.ogrid[y0:y1, x0:x1]
+        for px, py in face.landmarks.values():  # not the eyes, nostrils or lips
+            zone &= (cols - px) ** 2 + (rows - py) ** 2 > (0.16 * w) ** 2
+        pixels.append(rgb_to_lab(np.ascontiguousarray(image[y0:y1, x0:x1]))[zone].reshape(-1, 3))
+    if not pixels or sum(len(p) for p in pixels) < 16:
+        return []
+    lab = np.concatenate(pixels).astype(np.float64)
+    lightness = lab[:, 0]
+    lit = np.median(lab[lightness >= np.median(lightness)], axis=0)
+    shadow = np.median(lab[lightness <= np.percentile(lightness, 25)], axis=0)
+    found = [lit]
+    if float(delta_e2000(lit[None], shadow[None])[0]) > 8.0:
+        found.append(shadow)
+    return found
 
 
 def saliency(image: np.ndarray) -> np.ndarray:
