@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -237,8 +238,12 @@ def _stroke_step(index: int, strokes, start: int, stop: int, colors: tuple[int, 
         title = f"Layer {first.layer} of {n_layers}: colours {numbers} ({names})"
         what = (f" in {len(colors)} paints, colours {numbers}, in the order shown, each stroke in its own paint "
                 "and in one movement from start to end.")
-    instruction = (f"With {brush.words} (marks up to {marks} wide), paint "
-                   + ("1 stroke" if count == 1 else f"{count} strokes") + what)
+    # Marks wider than the widest brush are laid as strokes side by side, not with a brush that does not exist.
+    passes = math.ceil(hi_mm / brush.width_mm - 0.25)
+    width_words = (f" Make marks up to {marks} wide" + (f": lay {passes} strokes side by side for the widest."
+                                                        if passes > 1 else "."))
+    instruction = (f"With {brush.words}, paint " + ("1 stroke" if count == 1 else f"{count} strokes") + what
+                   + width_words)
     return StrokeStep(
         index, first.layer, first.color, title, instruction, start, stop,
         (round(w_lo, 1), round(w_hi, 1)), (round(w_lo / width, 4), round(w_hi / width, 4)),

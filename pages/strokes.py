@@ -12,13 +12,15 @@ st.title("Brushstrokes")
 state.require(state.GUIDE, "Choose a palette first.", "pages/palette.py")
 guide = state.get(state.GUIDE)
 try:
-    renderer = state.get_renderer()
+    state.get_renderer()  # loaded once, shared; here only to say early when it cannot be
 except RendererFileError as exc:
     st.error(f"The stroke renderer cannot be loaded: {exc}")
     st.stop()
 st.caption(
-    f"Every stroke is one opaque paint from your palette. Strokes are placed coarse to fine and refined "
-    f"with the {renderer.describe()}."
+    "Repaints your picture as real brushstrokes, each one paint from your palette: big brushes first for the "
+    "masses, small ones last for the details, in the order you would paint them. "
+    "(Each stroke's shape comes from a learned stroke renderer: a small network that learned how a round brush "
+    "lays paint along a curve.)"
 )
 
 running = state.busy()
@@ -57,14 +59,15 @@ def show_plan(guide, plan, *, chosen: tuple, locked: bool) -> None:
     state.picture(before, guide.target, caption="Target", width="stretch")
     state.picture(after, painting.image, caption=f"{len(painting.strokes)} strokes in {len(painting.layers)} layers",
                 width="stretch")
-    st.table(
-        [
-            {"layer": r.layer, "grid": f"{r.grid}×{r.grid}", "strokes": r.strokes,
-             "brush (px)": f"{r.width_px[0]:.0f}–{r.width_px[1]:.0f}", "ΔE before": r.error_before,
-             "ΔE placed": r.error_placed, "ΔE refined": r.error_after, "seconds": r.seconds}
+    with st.expander("Layer by layer: brushes and how close each layer gets"):
+        # Brush widths in millimetres on the real canvas; closeness as the colour difference left (ΔE00).
+        mm = max(guide.canvas.width_mm, guide.canvas.height_mm) / max(max(painting.plan_size), 1)
+        st.table([
+            {"layer": r.layer, "strokes": r.strokes,
+             "brush width on the canvas": f"{r.width_px[0] * mm:.0f}–{r.width_px[1] * mm:.0f} mm",
+             "colour difference left (lower is closer)": f"{r.error_after:.1f}"}
             for r in painting.layers
-        ]
-    )
+        ])
 
     cached = state.get(state.TIMELAPSE)
     if cached is None or cached[0] != id(plan):

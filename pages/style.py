@@ -18,6 +18,9 @@ st.caption("Repaints your photo with the brushwork of a style picture, instantly
 
 running = state.busy()
 locked = bool(running)  # a run in progress: its settings stay as they are until it ends or is cancelled
+if locked:  # say why the controls below do not move
+    st.caption(f"🔒 {running[0].label} is running: the style settings stay as they are until it ends or you cancel "
+               "it (Cancel, below or in the sidebar).")
 styles = state.bundled_styles()
 names = [asset.name for asset, _ in styles]
 ids = {asset.name: asset.id for asset, _ in styles}
