@@ -95,13 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default); blend several "
                             "with weights as ID:W,ID:W (e.g. impasto_oil:0.7,ink_hatching:0.3)")
     guide.add_argument("--style-engine", default="fast", choices=("fast", "vgg19"),
-                       help="fast (default): a feed-forward network, under a second; vgg19: the slow Gatys "
-                            "optimisation (about a minute at 512 px on a laptop)")
+                       help="fast (default): a feed-forward network, under a second; vgg19: the fast picture "
+                            "refined by the slow Gatys optimisation with VGG19 (about a minute at 512 px on a "
+                            "laptop)")
     guide.add_argument("--strength", default=None,
                        help="how strongly the style repaints the photo: auto (default: each bundled style's own "
                             "strength with the fast engine, medium with vgg19), subtle, medium, strong (the "
                             "fast engine also takes a number from 0 to 1); seed-recipe = the original slow "
-                            "recipe (vgg19), for comparison")
+                            "recipe from the photo itself (vgg19), for comparison")
     guide.add_argument("--style-weight", type=float, default=None,
                        help="raw strength of the brushwork texture (overrides --strength)")
     guide.add_argument("--content-weight", type=float, default=None,
@@ -234,32 +235,42 @@ def _stylise(args: argparse.Namespace, style_options, strength: str, photo, repo
     labels = [label for _, label, _ in styles]
     report(0.0, "Loading the style networks")
     device = device_description()
-    if args.style_engine == "fast":
-        from .style.fast import load_fast_style, stylize_fast
+    bundled = {asset.id for asset in list_styles()}
+    # Like the app's "Refine with VGG19", the slow engine starts from the instant picture and adds VGG19
+    # texture at full size (from the photo its 512 px change is too small to see); seed-recipe = the old way.
+    instant = args.style_engine == "fast" or strength != "seed-recipe"
+    if instant:
+        from .style.fast import FastStyleOptions, default_strength, load_fast_style, stylize_fast
 
         networks = load_fast_style()
         print(f"\nnote: fast style network: {networks.description}; running on {device}", file=sys.stderr)
         # Bundled styles go by id (their stored, VGG19-fitted vectors), a picture of one's own through the predictor.
-        bundled = {asset.id for asset in list_styles()}
         fast_mix = [(name if name in bundled else image, weight) for (name, _), (image, _, weight) in zip(mix, styles)]
-        result = stylize_fast(photo, fast_mix, networks=networks, options=style_options,
-                              detail=_style_detail(args, photo))
-        record = result.record(labels, [w for _, _, w in styles], networks=networks, options=style_options,
-                               device=device, preset=strength)
-        report(1.0, "Repainted")
-    else:
+        fast_options = style_options if args.style_engine == "fast" else FastStyleOptions(
+            strength=default_strength(mix), max_side=args.style_size, preserve_colors=args.preserve_colors)
+        fast = stylize_fast(photo, fast_mix, networks=networks, options=fast_options.validate(),
+                            detail=_style_detail(args, photo))
+        result, record = fast, fast.record(labels, [w for _, _, w in styles], networks=networks, options=fast_options,
+                                           device=device, preset=strength if args.style_engine == "fast" else "")
+        report(1.0 if args.style_engine == "fast" else 0.05, "Repainted")
+    if args.style_engine == "vgg19":
         from .style.features import build_feature_extractor
         from .style.transfer import stylize
 
         network = build_feature_extractor(args.weights)
         print(f"\nnote: feature network: {network.description}; running on {device}", file=sys.stderr)
+        start = (fast.image, len(style_options.scales)) if instant else None
         result = stylize(photo, [(image, weight) for image, _, weight in styles], network=network,
-                         options=style_options, on_progress=report)
-        record = result.record(labels, device=device, preset=strength)
+                         options=style_options, on_progress=report, resume_from=start)
+        refined = result.record(labels, device=device, preset=strength)
+        if instant:
+            refined = dataclasses.replace(refined, engine="fast+vgg19", fast_strength=record.fast_strength,
+                                          vector=record.vector, weights=record.weights,
+                                          colour_anchor=record.colour_anchor)
+        record = refined
     # What the project file keeps of the style: bundled ids, or the user's own picture.
     names = [name for name, _ in mix]
     source = {"style_source": {"styles": names}}
-    bundled = {asset.id for asset in list_styles()}
     own = [image for (image, _, _), name in zip(styles, names) if name not in bundled]
     if len(own) == 1:
         source = {"style_source": {"styles": names, "image": "style.npy"}, "style_image": own[0]}

