@@ -253,3 +253,20 @@ def test_strokes_out_of_paint_order_make_few_steps_that_name_every_paint(guide):
                          ((dataclasses.replace(alternating[0], color=0),), "palette index")]:
         with pytest.raises(ValueError, match=words):
             plan_stroke_steps(dataclasses.replace(painting, strokes=wrong), guide.palette)
+
+
+def test_focus_layers_move_strokes_to_the_detail_without_crowding_one_cell():
+    """Issue 21: strokes follow the detail map; no cell gets more than FOCUS_CROWDING × its layer's most crowded
+    cell without the map (refinement pads every cell to the most crowded: 95 in one cell took 9.5 GB)."""
+    from assistant.painter import FOCUS_CROWDING, focus_layers, plan_layers
+
+    detail = np.full((64, 64), 0.3)
+    detail[:16, :16] = 1.0  # a "face" in the top-left cell of an 4 x 4 grid
+    layers = plan_layers(1000, max_layers=5)
+    focused = focus_layers(layers, detail)
+    assert [g for g, _ in focused] == [g for g, _ in layers]
+    for (_, before), (grid, after) in zip(layers[1:], focused[1:]):
+        assert after.sum() == before.sum() and (after >= np.minimum(before, 1)).all()
+        assert after.max() <= FOCUS_CROWDING * before.max()
+        assert after.reshape(grid, grid)[0, 0] == after.max() > before.reshape(grid, grid)[0, 0]
+    assert np.array_equal(focused[0][1], layers[0][1])
