@@ -114,7 +114,7 @@ def project_from_guide(guide, *, photo_name: str = "", photo_notes=(), style_sou
                        style_image: np.ndarray | None = None, settings: dict | None = None,
                        with_plan: bool = True) -> Project:
     """The project of a finished :class:`assistant.Guide`."""
-    from .export import plan_json
+    from .export.plan import plan_json
 
     has_target = guide.is_stylised
     return Project(

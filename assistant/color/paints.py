@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .optics import WAVELENGTHS, masstone_hex, recover_reflectance, unsaunderson
+
 __all__ = [
     "APPROXIMATE",
     "DEFAULT_PAINTS",
@@ -44,7 +46,6 @@ __all__ = [
 ]
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "golden-heavy-body-acrylic-ks.csv"
-WAVELENGTHS = tuple(range(380, 751, 10))
 MAX_PAINTS = 24
 MAX_SPEC_CHARS = 4000
 
@@ -163,8 +164,6 @@ def _typical_scattering() -> float:
 
 @functools.lru_cache(maxsize=256)
 def _approximate(name: str, hex_color: str, pigment: str, strength: float) -> Paint:
-    from .mixing import recover_reflectance, unsaunderson
-
     body = unsaunderson(recover_reflectance(hex_color))
     ratio = (1.0 - body) ** 2 / (2.0 * body)  # single-constant K/S of the body reflectance
     scattering = strength * _typical_scattering()
@@ -225,10 +224,8 @@ def _entry(raw: str) -> list[Paint]:
 def _canonical(paint: Paint) -> str:
     if paint.source == "measured" or (paint.name in APPROXIMATE and paint == _entry(paint.name)[0]):
         return paint.name
-    from .mixing import paint_hex
-
     strength = "" if paint.strength == 1.0 else f"*{paint.strength:g}"
-    return f"{paint.name}={paint_hex(paint)}{strength}"
+    return f"{paint.name}={masstone_hex(paint.k, paint.s)}{strength}"
 
 
 def parse_paints(spec: str) -> PaintSet:
