@@ -215,7 +215,8 @@ async def _sessions(load, url: str, photos: list[Path], timeout_s: float) -> lis
             started, painting = asyncio.Event(), []
             visits = [_visit(browser, url, i, photo, i < 2, started, painting, timeout_s) for i, photo in
                       enumerate(photos)]
-            return await asyncio.wait_for(asyncio.gather(*visits), timeout=timeout_s * 6)
+            # A session that fails is reported with the others' results, not lost with them.
+            return await asyncio.wait_for(asyncio.gather(*visits, return_exceptions=True), timeout=timeout_s * 6)
         finally:
             await browser.close()
 
@@ -265,14 +266,21 @@ def load(folder: Path, n: int = 8, timeout_s: float = 300) -> str:
         finally:
             stop.set()
             server.stop()
-        others = [r["waits"] for r in results if not r["painter"]]
-        jobs = [r["waits"]["strokes job"] for r in results if r["painter"]]
+        failed = [f"session {i}: {type(r).__name__}: {str(r).splitlines()[0][:160] if str(r) else ''}"
+                  for i, r in enumerate(results) if isinstance(r, BaseException)]
+        results = [r for r in results if not isinstance(r, BaseException)]
+        others = [r["waits"] for r in results if not r["painter"]] or [dict.fromkeys(
+            ("upload", "palette", "re-palette", "steps"), float("nan"))]
+        jobs = [r["waits"]["strokes job"] for r in results if r["painter"] and "strokes job" in r["waits"]]
         where = ("the app's own worker process (one job at a time)" if mode == "worker"
                  else "threads of the web server (`PAINTING_ASSISTANT_QUEUE=off`)")
         row = " | ".join(f"{statistics.median(w[k] for w in others):.1f} / {max(w[k] for w in others):.1f}"
                          for k in ("upload", "palette", "re-palette", "steps"))
         lines.append(f"| {where} | {row} | {' and '.join(f'{j:.0f}' for j in sorted(jobs))} | "
                      f"{server.peak_mb:.0f} | {worker_peak[0]:.0f} | {wall:.0f} |")
+        print(lines[-1], *failed, sep="\n", flush=True)  # each mode as soon as it is measured
+        if failed:
+            lines.append("\nFailed in that mode: " + "; ".join(failed) + "\n")
     os.environ.pop("PAINTING_ASSISTANT_QUEUE", None)
     return (f"\n### {n} browser sessions while 2 of them paint 1000 brushstrokes\n\n"
             f"{os.cpu_count()} CPU cores; real `streamlit run`, headless Chromium. The other {n - 2} sessions start "
