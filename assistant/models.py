@@ -115,6 +115,14 @@ def keras_cache_dir() -> Path:
     return Path(home) / "models"
 
 
+#: Held around every gradient step this process runs (brushstroke refinement, the VGG19 optimisation).
+#: TensorFlow fails when two threads execute gradient graphs at the same moment: the temporary variable
+#: of an AddN in the backward pass is named per step, and the second run finds it taken
+#: ("AlreadyExistsError … __per_step_0/AddN_7/tmp_var"). Two brushstroke jobs in the web server's threads
+#: (``PAINTING_ASSISTANT_QUEUE=off``) lost one of them to it; with the lock their steps take turns.
+GRADIENT_STEP_LOCK = threading.Lock()
+
+
 # A line written by TensorFlow's C++ logging (absl/glog): "E0000 00:00:1796295781.204401   32202
 # cuda_platform.cc:52] failed call to cuInit ...", and absl's note before it is set up.
 _NATIVE_LOG_LINE = re.compile(rb"^(?:[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [^\]]*\] "

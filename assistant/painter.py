@@ -563,6 +563,8 @@ def _refine(renderer, crops: _Crops, strokes: _Strokes, work: _Work, width_bound
     import keras
     import tensorflow as tf
 
+    from .models import GRADIENT_STEP_LOCK
+
     cells, kmax, n_par = strokes.shapes.shape
     low, high = np.zeros(n_par, np.float32), np.ones(n_par, np.float32)
     for name in ("w0", "w1"):
@@ -598,7 +600,8 @@ def _refine(renderer, crops: _Crops, strokes: _Strokes, work: _Work, width_bound
         n = steps // 2 if phase == 0 else steps - steps // 2
         for i in range(n):
             done = phase * (steps // 2) + i
-            step(rgb, mask, tf.constant(2.0 - 1.0 * done / max(steps - 1, 1), tf.float32))
+            with GRADIENT_STEP_LOCK:  # another thread's gradient step at the same moment fails in TensorFlow
+                step(rgb, mask, tf.constant(2.0 - 1.0 * done / max(steps - 1, 1), tf.float32))
             tick(0.1 + 0.9 * (done + 1) / steps)
         moved = _Strokes(var.numpy().reshape(cells, kmax, n_par), strokes.colors, strokes.valid)
         colors = _repick_colors(renderer, crops, moved, work.palette_lab)

@@ -386,7 +386,10 @@ class _Objective:
     def __call__(self, image: np.ndarray):
         import tensorflow as tf
 
-        total, s_loss, c_loss, grad = self._fn(tf.constant(image[None], dtype=tf.float32))
+        from ..models import GRADIENT_STEP_LOCK
+
+        with GRADIENT_STEP_LOCK:  # another thread's gradient step at the same moment fails in TensorFlow
+            total, s_loss, c_loss, grad = self._fn(tf.constant(image[None], dtype=tf.float32))
         return float(total), float(s_loss), float(c_loss), grad.numpy()[0]
 
 
