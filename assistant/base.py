@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["Cancelled", "ProgressFn", "check_image", "check_int", "check_number", "no_progress", "progress_span"]
+__all__ = ["ZIP_TIME", "Cancelled", "ProgressFn", "check_image", "check_int", "check_number", "deterministic_zip",
+           "no_progress", "progress_span"]
 
 #: ``on_progress(fraction, message, preview=None)``: the one progress signature.
 ProgressFn = Callable[..., None]
@@ -82,3 +83,28 @@ def check_number(name: str, value: object, low: float, high: float) -> float:
             or not low <= value <= high):
         raise ValueError(f"Expected {name} to be a number from {low:g} to {high:g}. Received: {name}={value!r}")
     return value
+
+
+#: The timestamp of every member of the ZIP files we write, so that the same content gives the same bytes.
+ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+
+
+def deterministic_zip(entries: dict[str, bytes], *, stored: tuple[str, ...] = (), mode: int | None = None) -> bytes:
+    """``entries`` (name → bytes) as ZIP bytes that depend on the content only.
+
+    Members are sorted by name, dated :data:`ZIP_TIME`, deflated, except names ending in one of
+    ``stored`` (already compressed: PNG, GIF), which are stored; ``mode`` (e.g. ``0o644``) sets
+    the Unix permissions recorded for each member (none when None).
+    """
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_STORED if stored and name.endswith(stored) else zipfile.ZIP_DEFLATED
+            if mode is not None:
+                info.external_attr = mode << 16
+            archive.writestr(info, entries[name])
+    return buffer.getvalue()

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import __version__
-from .base import ProgressFn, no_progress, progress_span
+from .base import ProgressFn, deterministic_zip, no_progress, progress_span
 
 __all__ = ["FORMAT", "VERSION", "Project", "ProjectError", "is_project", "load_project", "project_arrays",
            "project_files", "project_from_files", "project_from_guide", "project_json", "rebuild_guide",
@@ -38,7 +38,6 @@ __all__ = ["FORMAT", "VERSION", "Project", "ProjectError", "is_project", "load_p
 
 FORMAT = "painting-assistant/project"
 VERSION = 1
-_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 _ARRAYS = ("photo", "target", "style", "painting")
 #: Largest project accepted, compressed and uncompressed (a 2048 px photo, target, style and painting fit).
 MAX_BYTES = 256 * 2**20
@@ -192,11 +191,7 @@ def project_files(project: Project) -> dict[str, bytes]:
 
 def save_project(project: Project) -> bytes:
     """The project as ZIP bytes (fixed timestamps: the same project gives the same bytes)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in sorted(project_files(project).items()):
-            archive.writestr(zipfile.ZipInfo(name, date_time=_ZIP_TIME), data, compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
+    return deterministic_zip(project_files(project))
 
 
 # --- reading ------------------------------------------------------------------

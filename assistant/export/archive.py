@@ -10,7 +10,6 @@ complete new one, never a mix, and no file of an earlier run stays behind.
 from __future__ import annotations
 
 import errno
-import io
 import json
 import os
 import re
@@ -18,9 +17,9 @@ import secrets
 import shutil
 import stat
 import sys
-import zipfile
 from pathlib import Path
 
+from ..base import deterministic_zip
 from ..images import encode_png
 from ..pipeline import Guide
 from .pdf import to_pdf
@@ -28,7 +27,6 @@ from .plan import _stroke_media, image_files, plan_json, stroke_files
 
 __all__ = ["check_output_dir", "outline_files", "to_zip", "write_guide"]
 
-_FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
 
 def png_files(guide: Guide) -> dict[str, bytes]:
@@ -57,19 +55,12 @@ def to_zip(
     ``stroke_media`` / ``outlines`` / ``pngs``: the results of :func:`stroke_files` /
     :func:`outline_files` / :func:`png_files` when the caller already has them.
     """
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        entries = dict(png_files(guide) if pngs is None else pngs)
-        entries["plan.json"] = plan_json(guide)
-        entries.update(outline_files(guide) if outlines is None else outlines)
-        entries.update(stroke_files(guide) if stroke_media is None else stroke_media)
-        entries.update(extra_files or {})
-        for name in sorted(entries):
-            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-            info.compress_type = zipfile.ZIP_STORED if name.endswith((".png", ".gif")) else zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, entries[name])
-    return buffer.getvalue()
+    entries = dict(png_files(guide) if pngs is None else pngs)
+    entries["plan.json"] = plan_json(guide)
+    entries.update(outline_files(guide) if outlines is None else outlines)
+    entries.update(stroke_files(guide) if stroke_media is None else stroke_media)
+    entries.update(extra_files or {})
+    return deterministic_zip(entries, stored=(".png", ".gif"), mode=0o644)
 
 
 def write_guide(guide: Guide, outdir: str | Path, *, extra_files: dict[str, bytes] | None = None,
