@@ -180,28 +180,21 @@ async def _visit(browser, url: str, index: int, photo: Path, painter: bool, star
     await timed("upload", page.get_by_text(f"{photo.name} ·").wait_for())
     await page.get_by_role("link", name=re.compile("Palette")).first.click()
     await timed("palette", page.get_by_text(re.compile(r"With \d+ paints")).wait_for())
-    if painter and index == 0:  # a brushstroke job
-        await page.get_by_role("link", name=re.compile("Brushstrokes")).first.click()
-        await page.get_by_text("No brushstrokes yet").wait_for()
-        await page.get_by_role("button", name="Paint with brushstrokes").click()
+    if painter:  # session 0 paints brushstrokes, session 1 refines its style with VGG19
+        link, ready, button, done, name = (
+            ("Brushstrokes", "No brushstrokes yet", "Paint with brushstrokes", r"\d+ strokes in \d+ layers",
+             "strokes job") if index == 0 else
+            ("Style", r"· instant", "Refine with VGG19", "refined with VGG19", "style job"))
+        await page.get_by_role("link", name=re.compile(link)).first.click()
+        await page.get_by_text(re.compile(ready)).first.wait_for()
+        await page.get_by_role("button", name=button).click()
         await page.get_by_text(re.compile("so far")).first.wait_for()
         begin = time.monotonic()
         painting.append(index)
         if len(painting) == 2:
             started.set()
-        await page.get_by_text(re.compile(r"\d+ strokes in \d+ layers")).wait_for(timeout=timeout_s * 4000)
-        waits["strokes job"] = round(time.monotonic() - begin, 1)
-    elif painter:  # a VGG19 style refinement job
-        await page.get_by_role("link", name=re.compile("Style")).first.click()
-        await page.get_by_text(re.compile(r"· instant")).first.wait_for()
-        await page.get_by_role("button", name="Refine with VGG19").click()
-        await page.get_by_text(re.compile("so far")).first.wait_for()
-        begin = time.monotonic()
-        painting.append(index)
-        if len(painting) == 2:
-            started.set()
-        await page.get_by_text(re.compile("refined with VGG19")).first.wait_for(timeout=timeout_s * 4000)
-        waits["style job"] = round(time.monotonic() - begin, 1)
+        await page.get_by_text(re.compile(done)).first.wait_for(timeout=timeout_s * 4000)
+        waits[name] = round(time.monotonic() - begin, 1)
     else:
         colours = 12 - (index % 5 + 1)
         slider = page.locator("[data-testid=stSlider]").filter(has_text="Number of paints").get_by_role("slider")
