@@ -305,7 +305,7 @@ def parse_style_mix(text: str) -> list[tuple[str, float]]:
 
 
 def _painter_options(args: argparse.Namespace):
-    from .painter import PainterOptions
+    from .strokes.painter import PainterOptions
 
     if args.strokes < 0:
         raise ValueError(f"Expected --strokes >= 0. Received: {args.strokes}")
@@ -314,8 +314,8 @@ def _painter_options(args: argparse.Namespace):
 
 def _strokes(options, guide, report):
     """Run the brushstroke painter on the guide; returns the guide with its stroke plan."""
-    from .renderer import load_renderer
-    from .stroke_guide import add_strokes
+    from .strokes.renderer import load_renderer
+    from .work import add_strokes
 
     renderer = load_renderer()
     print(f"\nnote: stroke renderer: {renderer.describe()}", file=sys.stderr)

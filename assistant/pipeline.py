@@ -36,7 +36,7 @@ from .plan.values import VALUE_LEVELS, ValueStudy, first_step, value_study
 from .style.transfer import StyleRecord
 
 if TYPE_CHECKING:
-    from .stroke_plan import StrokePlan
+    from .strokes.plan import StrokePlan
 
 __all__ = ["MAX_SEED", "MAX_SIDE", "Cancelled", "Guide", "GuideOptions", "ProgressFn", "make_guide", "with_value_levels"]
 
@@ -179,7 +179,7 @@ class Guide:
             a small high-contrast accent may be a quarter of it.
         source_photo, source_target: the photo and target before they were fitted to the
             canvas (kept so a project can move the crop later); None when fitting changed nothing.
-        strokes: the brushstroke plan once :func:`assistant.stroke_guide.add_strokes`
+        strokes: the brushstroke plan once :func:`assistant.work.add_strokes`
             ran, else None.
     """
 

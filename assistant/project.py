@@ -79,7 +79,7 @@ class Project:
         style_source: which style pictures made it: ``{"styles": [ids]}`` for bundled
             ones, ``{"image": "style.npy"}`` for an uploaded one (then ``style_image``).
         style_image: the uploaded style picture, or None.
-        painting: the :class:`assistant.painter.Painting`, or None.
+        painting: the :class:`assistant.strokes.painter.Painting`, or None.
         settings: the app's control values (plain JSON), so a reopened project
             shows the controls as they were.
         plan: the ``plan.json`` bytes stored with it (b"" when none).
@@ -425,8 +425,8 @@ def _style_record(data: dict):
 
 
 def _painting(data: dict, files: dict[str, bytes], size: tuple[int, int]):
-    from .painter import LayerReport, PainterOptions, Painting
-    from .strokes import Stroke
+    from .strokes.brush import Stroke
+    from .strokes.painter import LayerReport, PainterOptions, Painting
 
     image = _read_array(files, "painting.npy")
     if image.shape[:2] != tuple(size) or tuple(data["size"]) != tuple(size):
@@ -467,7 +467,7 @@ def rebuild_guide(project: Project, *, on_progress: ProgressFn | None = None):
     guide = make_guide(project.photo, project.options, target=project.target, style=project.style,
                        on_progress=progress_span(report, 0.0, 0.8))
     if project.painting is not None:
-        from .stroke_guide import attach_painting
+        from .work import attach_painting
 
         report(0.85, "Laying out the brushstrokes")
         guide = attach_painting(guide, project.painting)

@@ -56,8 +56,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from assistant import GuideOptions, make_guide
-    from assistant.painter import PainterOptions, paint
-    from assistant.renderer import load_renderer
+    from assistant.strokes.painter import PainterOptions, paint
+    from assistant.strokes.renderer import load_renderer
     from assistant.style.assets import load_style
     from assistant.style.features import build_feature_extractor
     from assistant.style.transfer import preset, stylize

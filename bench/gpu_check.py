@@ -40,8 +40,8 @@ def measure(device: str) -> dict:
     from skimage import data
 
     from assistant.images import resize_longest
-    from assistant.painter import PainterOptions, paint
-    from assistant.renderer import load_renderer
+    from assistant.strokes.painter import PainterOptions, paint
+    from assistant.strokes.renderer import load_renderer
     from assistant.style.assets import load_style
     from assistant.style.fast import FastStyleOptions, load_fast_style, stylize_fast
     from assistant.style.features import build_feature_extractor

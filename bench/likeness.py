@@ -99,9 +99,9 @@ def measure(name: str, image: np.ndarray, strokes: int) -> tuple[list[str], dict
         mean_de, _ = de2000_stats(guide.photo, guide.quantized)
         stroke_ssim = ""
         if strokes:
-            from assistant.painter import PainterOptions
-            from assistant.renderer import load_renderer
-            from assistant.stroke_guide import add_strokes
+            from assistant.strokes.painter import PainterOptions
+            from assistant.strokes.renderer import load_renderer
+            from assistant.work import add_strokes
 
             painted = add_strokes(guide, PainterOptions(n_strokes=strokes), renderer=load_renderer())
             stroke_ssim = f"{face_ssim(guide.photo, painted.strokes.painting.image, boxes):.3f}"

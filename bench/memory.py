@@ -37,9 +37,9 @@ def status(pid: int) -> dict[str, float]:
 
 def make_project(path: Path, strokes: int, *, max_side: int = 1024) -> None:
     from assistant import GuideOptions, make_guide
-    from assistant.painter import PainterOptions, paint
     from assistant.project import project_from_guide, save_project
-    from assistant.stroke_guide import attach_painting
+    from assistant.strokes.painter import PainterOptions, paint
+    from assistant.work import attach_painting
     from bench.common import photo
 
     guide = make_guide(photo("astronaut"), GuideOptions(n_colors=12, canvas="30x40cm", max_side=max_side))

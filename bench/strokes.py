@@ -36,8 +36,8 @@ def main(argv=None) -> int:
     import cv2
 
     from assistant.color.palette import extract_palette
-    from assistant.painter import PainterOptions, paint
-    from assistant.renderer import load_renderer
+    from assistant.strokes.painter import PainterOptions, paint
+    from assistant.strokes.renderer import load_renderer
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, nargs="+", default=[250, 1000, 2000])

@@ -223,7 +223,7 @@ def ensure_guide(options: GuideOptions) -> None:
         guide = make_guide(get(PHOTO), options, target=target, style=get(STYLE), on_progress=on_progress)
     aside = get(SET_ASIDE)
     if aside is not None and aside[0] == options and aside[1].shape == target.shape and np.array_equal(aside[1], target):
-        from assistant.stroke_guide import attach_painting
+        from assistant.work import attach_painting
 
         guide = attach_painting(guide, aside[2])
     put(GUIDE, guide, **{OPTIONS: options})
@@ -400,7 +400,7 @@ def bundled_styles():
 @st.cache_resource(show_spinner="Loading the stroke renderer (once per server)…")
 def get_renderer():
     """The learned stroke renderer (manifest-checked), shared read-only by all sessions."""
-    from assistant.renderer import load_renderer
+    from assistant.strokes.renderer import load_renderer
 
     return load_renderer()
 

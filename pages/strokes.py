@@ -2,10 +2,11 @@
 
 import streamlit as st
 
+from assistant.export.media import encode_gif
 from assistant.jobs import strokes_request
-from assistant.painter import PainterOptions
-from assistant.renderer import RendererFileError
-from assistant.stroke_guide import encode_gif, timelapse_frames
+from assistant.strokes.painter import PainterOptions
+from assistant.strokes.plan import timelapse_frames
+from assistant.strokes.renderer import RendererFileError
 from pages import _state as state
 
 st.title("Brushstrokes")

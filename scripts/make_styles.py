@@ -3,7 +3,7 @@
 Each image is a simulated close-up photograph of real paint, about 20 × 20 cm of canvas
 at 1024 px (about 5 px per mm):
 
-* strokes are drawn with the project's own procedural brush (``assistant.strokes``), laid
+* strokes are drawn with the project's own procedural brush (``assistant.strokes.brush``), laid
   along a smooth flow field the way a painter follows a form;
 * every stroke deposits colour *and* paint thickness: a height field with bristle grooves
   along the stroke, more paint where the brush touched down, ridges at the edges of knife work;
@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from assistant.images import encode_png
-from assistant.strokes import Stroke, stroke_footprint
+from assistant.strokes.brush import Stroke, stroke_footprint
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,7 +3,7 @@
     python scripts/train_renderer.py --minutes 55            # about an hour on a 2-core CPU
     python scripts/train_renderer.py --minutes 2 --out /tmp/r  # a quick smoke run
 
-Strokes come from :func:`assistant.strokes.random_shapes` (seeded); their ground truth
+Strokes come from :func:`assistant.strokes.brush.random_shapes` (seeded); their ground truth
 is the procedural brush's signed field. A pool of strokes is kept in memory and a
 slice of it is replaced by fresh strokes every few hundred steps, so the network
 keeps seeing new data. The loss is the MSE of the clipped field plus the MSE of the
@@ -12,7 +12,7 @@ the edge). The learning rate follows a cosine decay over the time budget.
 
 A fixed held-out set (another seed) is scored with PSNR of the coverage maps; the best
 weights are written to ``--out`` with a manifest (sha256, architecture, stroke layout,
-recipe, held-out PSNR) that :func:`assistant.renderer.load_renderer` checks.
+recipe, held-out PSNR) that :func:`assistant.strokes.renderer.load_renderer` checks.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ def main(argv=None) -> int:
     import tensorflow as tf
 
     from assistant.models import sha256_file
-    from assistant.renderer import MANIFEST_NAME, WEIGHTS_NAME, RendererConfig, build_renderer, psnr
-    from assistant.strokes import SHAPE_LAYOUT, WIDTH_RANGE, field_to_alpha, random_shapes, stroke_field
+    from assistant.strokes.brush import SHAPE_LAYOUT, WIDTH_RANGE, field_to_alpha, random_shapes, stroke_field
+    from assistant.strokes.renderer import MANIFEST_NAME, WEIGHTS_NAME, RendererConfig, build_renderer, psnr
 
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
@@ -133,7 +133,7 @@ def main(argv=None) -> int:
         "layout": SHAPE_LAYOUT.describe(),
         "training": {
             "script": "scripts/train_renderer.py",
-            "data": "assistant.strokes.random_shapes (start/end uniform in [0.05, 0.95], control near the chord, "
+            "data": "assistant.strokes.brush.random_shapes (start/end uniform in [0.05, 0.95], control near the chord, "
             f"log-uniform diameters in {list(WIDTH_RANGE)}); target: clipped procedural field",
             "seed": args.seed,
             "steps": step,

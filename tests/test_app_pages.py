@@ -186,9 +186,9 @@ def test_steps_page_value_study_three_or_five_values(small_photo):
 
 
 def test_changing_the_value_study_keeps_the_brushstrokes(small_photo):
-    from assistant.painter import PainterOptions
-    from assistant.renderer import load_renderer
-    from assistant.stroke_guide import add_strokes
+    from assistant.strokes.painter import PainterOptions
+    from assistant.strokes.renderer import load_renderer
+    from assistant.work import add_strokes
 
     guide = make_guide(small_photo, GuideOptions(n_colors=6))
     painted = add_strokes(guide, PainterOptions(n_strokes=60, refine_steps=2, max_side=96, seed=1),
@@ -426,9 +426,9 @@ def test_a_photo_a_hair_above_white_shows_on_every_page():
 def test_a_guide_with_a_canvas_and_brushstrokes_survives_opening_and_a_reload(canvas, fit):
     """Issue 20: such a guide came back as 'damaged (the brushstroke painting and the photo differ in size)'."""
     from assistant.export import plan_json
-    from assistant.painter import PainterOptions, paint
     from assistant.project import project_from_guide, save_project
-    from assistant.stroke_guide import attach_painting
+    from assistant.strokes.painter import PainterOptions, paint
+    from assistant.work import attach_painting
 
     photo = photo_array("astronaut", 160)
     guide = make_guide(photo, GuideOptions(n_colors=5, seed=2, canvas=canvas, fit=fit, crop_y=0.3))

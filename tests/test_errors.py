@@ -12,8 +12,8 @@ from conftest import photo_array
 from assistant import GuideOptions, make_guide
 from assistant.cli import main
 from assistant.export import plan_json
-from assistant.painter import PainterOptions
 from assistant.project import ProjectError, load_project, project_from_guide, save_project
+from assistant.strokes.painter import PainterOptions
 from assistant.style.transfer import StyleOptions
 
 

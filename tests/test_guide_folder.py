@@ -43,9 +43,9 @@ def small_guides(chelsea_small):
 
 
 def test_rewrite_with_fewer_steps_and_no_strokes_leaves_no_stale_file(small_guides, tmp_path):
-    from assistant.painter import PainterOptions
-    from assistant.renderer import load_renderer
-    from assistant.stroke_guide import add_strokes
+    from assistant.strokes.painter import PainterOptions
+    from assistant.strokes.renderer import load_renderer
+    from assistant.work import add_strokes
 
     many, few = small_guides
     painted = add_strokes(many, PainterOptions(n_strokes=40, refine_steps=2, max_side=96), renderer=load_renderer())

@@ -14,7 +14,7 @@ import pytest
 from conftest import photo_array
 
 from assistant import GuideOptions, make_guide
-from assistant.painter import PainterOptions, paint, plan_layers
+from assistant.strokes.painter import PainterOptions, paint, plan_layers
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = PainterOptions(n_strokes=150, refine_steps=8, max_side=128, seed=3)
@@ -22,7 +22,7 @@ OPTIONS = PainterOptions(n_strokes=150, refine_steps=8, max_side=128, seed=3)
 
 @pytest.fixture(scope="module")
 def renderer():
-    from assistant.renderer import load_renderer
+    from assistant.strokes.renderer import load_renderer
 
     return load_renderer()
 
@@ -34,7 +34,7 @@ def guide():
 
 @pytest.fixture(scope="module")
 def painted(guide, renderer):
-    from assistant.stroke_guide import add_strokes
+    from assistant.work import add_strokes
 
     return add_strokes(guide, OPTIONS, renderer=renderer)
 
@@ -103,7 +103,7 @@ def test_steps_follow_layers_then_paint_order(painted, guide):
 
 
 def test_watercolour_orders_light_to_dark(renderer):
-    from assistant.stroke_guide import add_strokes
+    from assistant.work import add_strokes
 
     guide = make_guide(photo_array("coffee", 96), GuideOptions(n_colors=6, medium="watercolour"))
     plan = add_strokes(guide, PainterOptions(n_strokes=60, refine_steps=2, max_side=96), renderer=renderer).strokes
@@ -145,7 +145,7 @@ def test_progress_follows_the_one_contract_with_a_preview_per_layer(guide, rende
 @pytest.mark.slow
 def test_same_seed_same_strokes(guide, renderer, painted):
     from assistant.export import plan_json
-    from assistant.stroke_guide import add_strokes
+    from assistant.work import add_strokes
 
     again = add_strokes(guide, OPTIONS, renderer=renderer)
     assert again.strokes.painting.strokes == painted.strokes.painting.strokes
@@ -182,7 +182,8 @@ def test_exports_carry_strokes(painted):
 
 
 def test_timelapse_frames_and_video(painted):
-    from assistant.stroke_guide import encode_mp4, timelapse_frames
+    from assistant.export.media import encode_mp4
+    from assistant.strokes.plan import timelapse_frames
 
     frames = timelapse_frames(painted.strokes.painting, painted.palette.rgb, max_side=96, n_frames=20)
     assert len(frames) == 21 and frames[0].min() == 255  # starts from the white canvas
@@ -228,8 +229,10 @@ def test_style_mix_parsing():
 
 def test_strokes_out_of_paint_order_make_few_steps_that_name_every_paint(guide):
     """Issue 20: 300 strokes alternating two paints made 300 steps, each with two full pictures (2.3 GB)."""
-    from assistant.stroke_guide import attach_painting, plan_stroke_steps, strokes_dict
-    from assistant.strokes import Stroke
+    from assistant.export.media import strokes_dict
+    from assistant.strokes.brush import Stroke
+    from assistant.strokes.plan import plan_stroke_steps
+    from assistant.work import attach_painting
 
     painting = paint(guide.target, guide.palette.rgb, PainterOptions(n_strokes=40, refine_steps=0, max_side=64),
                      renderer=None)
@@ -259,7 +262,7 @@ def test_strokes_out_of_paint_order_make_few_steps_that_name_every_paint(guide):
 def test_focus_layers_move_strokes_to_the_detail_without_crowding_one_cell():
     """Issue 21: strokes follow the detail map; no cell gets more than FOCUS_CROWDING × its layer's most crowded
     cell without the map (refinement pads every cell to the most crowded: 95 in one cell took 9.5 GB)."""
-    from assistant.painter import FOCUS_CROWDING, focus_layers, plan_layers
+    from assistant.strokes.painter import FOCUS_CROWDING, focus_layers, plan_layers
 
     detail = np.full((64, 64), 0.3)
     detail[:16, :16] = 1.0  # a "face" in the top-left cell of an 4 x 4 grid

@@ -13,7 +13,6 @@ from conftest import photo_array
 from assistant import GuideOptions, make_guide
 from assistant.cli import main
 from assistant.export import plan_json
-from assistant.painter import PainterOptions, paint
 from assistant.project import (
     Project,
     ProjectError,
@@ -25,8 +24,9 @@ from assistant.project import (
     rebuild_guide,
     save_project,
 )
-from assistant.stroke_guide import attach_painting
+from assistant.strokes.painter import PainterOptions, paint
 from assistant.style.transfer import StyleOptions, StyleRecord
+from assistant.work import attach_painting
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from assistant.strokes import (
+from assistant.strokes.brush import (
     SHAPE_LAYOUT,
     Stroke,
     field_to_alpha,
@@ -111,13 +111,13 @@ def test_random_shapes_are_seeded_and_in_range():
 
 @pytest.fixture(scope="module")
 def renderer():
-    from assistant.renderer import load_renderer
+    from assistant.strokes.renderer import load_renderer
 
     return load_renderer()
 
 
 def test_shipped_renderer_matches_the_procedural_brush(renderer):
-    from assistant.renderer import psnr
+    from assistant.strokes.renderer import psnr
 
     manifest = renderer.manifest
     assert manifest["layout"]["version"] == SHAPE_LAYOUT.version
@@ -147,7 +147,13 @@ def test_renderer_is_differentiable(renderer):
 
 
 def test_manifest_is_checked(tmp_path, renderer):
-    from assistant.renderer import MANIFEST_NAME, WEIGHTS_NAME, RendererFileError, default_model_dir, load_renderer
+    from assistant.strokes.renderer import (
+        MANIFEST_NAME,
+        WEIGHTS_NAME,
+        RendererFileError,
+        default_model_dir,
+        load_renderer,
+    )
 
     src = default_model_dir()
     shutil.copy(src / MANIFEST_NAME, tmp_path / MANIFEST_NAME)

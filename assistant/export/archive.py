@@ -78,7 +78,7 @@ def write_guide(guide: Guide, outdir: str | Path, *, extra_files: dict[str, byte
     media, frames = _stroke_media(guide)
     files.update(media)
     if frames:
-        from ..stroke_guide import encode_mp4
+        from ..export.media import encode_mp4
 
         mp4 = encode_mp4(frames)
         if mp4:

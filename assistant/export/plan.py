@@ -125,7 +125,7 @@ def plan_dict(guide: Guide) -> dict:
         "files": files,
     }
     if guide.strokes is not None:
-        from ..stroke_guide import strokes_dict
+        from ..export.media import strokes_dict
 
         plan["brushstrokes"] = strokes_dict(guide.strokes, guide.palette)
         for entry in plan["brushstrokes"]["steps"]:
@@ -176,7 +176,8 @@ def _stroke_media(guide: Guide) -> tuple[dict[str, bytes], list[np.ndarray]]:
     """:func:`stroke_files` and the time-lapse frames they were made from."""
     if guide.strokes is None:
         return {}, []
-    from ..stroke_guide import encode_gif, strokes_dict, timelapse_frames
+    from ..export.media import encode_gif, strokes_dict
+    from ..strokes.plan import timelapse_frames
 
     data = json.dumps(strokes_dict(guide.strokes, guide.palette), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
     frames = timelapse_frames(guide.strokes.painting, guide.palette.rgb)

@@ -7,7 +7,7 @@ through the queue: the networks come from the worker's own install, never from t
 ==========  =========================================================  ==================================
 kind        inputs                                                     result
 ==========  =========================================================  ==================================
-strokes     target, palette, painter options, detail map               :class:`~assistant.painter.Painting`
+strokes     target, palette, painter options, detail map               :class:`~assistant.strokes.painter.Painting`
 style       photo, styles and weights, style options, labels, start    (picture, StyleRecord, source, own)
 guide       photo bytes and name, ``guide`` command options            {file name: bytes} of a guide folder
 probe       steps, pause, result, fail                                 the given result (health checks, benches)
@@ -79,8 +79,8 @@ def guide_key(guide) -> str:
 
 
 def strokes_request(guide, options) -> Request:
-    """Paint ``guide`` with brushstrokes (``options``: :class:`~assistant.painter.PainterOptions`)."""
-    from ..stroke_guide import painter_inputs
+    """Paint ``guide`` with brushstrokes (``options``: :class:`~assistant.strokes.painter.PainterOptions`)."""
+    from ..work import painter_inputs
 
     target, palette_rgb, options, detail = painter_inputs(guide, options)
     return Request("strokes", {"target": target, "palette": palette_rgb, "options": options, "detail": detail},
@@ -89,8 +89,8 @@ def strokes_request(guide, options) -> Request:
 
 def paint_strokes(inputs: dict, on_progress):
     from ..models import import_tensorflow_quietly
-    from ..painter import paint
-    from ..renderer import load_renderer
+    from ..strokes.painter import paint
+    from ..strokes.renderer import load_renderer
 
     import_tensorflow_quietly()
     return paint(inputs["target"], inputs["palette"], inputs["options"], renderer=load_renderer(),
@@ -99,7 +99,7 @@ def paint_strokes(inputs: dict, on_progress):
 
 def attach_result(guide, painting, meta: dict):
     """``guide`` carrying the painting a strokes job made for it, or None when the job was for another guide."""
-    from ..stroke_guide import attach_painting
+    from ..work import attach_painting
 
     if guide is None or meta.get("guide") != guide_key(guide):
         return None

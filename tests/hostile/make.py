@@ -216,8 +216,8 @@ def _base_files(painted: bool) -> tuple[tuple[str, bytes], ...]:
     photo = resize_longest(samples.coffee().astype(np.float32) / 255.0, 96)
     guide = make_guide(photo, GuideOptions(n_colors=4, max_side=256, seed=1))
     if painted:
-        from assistant.painter import PainterOptions, paint
-        from assistant.stroke_guide import attach_painting
+        from assistant.strokes.painter import PainterOptions, paint
+        from assistant.work import attach_painting
 
         painting = paint(guide.target, guide.palette.rgb, PainterOptions(n_strokes=40, max_side=64, refine_steps=0),
                          renderer=None)

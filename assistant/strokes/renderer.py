@@ -1,6 +1,6 @@
 """The learned stroke renderer: stroke shape parameters → stroke coverage map.
 
-A small Keras network imitates the procedural brush (:mod:`assistant.strokes`) on a
+A small Keras network imitates the procedural brush (:mod:`assistant.strokes.brush`) on a
 square frame. Being a network, it is differentiable with respect to the stroke's
 control points and widths, which is what lets the painter refine strokes by
 gradient descent. Colour is applied outside the network (``canvas += a (c - canvas)``).
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .models import configure_threads, load_once, sha256_file
-from .strokes import SHAPE_LAYOUT
+from ..models import configure_threads, load_once, sha256_file
+from .brush import SHAPE_LAYOUT
 
 __all__ = [
     "RendererConfig",
@@ -64,7 +64,7 @@ class RendererConfig:
         dense_units: widths of the fully connected stem.
         base_channels: channels of the first feature map (canonical_size / 4 per side).
         conv_channels: channels of the two conv blocks (each followed by a ×2 upsampling).
-        layout_version: version of :data:`assistant.strokes.SHAPE_LAYOUT` it was built for.
+        layout_version: version of :data:`assistant.strokes.brush.SHAPE_LAYOUT` it was built for.
     """
 
     size: int = 64
@@ -278,7 +278,7 @@ def default_model_dir() -> Path:
     import os
 
     folder = os.environ.get("PAINTING_ASSISTANT_MODELS")
-    return Path(folder) if folder else Path(__file__).resolve().parent.parent / "models"
+    return Path(folder) if folder else Path(__file__).resolve().parents[2] / "models"
 
 
 @dataclass(frozen=True)

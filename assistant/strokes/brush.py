@@ -4,7 +4,7 @@ A stroke is a quadratic Bézier curve (start, control, end) swept by a round bru
 whose diameter changes linearly from the start to the end (pen pressure). It is
 painted in one colour and is opaque. The procedural brush here draws it exactly
 (anti-aliased, any resolution); it generates the learned renderer's training data
-and is the oracle in its tests. The learned renderer (``assistant.renderer``)
+and is the oracle in its tests. The learned renderer (``assistant.strokes.renderer``)
 imitates :func:`stroke_alpha` on a small square canvas.
 
 Shape parameters are stored in vectors whose layout is :data:`SHAPE_LAYOUT`; use

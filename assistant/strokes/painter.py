@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import ProgressFn, check_image, check_int, check_number, no_progress, progress_span
-from .strokes import SHAPE_LAYOUT, WIDTH_RANGE, Stroke, paint_strokes, stroke_alpha
+from ..base import ProgressFn, check_image, check_int, check_number, no_progress, progress_span
+from .brush import SHAPE_LAYOUT, WIDTH_RANGE, Stroke, paint_strokes, stroke_alpha
 
 __all__ = ["PainterOptions", "Painting", "LayerReport", "paint", "focus_layers", "plan_layers"]
 
@@ -207,7 +207,7 @@ def focus_layers(layers: list[tuple[int, np.ndarray]], detail: np.ndarray) -> li
     """
     import cv2
 
-    from .plan.focus import importance
+    from ..plan.focus import importance
 
     out = [layers[0]]
     for grid, counts in layers[1:]:
@@ -246,7 +246,7 @@ def paint(
         target: float32 (H, W, 3) in [0, 1]; not modified.
         palette_rgb: (K, 3) float RGB in [0, 1]; stroke colour ``c`` is row ``c - 1``.
         options: a :class:`PainterOptions`.
-        renderer: a :class:`assistant.renderer.LearnedRenderer`, or ``None`` to
+        renderer: a :class:`assistant.strokes.renderer.LearnedRenderer`, or ``None`` to
             place strokes without refinement.
         on_progress: ``on_progress(fraction, message, preview=None)``; after each layer
             ``preview`` is the canvas so far (planning size). May raise to cancel.
@@ -316,7 +316,7 @@ class _Work:
     def create(cls, target: np.ndarray, palette_rgb: np.ndarray, options: PainterOptions) -> _Work:
         import cv2
 
-        from .color.spaces import rgb_to_lab
+        from ..color.spaces import rgb_to_lab
 
         full_h, full_w = target.shape[:2]
         scale = min(1.0, options.max_side / max(full_h, full_w))
@@ -330,7 +330,7 @@ class _Work:
 
     def error(self, canvas: np.ndarray) -> float:
         """Mean CIEDE2000 of ``canvas`` against the target."""
-        from .color.spaces import delta_e2000, rgb_to_lab
+        from ..color.spaces import delta_e2000, rgb_to_lab
 
         return float(np.mean(delta_e2000(rgb_to_lab(canvas), self.target_lab)))
 
@@ -433,7 +433,7 @@ def _crop_frames(work, canvas, frames, size, h, w) -> _Crops:
 
 def _nearest_colors(rgb: np.ndarray, palette_lab: np.ndarray) -> np.ndarray:
     """1-based palette index nearest (CIELAB) to each colour of ``rgb`` (..., 3)."""
-    from .color.spaces import rgb_to_lab
+    from ..color.spaces import rgb_to_lab
 
     rgb = np.asarray(rgb, np.float32)
     lab = rgb_to_lab(rgb.reshape(1, -1, 3)).reshape(rgb.shape)
@@ -563,7 +563,7 @@ def _refine(renderer, crops: _Crops, strokes: _Strokes, work: _Work, width_bound
     import keras
     import tensorflow as tf
 
-    from .models import GRADIENT_STEP_LOCK
+    from ..models import GRADIENT_STEP_LOCK
 
     cells, kmax, n_par = strokes.shapes.shape
     low, high = np.zeros(n_par, np.float32), np.ones(n_par, np.float32)

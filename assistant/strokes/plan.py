@@ -1,47 +1,29 @@
-"""Brushstroke layers as painting steps: steps, images, time-lapse, ``strokes.json``.
+"""Brushstroke layers as painting steps: the plan's records, its steps and its pictures.
 
-:func:`add_strokes` paints a guide's target with :func:`assistant.painter.paint`
-(palette of the guide, order by medium) and returns a new :class:`Guide` carrying
-the :class:`StrokePlan`. Each run of consecutive strokes with the same layer and
-paint is one step, so a person paints layer by layer and, within a layer, one
-paint at a time (dark to light for opaque media, light to dark for watercolour).
-
-The painter sorts each layer by paint, so a layer has one step per paint. Strokes that
-come in another order (a project file made elsewhere) never make more steps than that:
-such a layer is cut into as many steps as it has paints, and a step that holds several
+Each run of consecutive strokes with the same layer and paint is one step, so a person paints
+layer by layer and, within a layer, one paint at a time (dark to light for opaque media, light
+to dark for watercolour). The painter sorts each layer by paint, so a layer has one step per
+paint. Strokes that come in another order (a project file made elsewhere) never make more steps
+than that: such a layer is cut into as many steps as it has paints, and a step that holds several
 paints says so. Step pictures are kept as 8-bit RGB (a quarter of float32).
+
+Nothing here knows the guide: :mod:`assistant.work` attaches a plan to one.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import io
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from .base import ProgressFn
-from .canvas import nearest_brush
-from .images import to_uint8
-from .painter import PainterOptions, Painting, paint
-from .pipeline import Guide
-from .plan.steps import Medium
-from .stroke_plan import StrokePlan, StrokeStep
-from .strokes import SHAPE_LAYOUT, paint_strokes
+from ..canvas import nearest_brush
+from ..images import to_uint8
+from ..plan.steps import Medium
+from .brush import paint_strokes
+from .painter import Painting
 
-__all__ = [
-    "StrokeStep",
-    "StrokePlan",
-    "add_strokes",
-    "attach_painting",
-    "painter_inputs",
-    "plan_stroke_steps",
-    "strokes_dict",
-    "timelapse_frames",
-    "encode_gif",
-    "encode_mp4",
-    "render_stroke_steps",
-]
+__all__ = ["StrokePlan", "StrokeStep", "plan_stroke_steps", "render_stroke_steps", "timelapse_frames"]
 
 #: Canvas width (mm) used when a painting is laid out without a guide's canvas.
 DEFAULT_CANVAS_WIDTH_MM = 400.0
@@ -49,44 +31,57 @@ DEFAULT_CANVAS_WIDTH_MM = 400.0
 MAX_LAYERS = 7
 
 
-def add_strokes(
-    guide: Guide,
-    options: PainterOptions = PainterOptions(),
-    *,
-    renderer,
-    on_progress: ProgressFn | None = None,
-) -> Guide:
-    """Paint the guide's target with strokes and return a guide carrying the plan.
+@dataclass(frozen=True)
+class StrokeStep:
+    """One brushstroke step: one layer, one paint (several only for strokes not sorted by paint).
 
-    The guide decides what is the guide's to decide: its medium sets the paint order
-    inside a layer and its seed seeds the painter (both override ``options``).
-    ``on_progress(fraction, message, preview)`` shows the canvas after each layer.
+    Attributes:
+        index: 1-based step number.
+        layer: 1-based layer (coarse to fine).
+        color: 1-based palette index (of the step's first stroke).
+        title: short heading.
+        instruction: one line a person can follow.
+        start, stop: the step's strokes are ``plan.painting.strokes[start:stop]``.
+        width_px: (min, max) brush diameter in image pixels.
+        width_fraction: the same as fractions of the canvas width.
+        width_mm: the same in millimetres on the real canvas.
+        brush: the common brush named for it.
+        colors: every paint of the step, in order of first use (``(color,)`` for one paint).
     """
-    target, palette_rgb, options, detail = painter_inputs(guide, options)
-    painting = paint(target, palette_rgb, options, renderer=renderer, on_progress=on_progress, detail=detail)
-    return attach_painting(guide, painting)
+
+    index: int
+    layer: int
+    color: int
+    title: str
+    instruction: str
+    start: int
+    stop: int
+    width_px: tuple[float, float]
+    width_fraction: tuple[float, float]
+    width_mm: tuple[float, float] = (0.0, 0.0)
+    brush: str = ""
+    colors: tuple[int, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return self.stop - self.start
 
 
-def painter_inputs(guide: Guide, options: PainterOptions = PainterOptions()):
-    """What :func:`~assistant.painter.paint` needs to paint ``guide``: (target, palette RGB, options, detail map).
+@dataclass(frozen=True)
+class StrokePlan:
+    """A painting made of strokes, with its steps and step images.
 
-    The guide's medium sets the paint order inside a layer and its seed seeds the painter; the
-    detail map is None where the guide has none (a background job sends exactly these to a worker).
+    Attributes:
+        painting: the :class:`assistant.strokes.painter.Painting` (strokes in image px).
+        steps: stroke steps in painting order.
+        images: cumulative canvas after each step, uint8 RGB (long side <= 768 px).
+        highlights: each step's new strokes at full strength over the faded canvas, uint8 RGB.
     """
-    medium = Medium.parse(guide.options.medium)
-    options = dataclasses.replace(options, light_to_dark=not medium.value.opaque, seed=guide.options.seed)
-    detail = None if guide.focus is None or guide.focus.is_neutral else guide.focus.detail
-    return guide.target, guide.palette.rgb, options, detail
 
-
-def attach_painting(guide: Guide, painting: Painting) -> Guide:
-    """The guide carrying ``painting`` as its stroke plan (steps and step images derived here)."""
-    if tuple(painting.size) != tuple(guide.target.shape[:2]):
-        raise ValueError(f"Expected a painting of size {guide.target.shape[:2]}. Received: {painting.size}")
-    width_mm = guide.canvas.width_mm
-    steps = plan_stroke_steps(painting, guide.palette, medium=guide.options.medium, canvas_width_mm=width_mm)
-    images, highlights = render_stroke_steps(painting, guide.palette.rgb, steps)
-    return dataclasses.replace(guide, strokes=StrokePlan(painting, steps, tuple(images), tuple(highlights)))
+    painting: Painting
+    steps: tuple[StrokeStep, ...]
+    images: tuple[np.ndarray, ...]
+    highlights: tuple[np.ndarray, ...]
 
 
 def plan_stroke_steps(painting: Painting, palette, *, medium: Medium | str = Medium.ACRYLIC,
@@ -227,83 +222,3 @@ def timelapse_frames(painting: Painting, palette_rgb, *, max_side: int = 360, n_
         canvas = paint_strokes(canvas, strokes[a:b], palette_rgb)
         frames.append((canvas * 255).round().astype(np.uint8))
     return frames
-
-
-def encode_gif(frames: list[np.ndarray], *, frame_ms: int = 90, hold_ms: int = 2000) -> bytes:
-    """Animated GIF (loops); the last frame is held ``hold_ms``."""
-    from PIL import Image
-
-    images = [Image.fromarray(f) for f in frames]
-    palette_source = images[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-    quantized = [im.quantize(palette=palette_source, dither=Image.Dither.NONE) for im in images]
-    durations = [frame_ms] * (len(quantized) - 1) + [hold_ms]
-    buffer = io.BytesIO()
-    quantized[0].save(buffer, format="GIF", save_all=True, append_images=quantized[1:], duration=durations, loop=0, optimize=False)
-    return buffer.getvalue()
-
-
-def encode_mp4(frames: list[np.ndarray], *, fps: int = 12) -> bytes | None:
-    """MP4 (mp4v) through OpenCV in a private temporary folder; None if OpenCV cannot write it."""
-    import tempfile
-    from pathlib import Path
-
-    import cv2
-
-    h, w = frames[0].shape[:2]
-    with tempfile.TemporaryDirectory(prefix="painting-assistant-") as folder:
-        path = Path(folder) / "timelapse.mp4"
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w - w % 2, h - h % 2))
-        if not writer.isOpened():
-            return None
-        for frame in frames + [frames[-1]] * fps * 2:
-            writer.write(cv2.cvtColor(np.ascontiguousarray(frame[: h - h % 2, : w - w % 2]), cv2.COLOR_RGB2BGR))
-        writer.release()
-        data = path.read_bytes() if path.is_file() else b""
-    return data or None
-
-
-def strokes_dict(plan: StrokePlan, palette) -> dict:
-    """The ordered stroke list, for ``strokes.json`` and ``plan.json``."""
-    painting = plan.painting
-    h, w = painting.size
-    steps_of = {}
-    for step in plan.steps:
-        for i in range(step.start, step.stop):
-            steps_of[i] = step.index
-    return {
-        "format": "painting-assistant/strokes",
-        "version": 1,
-        "layout": SHAPE_LAYOUT.describe(),
-        "coordinates": "image pixels (x right, y down) of the guide's working image; fractions are of its width",
-        "image": {"width": int(w), "height": int(h)},
-        "renderer": painting.renderer,
-        "options": dataclasses.asdict(painting.options),
-        # Wall times are left out so that the same seed gives the same file.
-        "layers": [{k: v for k, v in dataclasses.asdict(layer).items() if k != "seconds"} for layer in painting.layers],
-        # "colors" only for a step of several paints (strokes that were not sorted by paint).
-        "steps": [
-            {
-                "index": s.index, "layer": s.layer, "color": s.color,
-                **({"colors": list(s.colors)} if len(s.colors) > 1 else {}), "title": s.title,
-                "instruction": s.instruction, "strokes": [s.start, s.stop],
-                "width_px": list(s.width_px), "width_fraction": list(s.width_fraction),
-                "width_mm": list(s.width_mm), "brush": s.brush,
-            }
-            for s in plan.steps
-        ],
-        "strokes": [
-            {
-                "order": i + 1,
-                "step": steps_of.get(i),
-                "layer": s.layer,
-                "color": s.color,
-                "hex": palette[s.color - 1].hex,
-                "width_px": [round(s.widths[0], 2), round(s.widths[1], 2)],
-                "width_fraction": [round(s.widths[0] / w, 5), round(s.widths[1] / w, 5)],
-                "points_px": [[round(x, 2), round(y, 2)] for x, y in s.points],
-                "points_fraction": [[round(x / w, 5), round(y / h, 5)] for x, y in s.points],
-            }
-            for i, s in enumerate(painting.strokes)
-        ],
-    }
-
