@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from pages import _panels as panels
+from pages import _persist as persist
 from pages import _state as state
 
 st.set_page_config(page_title="Painting Assistant", page_icon="🎨", layout="wide")
@@ -16,10 +18,10 @@ pages = [
     st.Page("pages/check.py", title="7 · Check my canvas", icon=":material/fact_check:"),
 ]
 navigation = st.navigation(pages)
-state.start_session()  # restores a reloaded session's work and collects finished background jobs
+persist.start_session()  # restores a reloaded session's work and collects finished background jobs
 with st.container():  # always one element, so that a notice does not shift the page (an open expander stays open)
     state.show_notices()
-state.sidebar_jobs(navigation.title)
+panels.sidebar_jobs(navigation.title)
 
 
 def sidebar_summary(slot) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 __all__ = ["ZIP_TIME", "Cancelled", "ProgressFn", "check_image", "check_int", "check_number", "deterministic_zip",
-           "no_progress", "progress_span"]
+           "no_progress", "one_line", "progress_span"]
 
 #: ``on_progress(fraction, message, preview=None)``: the one progress signature.
 ProgressFn = Callable[..., None]
@@ -108,3 +108,12 @@ def deterministic_zip(entries: dict[str, bytes], *, stored: tuple[str, ...] = ()
                 info.external_attr = mode << 16
             archive.writestr(info, entries[name])
     return buffer.getvalue()
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an exception's message (at most 300 characters), without an OSError's file paths."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__

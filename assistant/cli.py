@@ -1,4 +1,4 @@
-"""Command-line interface: a thin layer over :func:`assistant.make_guide`.
+"""Command-line interface: argument parsing and output over the workflow (:mod:`assistant.work`).
 
     python -m assistant guide PHOTO -o OUTDIR [--colors 12] [--medium acrylic]
                                               [--max-side 1024] [--seed 0]
@@ -17,22 +17,18 @@ traceback only with ``--debug``); 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import math
 import sys
 import time
 from pathlib import Path
 
 from . import __version__
-from .base import progress_span
-from .canvas import parse_crop_anchor
-from .color.paints import DEFAULT_PAINTS
+from .base import one_line
 from .color.palette import MAX_COLORS, MIN_COLORS
-from .pipeline import GuideOptions, make_guide
+from .pipeline import GuideOptions
 from .plan.steps import Medium
-from .project import project_from_guide
 
 _MEDIA = (*Medium.choices(), "watercolor")
+_DEFAULT = GuideOptions()  # the guide's defaults, said in the help texts (the workflow applies them)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,12 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("photo", type=Path,
                        help="the photo (JPEG, PNG, WebP, GIF, TIFF or BMP), or a guide.project to rebuild")
     guide.add_argument("-o", "--output", type=Path, required=True, help="folder to write the guide into")
-    guide.add_argument("--colors", type=int, default=None, help=f"number of paints, {MIN_COLORS}-{MAX_COLORS} (default 12)")
-    guide.add_argument("--medium", default=None, choices=_MEDIA, help="painting medium (default acrylic)")
-    guide.add_argument("--steps", type=int, default=None, help="largest number of steps, 4-32 (default 12)")
+    guide.add_argument("--colors", type=int, default=None, help=f"number of paints, {MIN_COLORS}-{MAX_COLORS} (default {_DEFAULT.n_colors})")
+    guide.add_argument("--medium", default=None, choices=_MEDIA, help=f"painting medium (default {_DEFAULT.medium})")
+    guide.add_argument("--steps", type=int, default=None, help=f"largest number of steps, 4-32 (default {_DEFAULT.max_steps})")
     guide.add_argument("--min-region", type=int, default=None, help="smallest region in pixels (default: automatic)")
-    guide.add_argument("--max-side", type=int, default=None, help="working size: longest side in px (default 1024)")
-    guide.add_argument("--seed", type=int, default=None, help="random seed; same seed, same guide (default 0)")
+    guide.add_argument("--max-side", type=int, default=None, help=f"working size: longest side in px (default {_DEFAULT.max_side})")
+    guide.add_argument("--seed", type=int, default=None, help=f"random seed; same seed, same guide (default {_DEFAULT.seed})")
     guide.add_argument("--paints", default=None,
                        help="the paints you own: a preset (limited-7 = default, golden-19, earth), names separated "
                             "by commas (e.g. 'titanium white, ultramarine blue, burnt umber'), NAME=#rrggbb for a "
@@ -84,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("--simplify", action="append", default=None, metavar="X,Y[,R]",
                        help="simplify this circle of the photo into big shapes; repeat for more")
     guide.add_argument("--values", type=int, default=None, choices=(3, 5),
-                       help="values in the value study (default 3; the notan always has 2)")
+                       help=f"values in the value study (default {_DEFAULT.value_levels}; the notan always has 2)")
     guide.add_argument("--paper", default="a4", choices=("a4", "letter"),
                        help="paper for the real-size tiled outline (default a4)")
     guide.add_argument("--grid", action="store_true",
@@ -171,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nerror: interrupted", file=sys.stderr)
         return 130
     except (ValueError, OSError) as exc:  # ImageError and ProjectError are ValueErrors
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
     except MemoryError:
         print("error: not enough memory for this input; try a smaller --max-side", file=sys.stderr)
@@ -181,152 +177,9 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        print(f"error: unexpected {type(exc).__name__}: {_one_line(exc)} (run again with --debug for details)",
+        print(f"error: unexpected {type(exc).__name__}: {one_line(exc)} (run again with --debug for details)",
               file=sys.stderr)
         return 1
-
-
-def _one_line(exc: BaseException) -> str:
-    """The first line of an exception's message, without the file paths of an OSError's repr."""
-    if isinstance(exc, OSError) and exc.strerror:
-        where = f": {exc.filename}" if exc.filename else ""
-        return f"{exc.strerror}{where}"
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
-
-
-def _style_options(args: argparse.Namespace):
-    """The style settings from --style-engine, --strength and the raw weights; None when no style is asked for."""
-    from .style.transfer import preset
-
-    if args.style.lower() == "none":
-        return None
-    overrides = {k: v for k, v in (("style_weight", args.style_weight), ("content_weight", args.content_weight))
-                 if v is not None}
-    if args.style_engine == "fast":
-        from .style.fast import STRENGTHS, FastStyleOptions, default_strength
-
-        if overrides:
-            raise ValueError("--style-weight and --content-weight belong to --style-engine vgg19; "
-                             "the fast engine takes --strength subtle, medium, strong or a number from 0 to 1.")
-        name = args.strength if args.strength in STRENGTHS else ""
-        mix = parse_style_mix(args.style)
-        try:  # auto: each bundled style's own strength, blended by weight
-            strength = default_strength(mix) if args.strength == "auto" else (
-                STRENGTHS[args.strength] if name else float(args.strength))
-        except ValueError:
-            raise ValueError(f"Expected --strength auto, subtle, medium, strong or a number from 0 to 1. "
-                             f"Received: {args.strength!r}") from None
-        return FastStyleOptions(strength=strength, max_side=args.style_size,
-                                preserve_colors=args.preserve_colors).validate(), name
-    strength = "medium" if args.strength == "auto" else args.strength
-    options = preset(strength, preserve_colors=args.preserve_colors, max_side=args.style_size,
-                     seed=args.seed, **overrides)
-    return options, ("" if overrides else strength)
-
-
-def _stylise(args: argparse.Namespace, style_options, strength: str, photo, report):
-    """Run the style stage; returns (stylised image at photo size, its :class:`StyleRecord`, project style fields)."""
-    from .models import device_description
-    from .style.assets import list_styles, load_style
-
-    mix = parse_style_mix(args.style)
-    styles = [(*load_style(name), weight) for name, weight in mix]
-    labels = [label for _, label, _ in styles]
-    report(0.0, "Loading the style networks")
-    device = device_description()
-    bundled = {asset.id for asset in list_styles()}
-    # Like the app's "Refine with VGG19", the slow engine starts from the instant picture and adds VGG19
-    # texture at full size (from the photo its 512 px change is too small to see); seed-recipe = the old way.
-    instant = args.style_engine == "fast" or strength != "seed-recipe"
-    if instant:
-        from .style.fast import FastStyleOptions, default_strength, load_fast_style, stylize_fast
-
-        networks = load_fast_style()
-        print(f"\nnote: fast style network: {networks.description}; running on {device}", file=sys.stderr)
-        # Bundled styles go by id (their stored, VGG19-fitted vectors), a picture of one's own through the predictor.
-        fast_mix = [(name if name in bundled else image, weight) for (name, _), (image, _, weight) in zip(mix, styles)]
-        fast_options = style_options if args.style_engine == "fast" else FastStyleOptions(
-            strength=default_strength(mix), max_side=args.style_size, preserve_colors=args.preserve_colors)
-        fast = stylize_fast(photo, fast_mix, networks=networks, options=fast_options.validate(),
-                            detail=_style_detail(args, photo))
-        result, record = fast, fast.record(labels, [w for _, _, w in styles], networks=networks, options=fast_options,
-                                           device=device, preset=strength if args.style_engine == "fast" else "")
-        report(1.0 if args.style_engine == "fast" else 0.05, "Repainted")
-    if args.style_engine == "vgg19":
-        from .style.features import build_feature_extractor
-        from .style.transfer import stylize
-
-        network = build_feature_extractor(args.weights)
-        print(f"\nnote: feature network: {network.description}; running on {device}", file=sys.stderr)
-        start = (fast.image, len(style_options.scales)) if instant else None
-        result = stylize(photo, [(image, weight) for image, _, weight in styles], network=network,
-                         options=style_options, on_progress=report, resume_from=start)
-        refined = result.record(labels, device=device, preset=strength)
-        if instant:
-            refined = dataclasses.replace(refined, engine="fast+vgg19", fast_strength=record.fast_strength,
-                                          vector=record.vector, weights=record.weights,
-                                          colour_anchor=record.colour_anchor)
-        record = refined
-    # What the project file keeps of the style: bundled ids, or the user's own picture.
-    names = [name for name, _ in mix]
-    source = {"style_source": {"styles": names}}
-    own = [image for (image, _, _), name in zip(styles, names) if name not in bundled]
-    if len(own) == 1:
-        source = {"style_source": {"styles": names, "image": "style.npy"}, "style_image": own[0]}
-    return result.image, record, source
-
-
-def _style_detail(args: argparse.Namespace, photo):
-    """The detail map the fast style keeps gentler on (faces, --keep circles), or None with --focus none."""
-    from .plan.focus import detail_map
-
-    found = detail_map(photo, focus=args.focus, marks=_marks(args.keep, True) + _marks(args.simplify, False))
-    return None if found.is_neutral else found.detail
-
-
-def parse_style_mix(text: str) -> list[tuple[str, float]]:
-    """``"a:0.7,b:0.3"`` → ``[("a", 0.7), ("b", 0.3)]``; a missing weight is 1."""
-    mix = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            raise ValueError(f"Expected style names separated by commas. Received: --style {text!r}")
-        name, _, weight = part.rpartition(":")
-        try:
-            value = float(weight) if name else None
-        except ValueError:
-            value = None
-        if value is None:
-            name, value = part, 1.0
-        if not (value > 0 and math.isfinite(value)):
-            raise ValueError(f"Expected a style weight > 0. Received: {part!r}")
-        mix.append((name, value))
-    return mix
-
-
-def _painter_options(args: argparse.Namespace):
-    from .strokes.painter import PainterOptions
-
-    if args.strokes < 0:
-        raise ValueError(f"Expected --strokes >= 0. Received: {args.strokes}")
-    return PainterOptions.from_brush_percent(max(1, args.strokes), args.brush_min, args.brush_max).validate()
-
-
-def _strokes(options, guide, report):
-    """Run the brushstroke painter on the guide; returns the guide with its stroke plan."""
-    from .strokes.renderer import load_renderer
-    from .work import add_strokes
-
-    renderer = load_renderer()
-    print(f"\nnote: stroke renderer: {renderer.describe()}", file=sys.stderr)
-    return add_strokes(guide, options, renderer=renderer, on_progress=report)
-
-
-# Options a project fixes, with their defaults for a photo.
-_GUIDE_DEFAULTS = {"colors": 12, "medium": "acrylic", "steps": 12, "min_region": None, "max_side": 1024, "seed": 0,
-                   "style": "none", "strength": "auto", "style_weight": None, "content_weight": None,
-                   "strokes": 0, "paints": DEFAULT_PAINTS, "mixable": False, "canvas": "", "fit": "crop",
-                   "crop_anchor": "center", "values": 3, "focus": "auto", "keep": [], "simplify": []}
 
 
 def _list_paints() -> int:
@@ -342,133 +195,28 @@ def _list_paints() -> int:
     return 0
 
 
-def _read_input(path: Path) -> bytes:
-    """The photo's or project's bytes; a file larger than either may be is refused before it is read."""
-    import os
-
-    from .images import MAX_FILE_BYTES
-    from .project import MAX_BYTES
-
-    with path.open("rb") as handle:
-        head = handle.read(4)
-        project = path.suffix.lower() == ".project" or head == b"PK\x03\x04"
-        limit = MAX_BYTES if project else MAX_FILE_BYTES
-        size = os.fstat(handle.fileno()).st_size
-        if size <= limit:
-            data = head + handle.read(size - len(head) + 1)
-            size = len(data)
-    if size > limit:
-        what = "project file" if project else "photo"
-        raise ValueError(f"The {what} is too large ({size / 2**20:.0f} MB; at most {limit // 2**20} MB): {path.name}")
-    return data
-
-
-def _paint_spec(text: str) -> str:
-    """--paints: a .json file becomes a spec; anything else is a spec already."""
-    from .color.paints import paints_from_file, parse_paints
-
-    if text.lower().endswith(".json"):
-        return paints_from_file(text)
-    return parse_paints(text).spec
-
-
 def _guide(args: argparse.Namespace) -> int:
+    """``guide PHOTO|PROJECT -o OUT``: the workflow (:func:`assistant.work.open_bytes`) and its folder."""
     from .export.archive import check_output_dir
-    from .images import decode_image
-    from .project import is_project
+    from .work import GuideRequest, open_bytes, read_input, write_folder
 
     if not args.photo.is_file():
         raise ValueError(f"No such file: {args.photo}")
     check_output_dir(args.output)  # a bad -o is refused before any work
-    data = _read_input(args.photo)
-    if args.photo.suffix.lower() == ".project" or is_project(data):
-        return _reopen(args, data)
-    for name, default in _GUIDE_DEFAULTS.items():
-        if getattr(args, name) is None:
-            setattr(args, name, default)
-    options = GuideOptions(
-        n_colors=args.colors,
-        medium=args.medium,
-        max_steps=args.steps,
-        min_steps=min(4, args.steps),
-        min_region=args.min_region,
-        max_side=args.max_side,
-        seed=args.seed,
-        paints=_paint_spec(args.paints),
-        mixable=args.mixable,
-        canvas=args.canvas,
-        fit=args.fit,
-        crop_x=parse_crop_anchor(args.crop_anchor)[0],
-        crop_y=parse_crop_anchor(args.crop_anchor)[1],
-        value_levels=args.values,
-        focus=args.focus,
-        marks=_marks(args.keep, True) + _marks(args.simplify, False),
-    ).validate()
-    painter_options = _painter_options(args)  # options are checked before any work is done
-    style = _style_options(args)
-    decoded = decode_image(data, max_side=options.max_side)
-    for note in decoded.notes:
-        print(f"note: {note}", file=sys.stderr)
-    bar = getattr(args, "report", None) or _progress_bar(not args.quiet)  # a batch job reports to its queue
-    styled = style is not None
-    # Share of the bar per stage: style transfer, guide, strokes; the last 10 % is writing.
-    style_span = 0.45 if styled else 0.0
-    strokes_span = 0.45 if args.strokes else 0.0
-    guide_span = 0.9 - style_span - strokes_span
-    target, record, source = None, None, {}
-    if styled:
-        target, record, source = _stylise(args, *style, decoded.pixels, progress_span(bar, 0.0, style_span))
-    guide = make_guide(decoded.pixels, options, target=target, style=record,
-                       on_progress=progress_span(bar, style_span, guide_span))
-    if args.strokes:
-        guide = _strokes(painter_options, guide, progress_span(bar, style_span + guide_span, strokes_span))
-    for note in guide.notes:
-        print(f"\nnote: {note}", file=sys.stderr)
-    project = project_from_guide(guide, photo_name=args.photo.name, photo_notes=decoded.notes, **source)
-    return _write(args, guide, project, bar)
+    request = GuideRequest.from_flags(vars(args))
+    bar = _progress_bar(not args.quiet)
+    shown = []  # a note after the bar has started goes on a line of its own
 
+    def note(text: str) -> None:
+        print(f"{chr(10) if shown else ''}note: {text}", file=sys.stderr)
 
-def _marks(specs: list[str], keep: bool) -> tuple:
-    """``--keep`` / ``--simplify`` circles as ``(x, y, radius, keep)``."""
-    from .plan.focus import parse_focus
+    def report(fraction: float, message: str, preview=None) -> None:
+        shown.append(True)
+        bar(fraction, message, preview)
 
-    marks = []
-    for spec in specs:
-        try:
-            _, (x, y, radius) = parse_focus(spec)
-        except (ValueError, TypeError):
-            flag = "--keep" if keep else "--simplify"
-            raise ValueError(f"Expected {flag} X,Y[,R] with fractions of the photo (e.g. 0.3,0.4,0.1). "
-                             f"Received: {flag} {spec!r}") from None
-        marks.append((x, y, radius, keep))
-    return tuple(marks)
-
-
-def _reopen(args: argparse.Namespace, data: bytes) -> int:
-    """Rebuild the guide of a project file: no style transfer, no brushstroke painting (-o is checked by _guide)."""
-    from .project import load_project, rebuild_guide
-
-    given = [name for name in _GUIDE_DEFAULTS if getattr(args, name) is not None]
-    if given:
-        flags = ", ".join("--" + name.replace("_", "-") for name in given)
-        raise ValueError(f"A project keeps its own settings; leave out {flags} (or start again from the photo).")
-    project = load_project(data)
-    if project.options is None:
-        raise ValueError("This project has no palette yet; open it in the app or start from its photo.")
-    bar = getattr(args, "report", None) or _progress_bar(not args.quiet)  # a batch job reports to its queue
-    guide = rebuild_guide(project, on_progress=progress_span(bar, 0.0, 0.9))
-    return _write(args, guide, dataclasses.replace(project, plan=b""), bar)
-
-
-def _write(args: argparse.Namespace, guide, project, bar) -> int:
-    from .export import plan_json, write_guide
-    from .project import save_project
-
-    bar(0.92, "Writing PDF, ZIP and images")
-    project = dataclasses.replace(project, plan=plan_json(guide))
-    written = write_guide(guide, args.output, extra_files={"guide.project": save_project(project)},
-                          paper=args.paper, grid=args.grid)
-    bar(1.0, "Done")
+    work = open_bytes(read_input(args.photo), args.photo.name, request, on_progress=report, on_note=note)
+    written = write_folder(work, args.output, paper=request.paper, grid=request.grid, on_progress=report)
+    guide = work.guide
     summary = f"{guide.canvas.label} canvas, {len(guide.palette)} colours, {len(guide.steps)} steps"
     if guide.strokes is not None:
         summary += f", {len(guide.strokes.painting.strokes)} brushstrokes in {len(guide.strokes.steps)} stroke steps"
@@ -499,7 +247,8 @@ def _check(args: argparse.Namespace) -> int:
 
     from .check import CanvasNotFound, CheckOptions, check_canvas, parse_corners
     from .images import decode_image, encode_png
-    from .project import load_project, rebuild_guide
+    from .project import load_project
+    from .work import read_input, rebuild_guide
 
     for path in (args.project, args.photo):
         if not path.is_file():
@@ -507,10 +256,10 @@ def _check(args: argparse.Namespace) -> int:
     if args.output.exists() and not args.output.is_dir():
         raise ValueError(f"Expected -o to be a folder. Received: {args.output} (a file)")
     options = CheckOptions(off_delta_e=args.off).validate()
-    project = load_project(_read_input(args.project))
+    project = load_project(read_input(args.project))
     if project.options is None:
         raise ValueError("This project has no palette yet; open it in the app or start from its photo.")
-    decoded = decode_image(_read_input(args.photo), max_side=2048)
+    decoded = decode_image(read_input(args.photo), max_side=2048)
     corners = None
     if args.corners is not None:  # given in the photo file's pixels; the check sees it at most 2048 px
         scale = decoded.pixels.shape[1] / decoded.original_size[0]

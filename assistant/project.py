@@ -30,11 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import __version__
-from .base import ProgressFn, deterministic_zip, no_progress, progress_span
+from .base import deterministic_zip
 
 __all__ = ["FORMAT", "VERSION", "Project", "ProjectError", "is_project", "load_project", "project_arrays",
-           "project_files", "project_from_files", "project_from_guide", "project_json", "rebuild_guide",
-           "save_project"]
+           "project_files", "project_from_files", "project_from_guide", "project_json", "save_project"]
 
 FORMAT = "painting-assistant/project"
 VERSION = 1
@@ -449,27 +448,3 @@ def _painting(data: dict, files: dict[str, bytes], size: tuple[int, int]):
     )
     options = PainterOptions(**data["options"]).validate()
     return Painting(strokes, tuple(size), image, layers, options, str(data["renderer"]), tuple(data["plan_size"]))
-
-
-def rebuild_guide(project: Project, *, on_progress: ProgressFn | None = None):
-    """The guide of a project, without running style transfer or the brushstroke painter again.
-
-    Returns None when the project has no guide options yet (a photo, maybe a style, no palette).
-    """
-    from .pipeline import make_guide
-
-    if project.options is None:
-        return None
-    report = on_progress or no_progress
-    colors = [s.color for s in project.painting.strokes] if project.painting is not None else []
-    if colors and not 1 <= min(colors) <= max(colors) <= project.options.n_colors:
-        raise ProjectError("This project file is damaged (a brushstroke uses a paint the palette does not have).")
-    guide = make_guide(project.photo, project.options, target=project.target, style=project.style,
-                       on_progress=progress_span(report, 0.0, 0.8))
-    if project.painting is not None:
-        from .work import attach_painting
-
-        report(0.85, "Laying out the brushstrokes")
-        guide = attach_painting(guide, project.painting)
-    report(1.0, "Done")
-    return guide

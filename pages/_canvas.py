@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from assistant.canvas import CANVAS_SIZES, fit_box, parse_canvas
-from pages import _state as state
+from pages import _settings as prefs
+from pages import _widgets as ui
 
 LIKE_PHOTO = "Like the photo (40 cm long side)"
 CUSTOM = "Custom size"
@@ -24,14 +25,14 @@ def canvas_controls(photo: np.ndarray, previous, *, locked: bool) -> tuple[dict,
     sizes = {_label(spec): spec for spec in CANVAS_SIZES}
     choices = [LIKE_PHOTO, *sizes, CUSTOM]
     height, width = photo.shape[:2]
-    state.keep("canvas_size", LIKE_PHOTO, choices=choices)
-    state.keep("canvas_orientation", "Landscape" if width > height else "Portrait", choices=("Portrait", "Landscape"))
-    state.keep("canvas_width", 30.0)
-    state.keep("canvas_height", 40.0)
-    state.keep("canvas_unit", "cm", choices=("cm", "in"))
-    state.keep("canvas_fit", next(k for k, v in FITS.items() if v == previous.fit), choices=list(FITS))
-    state.keep("canvas_crop_x", int(round(previous.crop_x * 100)))
-    state.keep("canvas_crop_y", int(round(previous.crop_y * 100)))
+    prefs.keep("canvas_size", LIKE_PHOTO, choices=choices)
+    prefs.keep("canvas_orientation", "Landscape" if width > height else "Portrait", choices=("Portrait", "Landscape"))
+    prefs.keep("canvas_width", 30.0)
+    prefs.keep("canvas_height", 40.0)
+    prefs.keep("canvas_unit", "cm", choices=("cm", "in"))
+    prefs.keep("canvas_fit", next(k for k, v in FITS.items() if v == previous.fit), choices=list(FITS))
+    prefs.keep("canvas_crop_x", int(round(previous.crop_x * 100)))
+    prefs.keep("canvas_crop_y", int(round(previous.crop_y * 100)))
     with st.expander("Your canvas", expanded=False):  # a fixed title: a changing one would close it
         left, right = st.columns([3, 2])
         size = left.selectbox("Canvas size", choices, key="canvas_size", disabled=locked,
@@ -67,10 +68,10 @@ def canvas_controls(photo: np.ndarray, previous, *, locked: bool) -> tuple[dict,
         if error is not None:
             st.error(error)
         elif spec:
-            state.picture(st, _preview(photo, spec, fields), width=360,
+            ui.picture(st, _preview(photo, spec, fields), width=360,
                      caption="What goes on the canvas (the dimmed part is left out)" if FITS[fit] == "crop"
                      else "The photo on the canvas, with a plain border")
-    state.remember(*CONTROLS)
+    prefs.remember(*CONTROLS)
     return fields, error
 
 

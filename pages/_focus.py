@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from assistant.plan.focus import FOCUS_RADIUS, parse_focus
-from pages import _state as state
+from pages import _settings as prefs
 
 MODES = {"Faces and what stands out": "auto", "The same everywhere": "none", "My own focal point": "point"}
 CLICKS = {"sets the focal point": "point", "keeps detail here": "keep", "simplifies here": "simplify"}
@@ -20,9 +20,9 @@ def focus_controls(photo: np.ndarray, previous, *, locked: bool) -> dict:
     mode, point = parse_focus(previous.focus)
     st.session_state.setdefault(MARKS, [tuple(m) for m in previous.marks])
     st.session_state.setdefault(POINT, point)
-    state.keep("focus_mode", next(k for k, v in MODES.items() if v == mode), choices=list(MODES))
-    state.keep("focus_click", "keeps detail here", choices=list(CLICKS))
-    state.keep("focus_radius", 8)
+    prefs.keep("focus_mode", next(k for k, v in MODES.items() if v == mode), choices=list(MODES))
+    prefs.keep("focus_click", "keeps detail here", choices=list(CLICKS))
+    prefs.keep("focus_radius", 8)
     with st.expander("Where the detail goes", expanded=False):
         chosen = st.radio("Most detail for", list(MODES), key="focus_mode", horizontal=True, disabled=locked,
                           help="Painters keep detail where the eye goes (a face) and simplify the rest into big shapes")
@@ -38,7 +38,7 @@ def focus_controls(photo: np.ndarray, previous, *, locked: bool) -> dict:
             _clickable(photo, locked=locked)
         right.caption(f"{len(st.session_state[MARKS])} circle(s) marked. Green keeps detail, grey simplifies, "
                       "the ring is the focal point.")
-    state.remember("focus_mode", "focus_click", "focus_radius")
+    prefs.remember("focus_mode", "focus_click", "focus_radius")
     point = st.session_state[POINT]
     focus = MODES[chosen]
     if focus == "point":

@@ -11,7 +11,9 @@ import streamlit as st
 
 from assistant.check import CanvasNotFound, CheckOptions, check_canvas
 from assistant.images import decode_image, encode_jpeg, resize_longest, to_uint8
+from pages import _settings as prefs
 from pages import _state as state
+from pages import _widgets as ui
 
 UPLOAD = "check_upload"  # (name, bytes) of the photo of the canvas
 CORNERS = "check_corners"  # the painter's clicks [(x, y)] in the decoded photo's pixels (at most four)
@@ -39,7 +41,7 @@ def _remember_check(result, guide) -> None:
                     "steps": len(guide.steps), "progress": round(result.progress, 3), "off": result.count("off"),
                     "thumb": _thumbnail(result.corrected)})
     st.session_state[HISTORY] = history[-_KEEP:]
-    state.remember(HISTORY)
+    prefs.remember(HISTORY)
 
 
 def _corner_picker(photo: np.ndarray) -> None:
@@ -82,13 +84,13 @@ def _advice_html(result, guide) -> str:
 
 
 st.title("Check my canvas")
-state.require(state.GUIDE, "Make your guide first: choose a palette.", "pages/palette.py")
+ui.require(state.GUIDE, "Make your guide first: choose a palette.", "pages/palette.py")
 guide = state.get(state.GUIDE)
 st.write("Photograph your canvas with all four corners in the picture, as straight on as you can, in daylight and "
          "without glare. The check finds the canvas, takes the light out of the photo and compares every area with "
          "the plan: how far you are, which areas are off and what comes next.")
 
-state.keep(HISTORY, [])  # the earlier checks, from the session or the project file
+prefs.keep(HISTORY, [])  # the earlier checks, from the session or the project file
 uploaded = st.file_uploader("Photo of your canvas", type=["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp"],
                             key="check_file", help="A phone photo of the painting in progress, the whole canvas in it")
 if uploaded is not None and uploaded.file_id != st.session_state.get("check_file_id"):
@@ -97,12 +99,12 @@ if uploaded is not None and uploaded.file_id != st.session_state.get("check_file
     st.session_state[CORNERS] = []
     st.session_state[MANUAL] = False
 
-state.keep("check_off", 8.0)
+prefs.keep("check_off", 8.0)
 with st.expander("How strict"):
     strictness = st.slider("Call an area off from ΔE", 4.0, 20.0, step=0.5, key="check_off",
                            help="How far a painted area may be from its swatch before it is called off; lower is "
                                 "stricter (3 is just visible side by side, 8 is clearly different)")
-state.remember("check_off")
+prefs.remember("check_off")
 
 upload = st.session_state.get(UPLOAD)
 result = None
@@ -170,9 +172,9 @@ if result is not None:
     else:
         st.success("Every step of the plan is painted. Step back, squint, and judge it as a painting now.")
     left, right = st.columns(2)
-    state.picture(left, result.corrected, caption="Your canvas, straightened, with the light taken out",
+    ui.picture(left, result.corrected, caption="Your canvas, straightened, with the light taken out",
                   width="stretch")
-    state.picture(right, result.overlay, caption="What is still to do and what is off",
+    ui.picture(right, result.overlay, caption="What is still to do and what is off",
                   width="stretch")
     advice = _advice_html(result, guide)
     if advice:
@@ -189,7 +191,7 @@ if result is not None:
         marked = pixels.copy()
         cv2.polylines(marked, [result.corners.astype(np.int32)], True, (230, 20, 140),
                       max(2, marked.shape[1] // 300), cv2.LINE_AA)
-        state.picture(st, marked, caption=f"Found by {result.found_by}; the painting's top-left is where the "
+        ui.picture(st, marked, caption=f"Found by {result.found_by}; the painting's top-left is where the "
                                           "outline starts", width=480)
 
 history = list(st.session_state.get(HISTORY, ()))
@@ -204,6 +206,6 @@ if history:
         st.caption(f"{len(history)} checks kept; the latest six are shown.")
     if st.button("Clear the history", key="check_clear", help="Forget every earlier check of this painting"):
         st.session_state[HISTORY] = []
-        state.remember(HISTORY)
+        prefs.remember(HISTORY)
         st.rerun()
     st.caption("The history is kept with your work and in the project file (Guide page).")

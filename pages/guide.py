@@ -4,24 +4,27 @@ import streamlit as st
 
 from assistant.export import outline_files, plan_json, to_pdf, to_zip
 from assistant.export.tiles import tile_layout
-from assistant.project import project_from_guide, save_project
+from assistant.project import save_project
+from assistant.work import to_project
+from pages import _settings as prefs
 from pages import _state as state
+from pages import _widgets as ui
 
 st.title("Your painting guide")
-state.require(state.GUIDE, "Choose a palette first.", "pages/palette.py")
+ui.require(state.GUIDE, "Choose a palette first.", "pages/palette.py")
 guide = state.get(state.GUIDE)
 
 downloads = st.container()  # filled once the print settings below are known
 st.subheader("Real-size outline")
 left, right = st.columns(2)
-state.keep("guide_paper", "A4", choices=("A4", "Letter"))
-state.keep("guide_grid", False)
+prefs.keep("guide_paper", "A4", choices=("A4", "Letter"))
+prefs.keep("guide_grid", False)
 paper = left.radio("Paper in your printer", ("A4", "Letter"), key="guide_paper", horizontal=True,
                    help="The real-size outline is printed in pieces on this paper and taped together")
 grid = right.toggle("Add a drawing grid", key="guide_grid",
                     help="Lines every 5 cm (2 in on an inch canvas), lettered the same on the reference picture "
                          "and the outline, for drawing freehand")
-state.remember("guide_paper", "guide_grid")
+prefs.remember("guide_paper", "guide_grid")
 wanted = (paper.lower(), bool(grid))
 
 exports = state.get(state.EXPORTS)
@@ -29,10 +32,7 @@ if exports is None or exports.get("print") != wanted:
     with st.spinner("Preparing the PDF, the real-size outline, the ZIP and the project file…"):
         pdf = to_pdf(guide, grid=wanted[1])
         outlines = outline_files(guide, paper=wanted[0], grid=wanted[1])
-        project = project_from_guide(guide, photo_name=state.get(state.PHOTO_NAME, ""),
-                                     photo_notes=state.get(state.PHOTO_NOTES, ()),
-                                     style_source=state.get(state.STYLE_SOURCE), style_image=state.get(state.STYLE_IMAGE),
-                                     settings=state.get(state.SETTINGS, {}))
+        project = to_project(state.current_work(), with_plan=True)
         exports = {"pdf": pdf, "zip": to_zip(guide, extra_files={"guide.pdf": pdf}, outlines=outlines),
                    "json": plan_json(guide), "project": save_project(project), "outlines": outlines, "print": wanted}
     state.put(state.EXPORTS, exports)
@@ -49,7 +49,7 @@ f.download_button("Download outline, one big page", outlines["print/outline_full
                   "application/pdf", key="guide_full", help="For a print shop: one sheet the size of your canvas")
 g.download_button("Download outline.svg", outlines["outline.svg"], "outline.svg", "image/svg+xml", key="guide_svg",
                   help="The outline as a drawing at real size; opens in Inkscape or a browser")
-state.picture(st, guide.outline, caption="Numbered outline (reduced)", width="stretch")
+ui.picture(st, guide.outline, caption="Numbered outline (reduced)", width="stretch")
 
 summary = (f"{guide.canvas.label} canvas, {len(guide.palette)} paints, {len(guide.steps)} steps, "
            f"medium {guide.options.medium}, seed {guide.options.seed}.")

@@ -6,20 +6,23 @@ from assistant import GuideOptions
 from assistant.color.paints import DEFAULT_PAINTS, PRESETS, catalogue, parse_paints
 from assistant.color.palette import MAX_COLORS, MIN_COLORS
 from assistant.plan.steps import Medium
+from pages import _panels as panels
+from pages import _settings as prefs
 from pages import _state as state
 from pages import _tubes
+from pages import _widgets as ui
 from pages._canvas import canvas_controls
 from pages._focus import focus_controls
 
 st.title("Palette")
-state.require(state.PHOTO, "Upload a photo first.", "pages/upload.py")
+ui.require(state.PHOTO, "Upload a photo first.", "pages/upload.py")
 
 previous = state.get(state.OPTIONS) or GuideOptions()
 media = list(Medium.choices())
-state.keep("palette_n_colors", previous.n_colors)
-state.keep("palette_medium", Medium.parse(previous.medium).value.label, choices=media)
-state.keep("palette_seed", previous.seed)
-painting = state.job("strokes")
+prefs.keep("palette_n_colors", previous.n_colors)
+prefs.keep("palette_medium", Medium.parse(previous.medium).value.label, choices=media)
+prefs.keep("palette_seed", previous.seed)
+painting = panels.job("strokes")
 locked = painting is not None and painting.running
 notice = st.empty()  # one element either way, so the page does not shift when a run starts or ends
 if locked:
@@ -31,7 +34,7 @@ medium = middle.selectbox("Medium", media, key="palette_medium", disabled=locked
                           help="Opaque paints go dark to light; watercolour goes light to dark and keeps the whites")
 seed = right.number_input("Seed", 0, 2**31 - 1, key="palette_seed", disabled=locked,
                           help="Another number gives a slightly different palette; the same number, the same guide")
-state.remember("palette_n_colors", "palette_medium", "palette_seed")
+prefs.remember("palette_n_colors", "palette_medium", "palette_seed")
 
 # --- the paints the painter owns ------------------------------------------------------------------
 known = catalogue()
@@ -71,9 +74,9 @@ if recalled:  # a new session in a browser that kept this painter's tubes from l
     start_tubes = tuple(name for name in names if name in known or name in custom) or start_tubes
     start_preset = next((title for title, preset in presets.items() if parse_paints(preset).names == start_tubes),
                         own_choice)
-state.keep("paints_preset", start_preset, choices=[*presets, own_choice])
-state.keep("paints_tubes", start_tubes)
-state.keep("paints_mixable", previous.mixable)
+prefs.keep("paints_preset", start_preset, choices=[*presets, own_choice])
+prefs.keep("paints_tubes", start_tubes)
+prefs.keep("paints_mixable", previous.mixable)
 with st.expander("Your paints", expanded=False):
     top_left, top_right = st.columns([2, 1])
     top_left.selectbox("Start from", [*presets, own_choice], key="paints_preset", on_change=_apply_preset,
@@ -96,7 +99,7 @@ with st.expander("Your paints", expanded=False):
         add_col.form_submit_button("Add", on_click=_add_paint, disabled=locked)
     if st.session_state.get("paints_add_error"):
         st.error(st.session_state.pop("paints_add_error"))
-state.remember("paints_preset", "paints_tubes", "paints_mixable")
+prefs.remember("paints_preset", "paints_tubes", "paints_mixable")
 if not tubes:
     st.warning("Tick at least one tube under “Your paints” to get mixing recipes.")
     st.stop()
@@ -127,12 +130,12 @@ for note in guide.notes:
     st.info(note)
 if guide.mixing_advice:
     st.info(guide.mixing_advice)
-st.markdown(state.recipes_html(guide), unsafe_allow_html=True)
+st.markdown(ui.recipes_html(guide), unsafe_allow_html=True)
 a, b = st.columns(2)
-state.picture(a, guide.target, caption="Target", width="stretch")
-state.picture(b, guide.quantized, caption=f"With {len(guide.palette)} paints · {len(guide.regions)} regions", width="stretch")
+ui.picture(a, guide.target, caption="Target", width="stretch")
+ui.picture(b, guide.quantized, caption=f"With {len(guide.palette)} paints · {len(guide.regions)} regions", width="stretch")
 st.caption(f"On a {guide.canvas.label} canvas every region is at least {guide.min_region_mm2:.0f} mm² (a small bright "
            f"accent at least {guide.min_region_mm2 / 4:.0f} mm²) and wide enough for a no. 0 round brush.")
 with st.expander("Numbered outline"):
-    state.picture(st, guide.outline, width="stretch")
+    ui.picture(st, guide.outline, width="stretch")
 st.page_link("pages/steps.py", label="Next: the painting steps", icon="➡️")

@@ -7,13 +7,17 @@ from assistant.jobs import strokes_request
 from assistant.strokes.painter import PainterOptions
 from assistant.strokes.plan import timelapse_frames
 from assistant.strokes.renderer import RendererFileError
+from pages import _panels as panels
+from pages import _resources as res
+from pages import _settings as prefs
 from pages import _state as state
+from pages import _widgets as ui
 
 st.title("Brushstrokes")
-state.require(state.GUIDE, "Choose a palette first.", "pages/palette.py")
+ui.require(state.GUIDE, "Choose a palette first.", "pages/palette.py")
 guide = state.get(state.GUIDE)
 try:
-    state.get_renderer()  # loaded once, shared; here only to say early when it cannot be
+    res.get_renderer()  # loaded once, shared; here only to say early when it cannot be
 except RendererFileError as exc:
     st.error(f"The stroke renderer cannot be loaded: {exc}")
     st.stop()
@@ -24,24 +28,24 @@ st.caption(
     "lays paint along a curve.)"
 )
 
-running = state.busy()
+running = panels.busy()
 locked = bool(running)
-state.keep("strokes_budget", 1000)
-state.keep("strokes_brush", (0.6, 30.0))
+prefs.keep("strokes_budget", 1000)
+prefs.keep("strokes_brush", (0.6, 30.0))
 left, right = st.columns(2)
 budget = left.slider("Stroke budget", 200, 3000, step=50, key="strokes_budget", disabled=locked,
                      help="More strokes: more detail, and more painting time")
 brush = right.slider("Brush size, % of the long side", 0.3, 40.0, step=0.1, key="strokes_brush", disabled=locked,
                      help="Your smallest and largest brush, as a share of the picture's long side")
-state.remember("strokes_budget", "strokes_brush")
+prefs.remember("strokes_budget", "strokes_brush")
 options = PainterOptions.from_brush_percent(budget, *brush)
 
-state.job_panel("strokes")
-if running and state.job("strokes") is None:
+panels.job_panel("strokes")
+if running and panels.job("strokes") is None:
     st.info(f"{running[0].label} is running; brushstrokes can be painted once it is done.")
 if st.button("Paint with brushstrokes", type="primary", key="strokes_run", disabled=locked,
              help="A minute or two for 1000 strokes; you can visit other pages meanwhile"):
-    state.start_job("strokes", strokes_request(guide, options), label=f"Painting {budget} brushstrokes")
+    panels.start_job("strokes", strokes_request(guide, options), label=f"Painting {budget} brushstrokes")
     st.rerun()
 
 
@@ -57,8 +61,8 @@ def show_plan(guide, plan, *, chosen: tuple, locked: bool) -> None:
         st.warning(f"These strokes were painted with a budget of {made_with[0]} and brushes {made_with[1]}–"
                    f"{made_with[2]} %: press “Paint with brushstrokes” to use the settings above.")
     before, after = st.columns(2)
-    state.picture(before, guide.target, caption="Target", width="stretch")
-    state.picture(after, painting.image, caption=f"{len(painting.strokes)} strokes in {len(painting.layers)} layers",
+    ui.picture(before, guide.target, caption="Target", width="stretch")
+    ui.picture(after, painting.image, caption=f"{len(painting.strokes)} strokes in {len(painting.layers)} layers",
                 width="stretch")
     with st.expander("Layer by layer: brushes and how close each layer gets"):
         # Brush widths in millimetres on the real canvas; closeness as the colour difference left (ΔE00).
@@ -75,9 +79,9 @@ def show_plan(guide, plan, *, chosen: tuple, locked: bool) -> None:
         with st.spinner("Making the time-lapse…"):
             cached = (id(plan), encode_gif(timelapse_frames(painting, guide.palette.rgb)))
         state.put(state.TIMELAPSE, cached)
-    state.picture(st, cached[1], caption="Time-lapse, in painting order", width=420)
+    ui.picture(st, cached[1], caption="Time-lapse, in painting order", width=420)
 
-    state.step_viewer(plan.steps, plan.images, plan.highlights, key="strokes_step", new_caption="Strokes of this step")
+    ui.step_viewer(plan.steps, plan.images, plan.highlights, key="strokes_step", new_caption="Strokes of this step")
     st.page_link("pages/guide.py", label="Next: download the guide", icon="➡️")
 
 

@@ -6,22 +6,27 @@ from assistant import ImageError, decode_image
 from assistant.jobs import style_request
 from assistant.style import fast as fast_style
 from assistant.style import transfer as style_transfer
+from assistant.work import style_source
+from pages import _panels as panels
+from pages import _resources as res
+from pages import _settings as prefs
 from pages import _state as state
+from pages import _widgets as ui
 
 st.title("Brushstroke style")
-state.require(state.PHOTO, "Upload a photo first.", "pages/upload.py")
-network, device = state.get_network()
-fast = state.get_fast_style()
+ui.require(state.PHOTO, "Upload a photo first.", "pages/upload.py")
+network, device = res.get_network()
+fast = res.get_fast_style()
 st.caption("Repaints your photo with the brushwork of a style picture, instantly: move the sliders and watch. "
            f"“Refine with VGG19” then adds finer texture from **{network.description}** (about a minute), "
            f"running on {device}.")
 
-running = state.busy()
+running = panels.busy()
 locked = bool(running)  # a run in progress: its settings stay as they are until it ends or is cancelled
 if locked:  # say why the controls below do not move
     st.caption(f"🔒 {running[0].label} is running: the style settings stay as they are until it ends or you cancel "
                "it (Cancel, below or in the sidebar).")
-styles = state.bundled_styles()
+styles = res.bundled_styles()
 names = [asset.name for asset, _ in styles]
 ids = {asset.name: asset.id for asset, _ in styles}
 OWN = "My own style image"
@@ -30,23 +35,23 @@ defaults = style_transfer.preset("medium")
 STYLE_WEIGHTS = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 CONTENT_WEIGHTS = [0.1, 0.3, 1.0, 3.0, 10.0]
 SIZES = [128, 256, 384, 512, 768, 1024]
-state.keep("style_choice", names[0], choices=names + [OWN])
-state.keep("style_blend", "None", choices=["None"] + names)
-state.keep("style_blend_share", 0.5)
-state.keep("style_strength", "Medium", choices=strengths)
-state.keep("style_keep_colours", False)
-state.keep("style_own_weights", False)
-state.keep("style_weight", defaults.style_weight, choices=STYLE_WEIGHTS)
-state.keep("style_content_weight", defaults.content_weight, choices=CONTENT_WEIGHTS)
-state.keep("style_layers", tuple(network.style_layers))
-state.keep("style_content_layer", network.content_layers[0], choices=network.layer_names)
-state.keep("style_iterations", defaults.iterations[-1])
-state.keep("style_size", 512, choices=SIZES)
+prefs.keep("style_choice", names[0], choices=names + [OWN])
+prefs.keep("style_blend", "None", choices=["None"] + names)
+prefs.keep("style_blend_share", 0.5)
+prefs.keep("style_strength", "Medium", choices=strengths)
+prefs.keep("style_keep_colours", False)
+prefs.keep("style_own_weights", False)
+prefs.keep("style_weight", defaults.style_weight, choices=STYLE_WEIGHTS)
+prefs.keep("style_content_weight", defaults.content_weight, choices=CONTENT_WEIGHTS)
+prefs.keep("style_layers", tuple(network.style_layers))
+prefs.keep("style_content_layer", network.content_layers[0], choices=network.layer_names)
+prefs.keep("style_iterations", defaults.iterations[-1])
+prefs.keep("style_size", 512, choices=SIZES)
 # The strength starts at the chosen style's own (fast.STYLE_STRENGTHS) and follows the style until the painter
 # moves it: AUTO_STRENGTH is the default last put on the slider (None: settings from before there was one).
 AUTO_STRENGTH = "style_fast_strength_default"
-state.keep(AUTO_STRENGTH, None if "style_fast_strength" in state.get(state.SETTINGS, {}) else fast_style.DEFAULT_STRENGTH)
-state.keep("style_fast_strength", fast_style.DEFAULT_STRENGTH)
+prefs.keep(AUTO_STRENGTH, None if "style_fast_strength" in state.get(state.SETTINGS, {}) else fast_style.DEFAULT_STRENGTH)
+prefs.keep("style_fast_strength", fast_style.DEFAULT_STRENGTH)
 CONTROLS = ("style_choice", "style_blend", "style_blend_share", "style_strength", "style_keep_colours",
             "style_own_weights", "style_weight", "style_content_weight", "style_layers", "style_content_layer",
             "style_iterations", "style_size", "style_fast_strength")
@@ -72,7 +77,7 @@ else:
     style_image = styles[names.index(choice)][1]
     pick.caption(f"{styles[names.index(choice)][0].description} Brushes: {styles[names.index(choice)][0].brushes}.")
 if style_image is not None:
-    state.picture(thumb, style_image, caption=own_name or choice, width=140)
+    ui.picture(thumb, style_image, caption=own_name or choice, width=140)
 
 blend = pick.selectbox("Blend with a second style", ["None"] + [n for n in names if n != choice], key="style_blend",
                        disabled=locked, help="Mix the brushwork of two styles")
@@ -110,10 +115,10 @@ with st.expander("Advanced: working size and the VGG19 refinement"):
                            help="More passes: finer texture, longer wait")
     size = st.select_slider("Working size (px)", SIZES, key="style_size", disabled=locked,
                             help="Longest side of the repainted picture; larger is sharper and slower")
-state.remember(*CONTROLS, AUTO_STRENGTH)
-controls = state.values(*CONTROLS)
+prefs.remember(*CONTROLS, AUTO_STRENGTH)
+controls = prefs.values(*CONTROLS)
 
-state.job_panel("style")
+panels.job_panel("style")
 mix, labels = [(style_image, 1.0)], [own_name or choice]
 # The fast engine takes bundled styles by id (their stored, VGG19-fitted vectors); the user's own picture as it is.
 fast_mix = [(style_image if choice == OWN else ids[choice], 1.0)]
@@ -121,9 +126,9 @@ if blend != "None":
     mix = [(style_image, 1.0 - share), (styles[names.index(blend)][1], share)]
     fast_mix = [(fast_mix[0][0], 1.0 - share), (ids[blend], share)]
     labels.append(blend)
-source = {"styles": [ids.get(label, label) for label in labels], "controls": controls}
-if choice == OWN:
-    source["image"] = "style.npy"
+pictures = [style_image] + ([styles[names.index(blend)][1]] if blend != "None" else [])
+source, own_picture = style_source([ids.get(label, label) for label in labels], pictures, set(ids.values()))
+source["controls"] = controls
 fast_controls = {key: controls[key] for key in FAST_CONTROLS}
 
 # The instant picture: made on the page (under a second), again whenever one of its controls moves.
@@ -133,7 +138,7 @@ if style_image is not None:
     anchor = kept.colour_anchor if kept is not None and kept.colour_anchor is not None else None
     options = fast_style.FastStyleOptions(strength=float(fast_strength), max_side=size, preserve_colors=keep_colours,
                                           **({} if anchor is None else {"colour_anchor": anchor}))
-    preview = state.fast_preview(fast, state.get(state.PHOTO), fast_mix, labels, options, device,
+    preview = res.fast_preview(fast, state.get(state.PHOTO), fast_mix, labels, options, device,
                                  {**fast_controls, "colour_anchor": options.colour_anchor},
                                  own=style_image if choice == OWN else None)
 
@@ -143,8 +148,7 @@ made_with = (state.get(state.STYLE_SOURCE) or {}).get("controls")
 # (A picture made elsewhere, by the CLI, has no controls recorded: it is kept until the painter chooses another.)
 if preview is not None and instant and not locked and made_with is not None and made_with != controls:
     # The painting follows the sliders while it is an instant picture (a refined one is never replaced unasked).
-    state.put(state.TARGET, preview[0], **{state.STYLE: preview[1], state.STYLE_SOURCE: source,
-                                          state.STYLE_IMAGE: style_image if choice == OWN else None})
+    state.restyle(preview[0], record=preview[1], source=source, style_image=own_picture)
     target, record, made_with = state.get(state.TARGET), state.get(state.STYLE), controls
 
 use, refine, skip = st.columns(3)
@@ -154,12 +158,11 @@ if state.get(state.GUIDE) is not None and state.get(state.GUIDE).strokes is not 
 if use.button("Paint from this picture", type="primary", key="style_use",
               disabled=locked or preview is None or (instant and made_with == controls),
               help="Your palette, steps and outline follow the repainted picture; sliders keep updating it"):
-    state.put(state.TARGET, preview[0], **{state.STYLE: preview[1], state.STYLE_SOURCE: source,
-                                          state.STYLE_IMAGE: style_image if choice == OWN else None})
+    state.restyle(preview[0], record=preview[1], source=source, style_image=own_picture)
     st.rerun()
 if skip.button("Skip: paint from the photo", key="style_skip", disabled=locked or target is None,
                help="Use the photo itself for the palette and steps"):
-    state.clear(state.TARGET)
+    state.restyle(None)
     st.rerun()
 
 
@@ -179,7 +182,7 @@ def start_repaint(start_image, first_level: int, verb: str) -> None:
                             start=None if start_image is None else (start_image, first_level),
                             instant=preview[1] if preview else None, source=source, own=choice == OWN,
                             weights="auto" if network.pretrained else None)  # the network this page names
-    state.start_job("style", request, label=f"{verb} {' + '.join(labels)}")
+    panels.start_job("style", request, label=f"{verb} {' + '.join(labels)}")
     st.rerun()
 
 
@@ -190,7 +193,7 @@ if refine.button("Refine with VGG19", key="style_run", disabled=locked or previe
     start_repaint(preview[0], levels, "Refining")
 
 before, after = st.columns(2)
-state.picture(before, state.get(state.PHOTO), caption="Photo", width="stretch")
+ui.picture(before, state.get(state.PHOTO), caption="Photo", width="stretch")
 if target is not None:
     if record.engine == "fast":
         words = f"{record.name} · strength {record.fast_strength:.2f} · instant"
@@ -198,19 +201,19 @@ if target is not None:
         strength_words = f"{record.preset} · " if record.preset else ""
         words = f"{record.name} · {strength_words}{record.seconds:.0f} s" + (
             " · refined with VGG19" if record.engine == "fast+vgg19" else "")
-    state.picture(after, target, caption=words, width="stretch")
+    ui.picture(after, target, caption=words, width="stretch")
     if made_with is not None and made_with != controls and not locked and not instant:
         after.warning("The settings above changed since this picture was made: “Paint from this picture” uses "
                       "the new instant picture, “Refine with VGG19” refines it.")
         if preview is not None:
-            state.picture(after, preview[0], caption="The new instant picture", width="stretch")
+            ui.picture(after, preview[0], caption="The new instant picture", width="stretch")
     elif record.unfinished and not locked:
         after.warning(record.unfinished)
         if after.button("Continue repainting", key="style_continue", disabled=style_image is None,
                         help="Carry on from this picture where the time limit stopped it"):
             start_repaint(target, record.stopped_at_level, "Continuing")
 elif preview is not None:
-    state.picture(after, preview[0], caption=f"{preview[1].name} · strength {fast_strength:.2f} · instant",
+    ui.picture(after, preview[0], caption=f"{preview[1].name} · strength {fast_strength:.2f} · instant",
                   width="stretch")
     after.info("No style yet: the guide paints from the photo until you press “Paint from this picture”.")
 else:

@@ -2,13 +2,16 @@
 
 import streamlit as st
 
+from pages import _panels as panels
+from pages import _resources as res
 from pages import _state as state
+from pages import _widgets as ui
 
 st.title("Upload a photo")
 st.write("Any JPEG, PNG, WebP, GIF, TIFF or BMP photo; large photos are scaled to a working size. "
          "Or open a `guide.project` file you saved earlier to carry on where you left off.")
 
-running = state.busy()
+running = panels.busy()
 notice = st.empty()  # one element either way, so the page does not shift when a run starts or ends
 if running:
     notice.info(f"{running[0].label} is running: wait for it or cancel it (sidebar) before changing the photo.")
@@ -23,11 +26,11 @@ columns = st.columns(len(state.SAMPLES))
 for column, (label, name) in zip(columns, state.SAMPLES.items()):
     if column.button(label, key=f"upload_sample_{name}", width="stretch", disabled=bool(running),
                      help=f"A real photo to try the app with ({label.lower()})"):
-        state.set_photo(state.sample_photo(name), f"sample: {label}")
+        state.set_photo(res.sample_photo(name), f"sample: {label}")
 
 photo = state.get(state.PHOTO)
 if photo is not None:
-    state.picture(st, photo, caption=f"{state.get(state.PHOTO_NAME)} · {photo.shape[1]}×{photo.shape[0]} px", width=480)
+    ui.picture(st, photo, caption=f"{state.get(state.PHOTO_NAME)} · {photo.shape[1]}×{photo.shape[0]} px", width=480)
     for note in state.get(state.PHOTO_NOTES, ()):
         st.caption(f"ℹ️ {note}")
     st.page_link("pages/style.py", label="Next: pick a brushstroke style (or skip it)", icon="➡️")

@@ -112,9 +112,9 @@ def _app_before_restart(photo_name: str) -> None:
     app.slider(key="strokes_budget").set_value(200).run()
     app.button(key="strokes_run").click().run()
     assert not app.exception, app.exception
-    from pages import _state
+    from pages import _panels
 
-    job = _state.job_board().get(app.session_state["session_id"], "strokes")
+    job = _panels.job_board().get(app.session_state["session_id"], "strokes")
     wait_for(job.queue.observe(job.id), lambda s: s.state == "running" and s.fraction > 0, timeout=180)
     print(app.session_state["session_id"], flush=True)
     os._exit(0)  # no clean-up at all, as when a server is killed
@@ -125,13 +125,13 @@ def _app_before_restart(photo_name: str) -> None:
 def test_brushstrokes_survive_an_app_restart(worker_dies):
     from streamlit.testing.v1 import AppTest
 
-    from pages import _state
+    from pages import _panels
 
     before = subprocess.run([sys.executable, __file__, "start"], cwd=ROOT, capture_output=True, text=True,
                             timeout=400)
     assert before.returncode == 0, before.stderr[-3000:]
     session = before.stdout.split()[-1]
-    board = _state.job_board()
+    board = _panels.job_board()
     job_id = board.queue.session_job(session, "strokes")
     status = board.queue.status(job_id)
     assert status.state == "running"

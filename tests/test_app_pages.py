@@ -26,9 +26,9 @@ def run_page(path, **state):
 
 def finish_jobs(app, timeout=300):
     """Wait for the session's background jobs, then run the app once more (which collects them)."""
-    from pages import _state
+    from pages import _panels
 
-    for job in _state.job_board().jobs(app.session_state["session_id"]):
+    for job in _panels.job_board().jobs(app.session_state["session_id"]):
         assert job.wait(timeout)
     return app.run()
 
@@ -239,10 +239,10 @@ def test_app_entry_point_runs():
 def test_style_page_runs_real_transfer_with_untrained_network(small_photo, monkeypatch):
     """The expensive boundary (the pretrained network) is swapped for the real untrained VGG19."""
     from assistant.style import features
-    from pages import _state
+    from pages import _resources
 
     untrained = features.build_feature_extractor(None)
-    monkeypatch.setattr(_state, "get_network", lambda: (untrained, "CPU, 2 threads"))
+    monkeypatch.setattr(_resources, "get_network", lambda: (untrained, "CPU, 2 threads"))
     monkeypatch.setattr(features, "build_feature_extractor", lambda *a, **k: untrained)
     app = run_page("pages/style.py", photo=small_photo[:64, :96], photo_name="cat")
     assert not app.exception
@@ -354,9 +354,9 @@ def test_reload_restores_the_work_from_the_session_folder(small_photo):
 def _open_upload_script():
     import streamlit as st
 
-    from pages import _state
+    from pages import _persist, _state
 
-    _state.start_session()
+    _persist.start_session()
     st.session_state["opened"] = _state.open_upload(st.session_state["upload_bytes"], st.session_state["upload_name"])
 
 
@@ -398,9 +398,9 @@ def test_cancel_from_another_page_says_cancelled_and_keeps_the_work(small_photo)
     finish_jobs(app, timeout=60)
     assert any(w.value.startswith("Cancelled: Painting 3000 brushstrokes") for w in app.warning)
     assert app.session_state["guide"] is guide and guide.strokes is None  # nothing half-made replaced it
-    from pages import _state
+    from pages import _panels
 
-    assert _state.job_board().jobs(app.session_state["session_id"]) == []
+    assert _panels.job_board().jobs(app.session_state["session_id"]) == []
 
 
 def test_reloading_an_empty_session_is_not_a_lost_link():
@@ -475,14 +475,14 @@ def test_style_page_paints_bundled_styles_with_their_fitted_vectors_at_their_own
 
 def test_style_page_instant_picture_follows_the_sliders_without_a_job(small_photo):
     """Issue 25: the strength slider repaints the preview on the page; no background job, no wait."""
-    from pages import _state
+    from pages import _panels
 
     app = run_page("pages/style.py", photo=small_photo, photo_name="cat")
     assert not app.exception
     first = app.session_state["fast_preview"][1]
     assert "No style yet" in app.info[0].value and "target" not in app.session_state
     app.slider(key="style_fast_strength").set_value(0.9).run()
-    assert not app.exception and not _state.job_board().jobs(app.session_state["session_id"])
+    assert not app.exception and not _panels.job_board().jobs(app.session_state["session_id"])
     stronger = app.session_state["fast_preview"][1]
     assert np.abs(stronger - small_photo).mean() > np.abs(first - small_photo).mean()
     app.button(key="style_use").click().run()

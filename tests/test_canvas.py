@@ -335,7 +335,8 @@ def test_cli_canvas_fit_paper_and_grid(tmp_path):
 def test_a_project_keeps_the_whole_photo_so_the_crop_can_move_later(framed, chelsea_small):
     import dataclasses
 
-    from assistant.project import load_project, project_from_guide, rebuild_guide, save_project
+    from assistant.project import load_project, project_from_guide, save_project
+    from assistant.work import rebuild_guide
 
     project = load_project(save_project(project_from_guide(framed)))
     assert np.array_equal(project.photo, chelsea_small)  # not the cropped picture

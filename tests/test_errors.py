@@ -76,7 +76,7 @@ def test_cli_bad_values_exit_2_with_one_line(tmp_path, capsys):
 
 
 def test_cli_unexpected_errors_exit_1_with_one_line_and_a_traceback_only_with_debug(tmp_path, capsys, monkeypatch):
-    import assistant.cli as cli
+    import assistant.work as workflow
 
     photo = tmp_path / "p.png"
     from assistant.images import encode_png
@@ -86,14 +86,14 @@ def test_cli_unexpected_errors_exit_1_with_one_line_and_a_traceback_only_with_de
     def broken(*args, **kwargs):
         raise RuntimeError("a fault of ours\nwith a second line")
 
-    monkeypatch.setattr(cli, "make_guide", broken)
+    monkeypatch.setattr(workflow, "make_guide", broken)
     argv = ["guide", str(photo), "-o", str(tmp_path / "out"), "--quiet"]
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: unexpected RuntimeError: a fault of ours (run again with --debug for details)"]
     assert main([*argv, "--debug"]) == 1
     assert "Traceback" in capsys.readouterr().err
-    monkeypatch.setattr(cli, "make_guide", lambda *a, **k: np.zeros(10**13))  # a MemoryError, not a crash
+    monkeypatch.setattr(workflow, "make_guide", lambda *a, **k: np.zeros(10**13))  # a MemoryError, not a crash
     assert main(argv) == 1
     assert capsys.readouterr().err.strip().splitlines() == [
         "error: not enough memory for this input; try a smaller --max-side"]
@@ -102,12 +102,12 @@ def test_cli_unexpected_errors_exit_1_with_one_line_and_a_traceback_only_with_de
 def test_app_shows_one_line_with_a_reference_for_an_unexpected_fault(monkeypatch):
     from test_app_pages import run_page
 
-    import pages._state as state
+    import assistant.work as workflow
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom at /srv/secret/path.py")
 
-    monkeypatch.setattr(state, "make_guide", broken)
+    monkeypatch.setattr(workflow, "make_guide", broken)
     app = run_page("pages/palette.py", photo=photo_array("coffee", 96), photo_name="coffee")
     assert not app.exception
     words = " ".join(e.value for e in app.error)

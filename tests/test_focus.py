@@ -150,7 +150,8 @@ def test_plan_json_and_project_keep_the_focus(tmp_path):
 
     from assistant import GuideOptions, make_guide
     from assistant.export import plan_json
-    from assistant.project import Project, load_project, rebuild_guide, save_project
+    from assistant.project import Project, load_project, save_project
+    from assistant.work import rebuild_guide
 
     image = photo_array("coffee", 96)
     options = GuideOptions(max_side=96, focus="0.3,0.4,0.1", marks=((0.8, 0.2, 0.1, False),), n_colors=6)

@@ -216,7 +216,7 @@ def test_cli_strokes(tmp_path, astronaut_jpeg):
 
 
 def test_style_mix_parsing():
-    from assistant.cli import parse_style_mix
+    from assistant.work import parse_style_mix
 
     assert parse_style_mix("impasto_oil") == [("impasto_oil", 1.0)]
     assert parse_style_mix("impasto_oil:0.7,ink_hatching:0.3") == [("impasto_oil", 0.7), ("ink_hatching", 0.3)]

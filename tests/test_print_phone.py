@@ -131,7 +131,7 @@ def test_svg_legend_lies_below_the_artwork(portrait):
 # --- the recipes on a phone ---------------------------------------------------------------------------
 
 def test_recipes_wrap_on_a_narrow_screen(portrait):
-    from pages._state import recipes_html
+    from pages._widgets import recipes_html
 
     page = recipes_html(portrait)
     rows = page.count("flex-wrap:wrap")

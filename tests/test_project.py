@@ -21,12 +21,11 @@ from assistant.project import (
     project_files,
     project_from_files,
     project_from_guide,
-    rebuild_guide,
     save_project,
 )
 from assistant.strokes.painter import PainterOptions, paint
 from assistant.style.transfer import StyleOptions, StyleRecord
-from assistant.work import attach_painting
+from assistant.work import attach_painting, rebuild_guide
 
 
 @pytest.fixture(scope="module")

@@ -195,18 +195,18 @@ def test_default_folder_is_private_or_refused(tmp_path, monkeypatch):
 def test_a_bad_setting_shows_one_line_in_the_app(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from pages import _state
+    from pages import _persist
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     monkeypatch.setenv("PAINTING_ASSISTANT_SESSION_MAX_MB", "abc")
-    _state.session_store.cache_clear()
+    _persist.session_store.cache_clear()
     try:
         app = AppTest.from_file(os.path.join(root, "app.py"), default_timeout=60).run()
         assert not app.exception
         assert [e.value for e in app.error] == [
             "PAINTING_ASSISTANT_SESSION_MAX_MB must be a number above 0 and at most 1.04858e+06. Received: 'abc'"]
     finally:
-        _state.session_store.cache_clear()
+        _persist.session_store.cache_clear()
 
 
 # --- jobs ----------------------------------------------------------------------------------------

@@ -16,8 +16,6 @@ own on one machine (:mod:`.embedded`); ``python -m assistant batch`` makes guide
 from .queue import BY_USER, KINDS, QUEUE_ENV, SESSION_GONE, JobQueue, Observer, Status, describe_failure
 from .tasks import (
            Request,
-           attach_result,
-           guide_key,
            guide_request,
            probe_request,
            run_task,
@@ -26,5 +24,5 @@ from .tasks import (
 )
 
 __all__ = ["BY_USER", "KINDS", "QUEUE_ENV", "SESSION_GONE", "JobQueue", "Observer", "Request", "Status",
-           "attach_result", "describe_failure", "guide_key", "guide_request", "probe_request", "run_task",
+           "describe_failure", "guide_request", "probe_request", "run_task",
            "strokes_request", "style_request"]

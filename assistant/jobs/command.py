@@ -141,12 +141,12 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _guide_options(args: argparse.Namespace) -> dict:
     """The guide options of a batch, as the workers take them (files of this machine read here)."""
-    from ..cli import _paint_spec, parse_style_mix
     from ..style.assets import list_styles
+    from ..work import paint_spec, parse_style_mix
 
     options = {name: getattr(args, name) for name in args.guide_options}
     if options.get("paints"):
-        options["paints"] = _paint_spec(options["paints"])  # a .json file here becomes its spec
+        options["paints"] = paint_spec(options["paints"])  # a .json file here becomes its spec
     if options.get("style") and options["style"].lower() != "none":
         bundled = {asset.id for asset in list_styles()}
         own = [name for name, _ in parse_style_mix(options["style"]) if name not in bundled]
@@ -209,7 +209,8 @@ class Batch:
 
     def run(self, photos: list[Path], start_workers=lambda: None) -> int:
         """Submit a job per photo not done yet, start the workers (when there is work), follow, sum up."""
-        from ..cli import _one_line, _read_input
+        from ..base import one_line
+        from ..work import read_input
         from .tasks import guide_request
 
         jobs, stems = {}, set()
@@ -225,9 +226,9 @@ class Batch:
             try:
                 if not photo.is_file():
                     raise ValueError("no such file")
-                request = guide_request(_read_input(photo), photo.name, self.options)
+                request = guide_request(read_input(photo), photo.name, self.options)
             except (OSError, ValueError) as exc:
-                self.failed.append((str(photo), _one_line(exc)))
+                self.failed.append((str(photo), one_line(exc)))
                 continue
             job_id = self.queue.submit("guide", request.inputs, label=photo.name)
             jobs[job_id] = (photo, stem, self.queue.observe(job_id))

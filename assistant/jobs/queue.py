@@ -30,6 +30,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,6 +148,8 @@ class JobQueue:
         self.url = str(url).strip()
         self.dead_after = float(dead_after)
         self.keep_seconds = int(keep_hours * 3600)
+        #: What runs a job in this process: set by a worker (:class:`~assistant.jobs.worker.WorkerProcess`).
+        self.executor: Callable[[JobQueue, str, int], None] | None = None
         self._hueys = {name: self._make_huey(name, where) for name in ("painting-assistant", *KINDS)}
         self._kv = self._hueys["painting-assistant"].storage
         self._serializer = self._hueys["painting-assistant"].serializer
@@ -173,9 +176,9 @@ class JobQueue:
 
     def _register(self, kind: str):
         def run_job(job_id: str, attempt: int) -> None:
-            from .worker import execute
-
-            execute(self, job_id, attempt)
+            if self.executor is None:  # only a worker runs jobs (the app and the batch only submit them)
+                raise RuntimeError("This process has no worker to run the job.")
+            self.executor(self, job_id, attempt)
 
         return self._hueys[kind].task(name="run_job")(run_job)
 

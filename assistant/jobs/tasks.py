@@ -17,7 +17,6 @@ probe       steps, pause, result, fail                                 the given
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ import numpy as np
 
 from .queue import MAX_PAYLOAD_BYTES
 
-__all__ = ["TASKS", "Request", "attach_result", "guide_key", "guide_request", "probe_request", "run_task",
+__all__ = ["TASKS", "Request", "guide_request", "probe_request", "run_task",
            "strokes_request", "style_request"]
 
 
@@ -68,19 +67,9 @@ def probe(inputs: dict, on_progress) -> object:
 # --- strokes: the brushstroke painting of a guide -----------------------------------------------
 
 
-def guide_key(guide) -> str:
-    """What a brushstroke painting depends on in ``guide`` (its target, palette and options), as a digest."""
-    digest = hashlib.sha256()
-    for array in (guide.target, guide.palette.rgb):
-        digest.update(repr(array.shape).encode())
-        digest.update(np.ascontiguousarray(array).tobytes())
-    digest.update(repr(guide.options).encode())
-    return digest.hexdigest()
-
-
 def strokes_request(guide, options) -> Request:
     """Paint ``guide`` with brushstrokes (``options``: :class:`~assistant.strokes.painter.PainterOptions`)."""
-    from ..work import painter_inputs
+    from ..work import guide_key, painter_inputs
 
     target, palette_rgb, options, detail = painter_inputs(guide, options)
     return Request("strokes", {"target": target, "palette": palette_rgb, "options": options, "detail": detail},
@@ -95,15 +84,6 @@ def paint_strokes(inputs: dict, on_progress):
     import_tensorflow_quietly()
     return paint(inputs["target"], inputs["palette"], inputs["options"], renderer=load_renderer(),
                  on_progress=on_progress, detail=inputs["detail"])
-
-
-def attach_result(guide, painting, meta: dict):
-    """``guide`` carrying the painting a strokes job made for it, or None when the job was for another guide."""
-    from ..work import attach_painting
-
-    if guide is None or meta.get("guide") != guide_key(guide):
-        return None
-    return attach_painting(guide, painting)
 
 
 # --- style: the VGG19 refinement ----------------------------------------------------------------
@@ -155,19 +135,16 @@ def guide_request(photo: bytes, name: str, options: dict) -> Request:
 
 
 def guide_folder(inputs: dict, on_progress) -> dict[str, bytes]:
+    """The ``guide`` command's work for one photo or project (:func:`assistant.work.open_bytes`), as its folder's files."""
     import tempfile
 
-    from .. import cli
+    from ..work import GuideRequest, open_bytes, write_folder
 
+    request = GuideRequest.from_flags(inputs["options"])
+    work = open_bytes(inputs["photo"], inputs["name"], request, on_progress=on_progress)
     with tempfile.TemporaryDirectory(prefix="painting-assistant-guide-") as folder:
-        photo = Path(folder) / Path(inputs["name"]).name
-        photo.write_bytes(inputs["photo"])
         out = Path(folder) / "guide"
-        args = cli.build_parser().parse_args(["guide", str(photo), "-o", str(out), "--quiet"])
-        for name, value in inputs["options"].items():
-            setattr(args, name, value)
-        args.report = on_progress
-        cli._guide(args)  # the guide command itself, reporting to the job
+        write_folder(work, out, paper=request.paper, grid=request.grid, on_progress=on_progress)
         files, size = {}, 0
         for path in sorted(p for p in out.rglob("*") if p.is_file()):
             files[path.relative_to(out).as_posix()] = data = path.read_bytes()

@@ -234,6 +234,7 @@ class WorkerProcess(Consumer):
     def __init__(self, queue: JobQueue, kinds, *, workers: int = 1, idle_exit: float | None = None,
                  parent: int | None = None):
         self.queue = queue
+        queue.executor = execute  # the queue's task runs the job here, in this worker
         self.kinds = tuple(kinds)
         self._hueys = [queue.huey(kind) for kind in self.kinds]
         self._idle_exit, self._parent = idle_exit, parent

@@ -108,7 +108,8 @@ _QUICK_PROJECTS = [name for name, case in CASES.items()
 
 @pytest.mark.parametrize("name", _QUICK_PROJECTS)
 def test_load_project_refuses_hostile_projects_in_one_line(name, inputs):
-    from assistant.project import ProjectError, load_project, rebuild_guide
+    from assistant.project import ProjectError, load_project
+    from assistant.work import rebuild_guide
 
     case = CASES[name]
     with pytest.raises(ValueError, match=case.words) as info:
