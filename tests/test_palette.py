@@ -180,3 +180,32 @@ def test_colours_with_the_same_recipe_become_one_paint():
     assert any("mixed exactly like another" in note for note in guide.notes)
     both = make_guide(image, GuideOptions(max_side=90, n_colors=2, focus="none"))  # the default paints tell them apart
     assert len(both.palette) == 2
+
+
+def test_refining_keeps_the_fixed_paints_and_moves_the_others_to_what_they_paint():
+    from assistant.color.palette import _refine_centres
+
+    lab = np.array([[30.0, 0, 0], [40.0, 0, 0], [70.0, 20, 20]])
+    centres = np.array([[70.0, 20, 20], [30.0, 0, 0]])
+    refined = _refine_centres(lab, np.ones(3), centres, steps=4, fixed=np.array([True, False]))
+    assert np.allclose(refined[0], centres[0], atol=1e-6)  # the kept paint stays
+    assert 31.0 < refined[1][0] < 39.0  # the free paint now serves both greys
+
+
+def test_paints_settle_around_a_kept_skin_paint():
+    """Issue 21: a kept skin colour took a paint's place and left its colours to a paint that did not move
+    (whole-picture ΔE00 up by about a paint's worth); the free paints now settle around the kept one."""
+    greys = [0.2, 0.27, 0.6, 0.85]  # two dark greys close together, a mid and a light grey
+    image = np.zeros((100, 400, 3), np.float32)
+    for k, value in enumerate(greys):
+        image[:, 100 * k:100 * (k + 1)] = value
+    skin_rgb = np.array([0.85, 0.6, 0.45], np.float32)
+    image[45:55, 345:355] = skin_rgb
+    skin = rgb_to_lab(skin_rgb[None, None])[0, 0]
+    palette, labels = extract_palette(image, 4, seed=0, keep=[skin])
+    dark = palette.lab[labels[50, 50]]
+    assert labels[50, 50] == labels[50, 150]  # the two dark greys share a paint ...
+    grey_lab = rgb_to_lab(image[50:51, [50, 150]])[0]
+    spread = delta_e2000(grey_lab[0][None], grey_lab[1][None])[0]
+    assert delta_e2000(grey_lab, dark[None]).max() < spread  # ... which sits between them, not on one
+    assert delta_e2000(palette.lab, skin[None]).min() < 2.0

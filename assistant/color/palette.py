@@ -174,8 +174,11 @@ def extract_palette(
     centres = _fit_centres(sample_lab, sample_counts, int(n_colors), seed=seed, refine_steps=refine_steps)
     keep = [np.asarray(c, np.float64).reshape(3) for c in keep] if len(centres) >= KEY_KEEP_MIN_COLORS else []
     if keep or len(centres) >= KEY_MIN_COLORS:
-        centres = _keep_key_colours(sample_lab, sample_counts, centres, keep=keep,
-                                    general=len(centres) >= KEY_MIN_COLORS)
+        kept = _keep_key_colours(sample_lab, sample_counts, centres, keep=keep, general=len(centres) >= KEY_MIN_COLORS)
+        fixed = np.any(kept != centres, axis=1)
+        if fixed.any():
+            kept = _refine_centres(sample_lab, sample_counts, kept, steps=refine_steps, fixed=fixed)
+        centres = kept
 
     # Label all pixels: CIEDE2000-nearest centre per distinct colour, then a lookup.
     all_keys, inverse = np.unique(flat, return_inverse=True)
@@ -316,11 +319,25 @@ def _fit_centres(lab: np.ndarray, counts: np.ndarray, n_colors: int, *, seed: in
     din = lab_to_din99o(lab)
     weights = counts.astype(np.float64)
     km = KMeans(n_clusters=k, random_state=seed, n_init=4).fit(din, sample_weight=weights)
-    centres = km.cluster_centers_
-    for _ in range(refine_steps):
+    return _refine_centres(lab, weights, din99o_to_lab(km.cluster_centers_), steps=refine_steps)
+
+
+def _refine_centres(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray, *, steps: int,
+                    fixed: np.ndarray | None = None) -> np.ndarray:
+    """IRLS centre updates under CIEDE2000 assignment, in DIN99o; the centres marked ``fixed`` stay put. Lab in, Lab out.
+
+    After a key colour or a face's skin took a paint's place, the other paints settle around it (each covers
+    the colours it now paints, and the kept paint also serves the background colours near it): without this a
+    kept skin paint costs the background a whole paint's worth of colour difference (bench/likeness.py).
+    """
+    din = lab_to_din99o(lab)
+    weights = np.asarray(weights, np.float64)
+    centres = lab_to_din99o(np.asarray(centres, np.float64))
+    free = np.ones(len(centres), bool) if fixed is None else ~np.asarray(fixed, bool)
+    for _ in range(steps if free.any() else 0):
         distances = _de2000_matrix(lab, din99o_to_lab(centres))
         nearest, error = distances.argmin(axis=1), distances.min(axis=1)
-        for j in range(k):
+        for j in np.flatnonzero(free):
             members = nearest == j
             if not members.any():
                 continue
