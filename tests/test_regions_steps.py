@@ -222,3 +222,20 @@ def test_a_sky_gradient_is_blended_and_a_horizon_is_not():
     sky_colours = {int(v) + 1 for v in np.unique(guide.labels[:70])}
     assert any(set(pair) <= sky_colours for pair in pairs)
     assert any("blend" in step.instruction for step in guide.steps)
+
+
+def test_a_pupil_keeps_its_shape_where_the_detail_is_finest():
+    """Issue 21: even a 3 × 3 majority filter cut the corners off a pupil of a small face (a 3 × 3 dot became
+    a 5-pixel cross, then too small); where the detail is finest only the perceptual merge takes specks."""
+    labels = np.zeros((40, 80), np.int32)
+    labels[18:21, 18:21] = 1  # a dark pupil in the face (left half)
+    labels[18:21, 58:61] = 1  # the same dot in the background (right half)
+    labels[30, 10] = 1  # a one-pixel speck in the face
+    image, lab = _picture(labels, [(0.8, 0.62, 0.5), (0.1, 0.08, 0.08)])
+    detail = np.full(labels.shape, 0.5, np.float32)
+    detail[:, :40] = 1.0
+    cleaned = clean_labels(labels, min_area=100, min_width=3, smooth=5, image=image, palette_lab=lab,
+                           detail=detail, fine_area=9, fine_width=2)
+    assert (cleaned[18:21, 18:21] == 1).all()  # the whole pupil, corners too
+    assert (cleaned[18:21, 58:61] == 0).all()  # simplified away in the background
+    assert cleaned[30, 10] == 0  # a speck is still no pupil

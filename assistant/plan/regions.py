@@ -18,7 +18,7 @@ __all__ = ["Regions", "clean_labels", "default_min_area", "find_regions", "outli
 
 #: Mean DIN99o distance per pixel by which every touching colour must miss a small region for it to stay.
 ACCENT_CONTRAST = 12.0
-#: Detail (see :mod:`assistant.plan.focus`) from which borders are smoothed only lightly.
+#: Detail (see :mod:`assistant.plan.focus`) from which borders are not smoothed (the perceptual merge still takes specks).
 FINE_DETAIL = 0.75
 
 
@@ -60,7 +60,7 @@ def clean_labels(
         min_width: regions whose widest inscribed disc is narrower than this (in px)
             are slivers and are merged into their neighbours.
         smooth: size of the majority filter that straightens jagged borders (odd,
-            0 or 1 = off).
+            0 or 1 = off); not applied where ``detail`` is at least :data:`FINE_DETAIL`.
         image: the float32 RGB picture the labels were made from (same size).
         palette_lab: CIELAB colour of each label, ``(k, 3)``.
         accent: how much farther (mean DIN99o distance per pixel) every touching
@@ -92,8 +92,8 @@ def clean_labels(
     result = np.ascontiguousarray(labels, dtype=np.int32).copy()
     if smooth > 1:
         smoothed = _majority_filter(result, smooth | 1)
-        if detail is not None and smooth > 3:  # eyes and glints keep their shape where detail matters
-            smoothed = np.where(np.asarray(detail) >= FINE_DETAIL, _majority_filter(result, 3), smoothed)
+        if detail is not None:  # even a 3 × 3 majority cuts a 3-px pupil to a cross: eyes keep their shape
+            smoothed = np.where(np.asarray(detail) >= FINE_DETAIL, result, smoothed)
         result = smoothed
     if image is not None and palette_lab is not None:
         if image.shape[:2] != labels.shape:
