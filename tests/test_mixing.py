@@ -173,7 +173,7 @@ def test_recipes_on_a_real_palette_read_like_a_painter_writes(seven):
         whole = [n for _, n in recipe.parts if n >= 1]
         assert all(isinstance(n, int) for n in whole) and sum(whole) <= 12
         assert recipe.verdict in ("close", "noticeable", "far")
-        assert (recipe.reason is not None) == (recipe.verdict == "far")
+        assert (recipe.reason is not None) == (recipe.verdict == "far" or recipe.at_limit)
         assert recipe.hex.startswith("#") and len(recipe.hex) == 7
         record = recipe.as_dict()
         assert set(record) >= {"paints", "hex", "delta_e"}
@@ -307,3 +307,19 @@ def test_a_lighter_colour_is_offered_as_a_darker_one_plus_white():
     assert abs(share - 0.6) <= 0.05
     assert tint.text() == "or: 1 part of colour 1 + 1 part titanium white"
     assert tints([light, dark]) == {1: type(tint)(2, 1, 1, "titanium white")}
+
+
+def test_a_photos_black_is_bone_black_straight_not_a_far_match():
+    """A painter's walk-through: the palette flagged bone black straight from the tube as a "far match" in red.
+    A photo's black (L* 0) is darker than any paint dries; nothing mixes closer, so it reads as close and says
+    why, while its true ΔE00 is still recorded."""
+    paints = parse_paints("limited-7")
+    black = mixing.find_recipes(np.array([[0.3, 0.0, 0.0]]), paints)[0]
+    assert black.text() == "bone black straight from the tube"
+    assert black.delta_e > mixing.FAR and black.at_limit and black.verdict == "close"
+    assert black.reason.startswith("as dark as your paints go") and black.as_dict()["at_limit"] is True
+    brown = mixing.find_recipes(np.array([[5.3, 5.2, 5.1]]), paints)[0]  # darker, but a colour black misses
+    assert not brown.at_limit and brown.verdict == "far"
+    white = mixing.find_recipes(np.array([[92.0, 0.0, 0.0]]), parse_paints("ultramarine blue, bone black"))[0]
+    assert white.text() == "bone black straight from the tube"  # the only grey there is ...
+    assert not white.at_limit and white.verdict == "far" and white.reason == "no white"  # ... is no white

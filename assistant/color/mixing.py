@@ -98,6 +98,9 @@ class Recipe:
         delta_e: CIEDE2000 between the mix and the target colour.
         approximate: True when a paint in it is approximate (recovered from a colour).
         reason: why the target is out of reach ("no white", "too saturated" …) when far, else None.
+        at_limit: True when the recipe is one owned paint straight from the tube and the target differs from
+            it only by being darker (or lighter) than every owned paint: nothing the paints mix comes closer, so
+            it reads as a close match (``reason`` says "as dark as your paints go"), not a far one.
     """
 
     parts: tuple[tuple[str, int | float], ...]
@@ -106,10 +109,11 @@ class Recipe:
     delta_e: float
     approximate: bool = False
     reason: str | None = None
+    at_limit: bool = False
 
     @property
     def verdict(self) -> str:
-        return verdict(self.delta_e)
+        return "close" if self.at_limit else verdict(self.delta_e)
 
     def text(self) -> str:
         """``"3 parts titanium white + 1 part ultramarine blue"``."""
@@ -133,6 +137,8 @@ class Recipe:
             record["approximate"] = True
         if self.reason:
             record["reason"] = self.reason
+        if self.at_limit:
+            record["at_limit"] = True
         return record
 
 
@@ -529,6 +535,9 @@ def recipe_from_row(table: MixingTable, row: int, target: np.ndarray | None = No
     lab = xyz_to_lab(xyz)
     error = 0.0 if target is None else float(_de2000_to(lab[None], np.asarray(target, np.float64))[0])
     reason = _reason(np.asarray(target, np.float64), lab, table.paints) if target is not None and error >= FAR else None
+    at_limit = target is not None and error >= CLOSE and len(pairs) == 1 and _beyond_paints(table.paints, lab, target)
+    if at_limit:
+        reason = f"as {'dark' if target[0] < lab[0] else 'light'} as your paints go: {pairs[0][0].name} straight"
     return Recipe(
         parts=tuple(names),
         hex=hex_from_xyz(xyz),
@@ -536,7 +545,23 @@ def recipe_from_row(table: MixingTable, row: int, target: np.ndarray | None = No
         delta_e=round(error, 3),
         approximate=any(paint.approximate for paint, _, _ in pairs),
         reason=reason,
+        at_limit=bool(at_limit),
     )
+
+
+def _beyond_paints(paints: PaintSet, tube_lab: np.ndarray, target) -> bool:
+    """Whether ``target`` misses the paint ``tube_lab`` (the best recipe: one owned paint, straight) only by
+    being darker than every owned paint (or lighter than every one), by at most 2 × :data:`FAR` in L*.
+
+    A photo's black (L* 0) is darker than any paint dries: bone black straight from the tube is the exact
+    paint there, not a far match. A white target with only dark paints stays far (the gap is too large).
+    """
+    target = np.asarray(target, np.float64)
+    tubes = xyz_to_lab(mix_xyz(paints.k, paints.s, np.eye(len(paints))))[:, 0]
+    beyond = target[0] < tubes.min() or target[0] > tubes.max()
+    same_colour = np.array([tube_lab[0], target[1], target[2]])  # the target at the paint's lightness
+    return bool(beyond and abs(target[0] - tube_lab[0]) <= 2 * FAR
+                and _de2000_to(same_colour[None], tube_lab)[0] < CLOSE)
 
 
 @dataclass(frozen=True)
