@@ -535,8 +535,9 @@ def recipe_from_row(table: MixingTable, row: int, target: np.ndarray | None = No
     lab = xyz_to_lab(xyz)
     error = 0.0 if target is None else float(_de2000_to(lab[None], np.asarray(target, np.float64))[0])
     reason = _reason(np.asarray(target, np.float64), lab, table.paints) if target is not None and error >= FAR else None
-    at_limit = target is not None and error >= CLOSE and len(pairs) == 1 and _beyond_paints(table.paints, lab, target)
-    if at_limit:
+    at_limit = False
+    if target is not None and error >= CLOSE and len(pairs) == 1 and _beyond_paints(table.paints, lab, target):
+        at_limit = True
         reason = f"as {'dark' if target[0] < lab[0] else 'light'} as your paints go: {pairs[0][0].name} straight"
     return Recipe(
         parts=tuple(names),
@@ -545,7 +546,7 @@ def recipe_from_row(table: MixingTable, row: int, target: np.ndarray | None = No
         delta_e=round(error, 3),
         approximate=any(paint.approximate for paint, _, _ in pairs),
         reason=reason,
-        at_limit=bool(at_limit),
+        at_limit=at_limit,
     )
 
 
