@@ -19,7 +19,6 @@ bytes as hostile: size, member and shape limits first, one-line :class:`ProjectE
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import re
@@ -134,19 +133,6 @@ def _npy(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def _painting_dict(painting) -> dict:
-    return {
-        "size": list(painting.size), "plan_size": list(painting.plan_size), "renderer": painting.renderer,
-        "options": dataclasses.asdict(painting.options),
-        "layers": [dataclasses.asdict(layer) for layer in painting.layers],
-    }
-
-
-def _stroke_rows(strokes) -> np.ndarray:
-    rows = [[s.layer, s.color, *(c for point in s.points for c in point), *s.widths] for s in strokes]
-    return np.asarray(rows, dtype=np.float64).reshape(len(rows), 10)
-
-
 def project_json(project: Project) -> bytes:
     """The ``project.json`` member: everything but the arrays (small; the app rewrites it on every change)."""
     meta = {
@@ -154,14 +140,14 @@ def project_json(project: Project) -> bytes:
         "version": VERSION,
         "generator": f"painting-assistant {__version__}",
         "photo": {"name": project.photo_name, "notes": list(project.photo_notes)},
-        "options": None if project.options is None else dataclasses.asdict(project.options),
+        "options": None if project.options is None else project.options.to_dict(),
         "style": None,
         "style_source": None,
-        "painting": None if project.painting is None else _painting_dict(project.painting),
+        "painting": None if project.painting is None else project.painting.to_dict(),
         "settings": project.settings,
     }
     if project.target is not None:
-        meta["style"] = None if project.style is None else dataclasses.asdict(project.style)
+        meta["style"] = None if project.style is None else project.style.to_dict()
         meta["style_source"] = project.style_source
     return (json.dumps(meta, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
@@ -175,7 +161,7 @@ def project_arrays(project: Project) -> dict[str, bytes]:
             files["style.npy"] = _npy(project.style_image.astype(np.float32))
     if project.painting is not None:
         files["painting.npy"] = _npy(project.painting.image.astype(np.float32))
-        files["strokes.npy"] = _npy(_stroke_rows(project.painting.strokes))
+        files["strokes.npy"] = _npy(project.painting.stroke_table())
     return files
 
 
@@ -369,18 +355,18 @@ def _parse_json(raw: bytes):
 
 def _project(meta: dict, files: dict[str, bytes]) -> Project:
     from .pipeline import GuideOptions
+    from .style.transfer import StyleRecord
 
     photo = _read_array(files, "photo.npy")
     options = None
     if meta.get("options") is not None:
-        # A project saved before the detail map had none: it reopens as it was made.
-        options = GuideOptions(**{"focus": "none", **meta["options"]}).validate()
+        options = GuideOptions.from_dict(meta["options"])
     target = style = source = style_image = None
     if "target.npy" in files:
         target = _read_array(files, "target.npy")
         if target.shape != photo.shape:
             raise ProjectError("This project file is damaged (the stylised picture and the photo differ in size).")
-        style = None if meta.get("style") is None else _style_record(meta["style"])
+        style = None if meta.get("style") is None else StyleRecord.from_dict(meta["style"])
         source = meta.get("style_source")
         if "style.npy" in files:
             style_image = _read_array(files, "style.npy")
@@ -400,32 +386,8 @@ def _project(meta: dict, files: dict[str, bytes]) -> Project:
     )
 
 
-def _style_record(data: dict):
-    from .style.transfer import StyleOptions, StyleRecord
-
-    opts = dict(data["options"])
-    for name in ("style_layers", "content_layers", "layer_weights"):
-        if opts.get(name) is not None:
-            opts[name] = tuple(opts[name])
-    for name in ("scales", "iterations"):
-        opts[name] = tuple(opts[name])
-    record = dict(data)
-    record["options"] = StyleOptions(**opts).validate()
-    record["blend"] = tuple((str(label), float(share)) for label, share in data["blend"])
-    record["vector"] = tuple(float(v) for v in data.get("vector", ()))
-    if len(record["vector"]) > 1024 or not np.isfinite(record["vector"]).all():
-        raise ProjectError("This project file is damaged (its style vector is not a list of numbers).")
-    anchor = data.get("colour_anchor")  # absent in files made before it was kept: the default then
-    if anchor is not None:
-        if isinstance(anchor, bool) or not isinstance(anchor, (int, float)) or not 0.0 <= anchor <= 1.0:
-            raise ProjectError("This project file is damaged (its colour anchor is not a number from 0 to 1).")
-        record["colour_anchor"] = float(anchor)
-    return StyleRecord(**record)
-
-
 def _painting(data: dict, files: dict[str, bytes], size: tuple[int, int]):
-    from .strokes.brush import Stroke
-    from .strokes.painter import LayerReport, PainterOptions, Painting
+    from .strokes.painter import Painting
 
     image = _read_array(files, "painting.npy")
     if image.shape[:2] != tuple(size) or tuple(data["size"]) != tuple(size):
@@ -433,18 +395,9 @@ def _painting(data: dict, files: dict[str, bytes], size: tuple[int, int]):
             "This project file is damaged (the brushstroke painting does not fit the canvas: "
             f"{image.shape[1]}×{image.shape[0]} px, expected {size[1]}×{size[0]})."
         )
-    rows = _read_array(files, "strokes.npy", image=False)
-    if rows.dtype != np.float64 or rows.ndim != 2 or rows.shape[1] != 10 or len(rows) > _MAX_STROKES:
+    table = _read_array(files, "strokes.npy", image=False)
+    if table.dtype != np.float64 or table.ndim != 2 or table.shape[1] != 10 or len(table) > _MAX_STROKES:
         raise ProjectError("This project file is damaged (strokes.npy is not a stroke table).")
-    if not np.isfinite(rows).all():
+    if not np.isfinite(table).all():
         raise ProjectError("This project file is damaged (strokes.npy has invalid numbers).")
-    strokes = tuple(
-        Stroke(int(r[0]), int(r[1]), ((float(r[2]), float(r[3])), (float(r[4]), float(r[5])),
-                                      (float(r[6]), float(r[7]))), (float(r[8]), float(r[9])))
-        for r in rows
-    )
-    layers = tuple(
-        LayerReport(**{**layer, "width_px": tuple(layer["width_px"])}) for layer in data["layers"]
-    )
-    options = PainterOptions(**data["options"]).validate()
-    return Painting(strokes, tuple(size), image, layers, options, str(data["renderer"]), tuple(data["plan_size"]))
+    return Painting.from_dict(data, image=image, table=table)

@@ -129,7 +129,7 @@ def main(argv=None) -> int:
         "name": "stroke renderer",
         "weights": WEIGHTS_NAME,
         "sha256": sha256_file(weights_path),
-        "architecture": config.to_json(),
+        "architecture": config.to_dict(),
         "layout": SHAPE_LAYOUT.describe(),
         "training": {
             "script": "scripts/train_renderer.py",

@@ -292,7 +292,7 @@ def test_a_run_stopped_by_the_time_limit_says_so_and_can_be_continued(trunk, sty
     assert stopped.stopped_early and stopped.stopped_at_level == 1
     record = stopped.record(["Impasto oil"])
     assert record.stopped_at_level == 1 and "level 1 of 2" in record.unfinished
-    assert record.to_dict()["stopped_at_level"] == 1
+    assert record.plan_dict()["stopped_at_level"] == 1
     # Progress is work done, not iterations done: a half-size iteration is worth much less than a full-size one.
     from assistant.style.transfer import _ITERATION_OVERHEAD_PX as fixed
     from assistant.style.transfer import _LEVEL_SETUP_ITERATIONS as setup
@@ -305,7 +305,7 @@ def test_a_run_stopped_by_the_time_limit_says_so_and_can_be_continued(trunk, sty
                        options=StyleOptions(max_side=96, scales=(0.5, 1.0), iterations=(4, 4)),
                        resume_from=(stopped.image, stopped.stopped_at_level), on_progress=record_progress)
     assert not finished.stopped_early and finished.stopped_at_level == 0
-    assert finished.record(["Impasto oil"]).unfinished == "" and "stopped_at_level" not in finished.record(["x"]).to_dict()
+    assert finished.record(["Impasto oil"]).unfinished == "" and "stopped_at_level" not in finished.record(["x"]).plan_dict()
     assert len(finished.history) == 8  # both levels, from the interrupted one on
     with pytest.raises(ValueError, match="resume"):
         stylize(photo, [(style_image, 1.0)], network=trunk, options=options, resume_from=(stopped.image, 3))

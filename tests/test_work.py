@@ -5,6 +5,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import photo_array
 
 from assistant import GuideOptions
 from assistant.export import plan_json
@@ -25,7 +26,6 @@ from assistant.work import (
     restyle,
     to_project,
 )
-from conftest import photo_array
 
 OPTIONS = GuideOptions(n_colors=4, max_side=64, focus="none", min_steps=2, max_steps=4)
 

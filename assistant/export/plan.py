@@ -132,7 +132,7 @@ def plan_dict(guide: Guide) -> dict:
             entry["image"] = _stroke_step_name(entry["index"])
             entry["highlight"] = _stroke_step_name(entry["index"], "_new")
     if guide.style is not None:
-        plan["style"] = guide.style.to_dict()
+        plan["style"] = guide.style.plan_dict()
     if guide.focus is not None:
         plan["focus"] = guide.focus.as_dict()
     return plan

@@ -26,14 +26,20 @@ Everything is seeded: same target, palette and options → same strokes.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..base import ProgressFn, check_image, check_int, check_number, no_progress, progress_span
 from .brush import SHAPE_LAYOUT, WIDTH_RANGE, Stroke, paint_strokes, stroke_alpha
+
+#: Columns of :meth:`Painting.stroke_table`: layer, colour, three points (x, y), two widths.
+STROKE_COLUMNS = 10
 
 __all__ = ["PainterOptions", "Painting", "LayerReport", "paint", "focus_layers", "plan_layers"]
 
@@ -77,6 +83,15 @@ class PainterOptions:
     def from_brush_percent(cls, n_strokes: int, min_percent: float, max_percent: float, **others) -> PainterOptions:
         """Options with the brush range given in percent of the long side (as the UI and CLI show it)."""
         return cls(n_strokes=n_strokes, min_brush=min_percent / 100.0, max_brush=max_percent / 100.0, **others)
+
+    def to_dict(self) -> dict:
+        """The options as plain JSON values (``project.json``, ``strokes.json``)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PainterOptions:
+        """Options from :meth:`to_dict`'s table, checked."""
+        return cls(**data).validate()
 
     def validate(self) -> PainterOptions:
         for name, low, high in (("n_strokes", 1, 5000), ("max_layers", 1, 7), ("refine_steps", 0, 1000),
@@ -127,6 +142,13 @@ class LayerReport:
     error_after: float
     seconds: float
 
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LayerReport:
+        return cls(**{**data, "width_px": tuple(data["width_px"])})
+
 
 @dataclass(frozen=True)
 class Painting:
@@ -150,6 +172,39 @@ class Painting:
     options: PainterOptions
     renderer: str = ""
     plan_size: tuple[int, int] = (0, 0)
+
+    def to_dict(self) -> dict:
+        """Everything but the picture and the strokes, as plain JSON values; those two travel as
+        arrays (``image`` and :meth:`stroke_table`)."""
+        return {"size": list(self.size), "plan_size": list(self.plan_size), "renderer": self.renderer,
+                "options": self.options.to_dict(), "layers": [layer.to_dict() for layer in self.layers]}
+
+    def stroke_table(self) -> np.ndarray:
+        """The strokes as a float64 table, one row a stroke: layer, colour, x0, y0, x1, y1, x2, y2, w0, w1."""
+        rows = [[s.layer, s.color, *(c for point in s.points for c in point), *s.widths] for s in self.strokes]
+        return np.asarray(rows, dtype=np.float64).reshape(len(rows), STROKE_COLUMNS)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, image: np.ndarray, table: np.ndarray) -> Painting:
+        """The painting of :meth:`to_dict`, its picture and its :meth:`stroke_table`.
+
+        Raises:
+            ValueError: a table that is not one of strokes, or a picture of another size.
+        """
+        size = (int(data["size"][0]), int(data["size"][1]))
+        if image.shape[:2] != size:
+            raise ValueError(f"Expected a painting picture of {size[1]}×{size[0]} px. "
+                             f"Received: {image.shape[1]}×{image.shape[0]}")
+        if table.ndim != 2 or table.shape[1] != STROKE_COLUMNS or not np.isfinite(table).all():
+            raise ValueError(f"Expected a stroke table of {STROKE_COLUMNS} finite columns. Received: {table.shape}")
+        strokes = tuple(
+            Stroke(int(r[0]), int(r[1]), ((float(r[2]), float(r[3])), (float(r[4]), float(r[5])),
+                                          (float(r[6]), float(r[7]))), (float(r[8]), float(r[9])))
+            for r in table
+        )
+        layers = tuple(LayerReport.from_dict(layer) for layer in data["layers"])
+        return cls(strokes, size, image, layers, PainterOptions.from_dict(data["options"]), str(data["renderer"]),
+                   (int(data["plan_size"][0]), int(data["plan_size"][1])))
 
 
 #: The fixed work of starting a layer, in strokes' worth (see :func:`paint`'s progress).

@@ -89,14 +89,14 @@ class RendererConfig:
             raise ValueError(f"Expected positive layer widths. Received: {self.dense_units}, {self.conv_channels}")
         return self
 
-    def to_json(self) -> dict:
+    def to_dict(self) -> dict:
         out = asdict(self)
         out["dense_units"] = list(self.dense_units)
         out["conv_channels"] = list(self.conv_channels)
         return out
 
     @classmethod
-    def from_json(cls, data: dict) -> RendererConfig:
+    def from_dict(cls, data: dict) -> RendererConfig:
         known = {f for f in cls.__dataclass_fields__}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -355,7 +355,7 @@ def load_renderer(model_dir: str | Path | None = None) -> LearnedRenderer:
         raise RendererFileError(
             f"Renderer was trained for stroke layout v{layout.get('version')}, this code uses v{SHAPE_LAYOUT.version}; retrain it"
         )
-    config = RendererConfig.from_json(manifest["architecture"])
+    config = RendererConfig.from_dict(manifest["architecture"])
     weights_path = folder / manifest["weights"]
     if not weights_path.is_file():
         raise RendererFileError(f"Renderer weights missing: {weights_path}")

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -80,6 +81,21 @@ class StyleOptions:
     # "lbfgs" (ours) or "adam" (the seed recipe); learning_rate is Adam's, in 0–1 pixel units.
     optimizer: str = "lbfgs"
     learning_rate: float = 0.03
+
+    def to_dict(self) -> dict:
+        """The options as plain JSON values (``project.json``)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StyleOptions:
+        """Options from :meth:`to_dict`'s table (lists become tuples), checked."""
+        values = dict(data)
+        for name in ("style_layers", "content_layers", "layer_weights"):
+            if values.get(name) is not None:
+                values[name] = tuple(values[name])
+        for name in ("scales", "iterations"):
+            values[name] = tuple(values[name])
+        return cls(**values).validate()
 
     def validate(self) -> StyleOptions:
         for name in ("style_weight", "content_weight", "tv_weight"):
@@ -244,6 +260,32 @@ class StyleRecord:
                 f"{self.stopped_at_level} of {len(self.options.scales)}, so it is less finished than it will be.")
 
     def to_dict(self) -> dict:
+        """The whole record as plain JSON values (``project.json``; :meth:`plan_dict` is what people read)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StyleRecord:
+        """The record of :meth:`to_dict`, checked. A table from before the colour anchor was kept has
+        none (the default then applies).
+
+        Raises:
+            ValueError: a style vector that is not a short list of finite numbers, a colour anchor outside 0–1.
+        """
+        record = dict(data)
+        record["options"] = StyleOptions.from_dict(data["options"])
+        record["blend"] = tuple((str(label), float(share)) for label, share in data["blend"])
+        record["vector"] = tuple(float(v) for v in data.get("vector", ()))
+        if len(record["vector"]) > 1024 or not np.isfinite(record["vector"]).all():
+            raise ValueError(f"Expected a style vector of at most 1024 finite numbers. "
+                             f"Received: {len(record['vector'])} values")
+        anchor = data.get("colour_anchor")
+        if anchor is not None:
+            if isinstance(anchor, bool) or not isinstance(anchor, int | float) or not 0.0 <= anchor <= 1.0:
+                raise ValueError(f"Expected a colour anchor from 0 to 1. Received: colour_anchor={anchor!r}")
+            record["colour_anchor"] = float(anchor)
+        return cls(**record)
+
+    def plan_dict(self) -> dict:
         """The ``"style"`` section of ``plan.json``."""
         o = self.options
         unfinished = {"stopped_at_level": self.stopped_at_level} if self.stopped_at_level else {}
