@@ -239,3 +239,21 @@ def test_a_pupil_keeps_its_shape_where_the_detail_is_finest():
     assert (cleaned[18:21, 18:21] == 1).all()  # the whole pupil, corners too
     assert (cleaned[18:21, 58:61] == 0).all()  # simplified away in the background
     assert cleaned[30, 10] == 0  # a speck is still no pupil
+
+
+def test_a_line_two_pixels_wide_stays_where_the_detail_is_finest():
+    """Issue 21: the tip of the smallest brush draws a 2-px line on a small face (an eyelid, the lips), but any
+    region under 3 px across has depth 0 and was merged; a 2 × 2 block of its own now tells it from a 1-px line."""
+    labels = np.zeros((40, 80), np.int32)
+    labels[10:12, 5:35] = 1  # 2 px wide, in the face
+    labels[20, 5:35] = 1  # 1 px wide, in the face
+    labels[10:12, 45:75] = 1  # 2 px wide, in the background
+    image, lab = _picture(labels, [(0.8, 0.62, 0.5), (0.3, 0.12, 0.1)])
+    detail = np.full(labels.shape, 0.5, np.float32)
+    detail[:, :40] = 1.0
+    cleaned = clean_labels(labels, min_area=100, min_width=3, smooth=0, image=image, palette_lab=lab,
+                           detail=detail, fine_area=9, fine_width=2)
+    assert (cleaned[10:12, 5:35] == 1).all()
+    assert (cleaned[20, 5:35] == 0).all()  # narrower than the brush's tip
+    assert (cleaned[10:12, 45:75] == 0).all()  # the background keeps the wider limit
+    assert (clean_labels(labels, min_area=10, min_width=2, smooth=0)[10:12, 5:35] == 1).all()  # the width, not area

@@ -148,8 +148,26 @@ class _Limits:
 def _too_small(regions: Regions, min_area, min_width) -> np.ndarray:
     small = regions.areas < min_area
     if np.any(np.asarray(min_width) > 0):
-        small |= regions.depths * 2 < min_width
+        small |= _narrow(regions, min_width)
     return small
+
+
+def _narrow(regions: Regions, min_width) -> np.ndarray:
+    """Which regions are narrower than ``min_width`` px (a number, or one per region).
+
+    The depth (distance from the deepest point to another region) of a region ``w`` px wide is about
+    ``(w - 1) / 2``, and 0 for both 1 and 2 px: a line 2 px wide (the tip of the smallest brush, where the
+    detail is finest) is told from a 1-px one by holding a 2 × 2 block of its own.
+    """
+    widths = np.broadcast_to(np.asarray(min_width, np.float64), regions.areas.shape)
+    narrow = regions.depths * 2 < widths
+    two = narrow & (widths <= 2)
+    if two.any():
+        ids = regions.ids
+        block = (ids[:-1, :-1] == ids[1:, :-1]) & (ids[:-1, :-1] == ids[:-1, 1:]) & (ids[:-1, :-1] == ids[1:, 1:])
+        holds = np.bincount(ids[:-1, :-1][block], minlength=len(regions)) > 0
+        narrow &= ~(two & holds)
+    return narrow
 
 
 class _ColourCosts:
@@ -201,7 +219,7 @@ def _accents(result, regions: Regions, costs, min_area, min_width, accent: float
              among: np.ndarray) -> np.ndarray:
     """Which of the regions ``among`` (a mask) every touching colour misses by more than ``accent``
     per pixel, and are big enough to paint."""
-    candidates = among & (regions.areas * 4 >= min_area) & (regions.depths * 2 >= min_width)
+    candidates = among & (regions.areas * 4 >= min_area) & ~_narrow(regions, min_width)
     if not candidates.any():
         return candidates
     pixels = candidates[regions.ids]
@@ -225,7 +243,7 @@ def _merge_perceptually(result, costs, limits: _Limits, accent: float, passes: i
         movable = small & np.isfinite(best)
         own = _own_costs(result, regions, costs, pixels)
         movable &= ~(((best - own) / np.maximum(regions.areas, 1) > accent_here)
-                     & (regions.areas * 4 >= min_area) & (regions.depths * 2 >= min_width))
+                     & (regions.areas * 4 >= min_area) & ~_narrow(regions, min_width))
         if not movable.any():
             break
         new_labels = regions.labels.copy()
