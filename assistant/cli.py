@@ -245,10 +245,9 @@ def _check(args: argparse.Namespace) -> int:
     """``check PROJECT PHOTO -o OUT``: writes OUT/check.json and OUT/check.png (the overlay), prints the summary."""
     import json
 
-    from .check import CanvasNotFound, CheckOptions, check_canvas, parse_corners
-    from .images import decode_image, encode_png
-    from .project import load_project
-    from .work import read_input, rebuild_guide
+    from .check import CheckOptions, parse_corners
+    from .images import encode_png
+    from .work import check_photo, open_project, read_input
 
     for path in (args.project, args.photo):
         if not path.is_file():
@@ -256,19 +255,10 @@ def _check(args: argparse.Namespace) -> int:
     if args.output.exists() and not args.output.is_dir():
         raise ValueError(f"Expected -o to be a folder. Received: {args.output} (a file)")
     options = CheckOptions(off_delta_e=args.off).validate()
-    project = load_project(read_input(args.project))
-    if project.options is None:
-        raise ValueError("This project has no palette yet; open it in the app or start from its photo.")
-    decoded = decode_image(read_input(args.photo), max_side=2048)
-    corners = None
-    if args.corners is not None:  # given in the photo file's pixels; the check sees it at most 2048 px
-        scale = decoded.pixels.shape[1] / decoded.original_size[0]
-        corners = parse_corners(args.corners) * scale
-    guide = rebuild_guide(project)
-    try:
-        result = check_canvas(decoded.pixels, guide, options=options, corners=corners)
-    except CanvasNotFound as exc:
-        raise ValueError(f"{exc} (--corners X1,Y1,…,X4,Y4 in the photo's pixels)") from None
+    corners = None if args.corners is None else parse_corners(args.corners)
+    work = open_project(read_input(args.project))
+    result, decoded = check_photo(work, read_input(args.photo), options=options, corners=corners)
+    guide = work.guide
     record = result.as_dict(guide)
     record["photo"] = {"name": args.photo.name, "size": list(decoded.original_size),
                        "corners_in_file": (result.corners / (decoded.pixels.shape[1] / decoded.original_size[0]))

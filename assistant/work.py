@@ -37,10 +37,10 @@ from .strokes.plan import StrokePlan, plan_stroke_steps, render_stroke_steps
 if TYPE_CHECKING:
     from .style.transfer import StyleRecord
 
-__all__ = ["GuideRequest", "SetAside", "StaleResult", "Work", "add_strokes", "attach_painting", "from_project",
-           "guide_is_current", "guide_key", "join_painting", "new_photo", "open_bytes", "painter_inputs", "paint_spec",
-           "parse_style_mix", "read_input", "rebuild_guide", "replan", "restyle", "run_request", "style_source", "to_project",
-           "with_value_levels", "write_folder"]
+__all__ = ["GuideRequest", "SetAside", "StaleResult", "Work", "add_strokes", "attach_painting", "check_photo",
+           "from_project", "guide_is_current", "guide_key", "join_painting", "new_photo", "open_bytes",
+           "open_project", "paint_spec", "painter_inputs", "parse_style_mix", "read_input", "rebuild_guide",
+           "replan", "restyle", "run_request", "style_source", "to_project", "with_value_levels", "write_folder"]
 
 #: Notes for the person (a scaled photo, which networks ran): the CLI prints them, a job drops them.
 NoteFn = Callable[[str], None]
@@ -500,11 +500,38 @@ def open_bytes(data: bytes, name: str, request: GuideRequest = GuideRequest(), *
         if given:
             flags = ", ".join("--" + flag.replace("_", "-") for flag in given)
             raise ValueError(f"A project keeps its own settings; leave out {flags} (or start again from the photo).")
-        project = load_project(data)
-        if project.options is None:
-            raise ValueError("This project has no palette yet; open it in the app or start from its photo.")
-        return from_project(project, on_progress=progress_span(on_progress or no_progress, 0.0, 0.9))
+        return open_project(data, on_progress=progress_span(on_progress or no_progress, 0.0, 0.9))
     return run_request(data, name, request, on_progress=on_progress, on_note=on_note)
+
+
+def open_project(data: bytes, *, on_progress: ProgressFn | None = None) -> Work:
+    """The work of a project file that has a guide (one-line :class:`ProjectError` for anything else)."""
+    project = load_project(data)
+    if project.options is None:
+        raise ValueError("This project has no palette yet; open it in the app or start from its photo.")
+    return from_project(project, on_progress=on_progress)
+
+
+def check_photo(work: Work, photo: bytes, *, options=None, corners: np.ndarray | None = None):
+    """Check a photo of the canvas against the work's guide: ``(CheckResult, DecodedImage)``.
+
+    ``corners``: the canvas's corners in the photo file's pixels, when the painter gave them (the
+    check sees the photo at most 2048 px a side). Raises ``ValueError`` (one line) when no canvas
+    is found, with the way to give the corners.
+    """
+    from .check import CanvasNotFound, CheckOptions, check_canvas
+    from .images import decode_image
+
+    if work.guide is None:
+        raise ValueError("Expected a guide to check the canvas against. Received: a project without a palette")
+    decoded = decode_image(photo, max_side=2048)
+    if corners is not None:
+        corners = np.asarray(corners, np.float64) * (decoded.pixels.shape[1] / decoded.original_size[0])
+    try:
+        result = check_canvas(decoded.pixels, work.guide, options=options or CheckOptions(), corners=corners)
+    except CanvasNotFound as exc:
+        raise ValueError(f"{exc} (--corners X1,Y1,…,X4,Y4 in the photo's pixels)") from None
+    return result, decoded
 
 
 def run_request(data: bytes, name: str, request: GuideRequest, *, on_progress: ProgressFn | None = None,
