@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -113,6 +114,126 @@ def test_step_reached_at_the_first_a_middle_and_the_last_step(guide, step):
         assert all(r.advice and r.delta_e > CheckOptions().off_delta_e for r in offs)
 
 
+def _started(view, step: int, share: float = 0.3) -> np.ndarray:
+    """Regions of ``step + 1`` started before ``step`` is judged reached: the most compact ones (most core
+    pixels for their area) first, up to ``share`` of the next step's area."""
+    members = np.flatnonzero(view.step == step + 1)
+    area = np.bincount(view.ids.ravel(), minlength=len(view.step))
+    core = np.bincount(view.ids[view.interior], minlength=len(view.step))
+    chosen, budget = [], share * area[members].sum()
+    for region in members[np.argsort(-core[members] / np.maximum(area[members], 1))]:
+        if area[region] <= budget:
+            chosen.append(region)
+            budget -= area[region]
+    return np.array(chosen, dtype=int)
+
+
+def test_a_started_next_step_is_not_the_step_reached(guide):
+    """The next step started on under a third of its area (its most compact regions, which have the most core
+    pixels for their area) is not reached: each region votes by its area, not by the pixels it is judged on."""
+    from assistant.check.compare import PlanView, judge
+
+    view = PlanView.of(guide, guide.labels.shape)
+    for step in range(2, len(guide.steps)):
+        started = _started(view, step)
+        canvas = view.after(step)
+        ahead = np.isin(view.ids, started)
+        canvas[ahead] = view.paint[view.ids[ahead]]
+        judged = judge(canvas, view, off_delta_e=8.0, painted_share=0.5)
+        assert judged.step_reached == step, (step, len(started))
+
+
+def test_a_step_whose_paint_looks_like_the_canvas_still_counts(guide):
+    """A step painted in colours a few ΔE00 from the toned ground under them (each a "lookalike") still has a
+    small say: painted, the step is reached; bare, it is not."""
+    import dataclasses
+
+    from assistant.check.compare import LOOKALIKE_DELTA_E, PlanView, judge
+    from assistant.color.spaces import lab_to_rgb
+
+    view = PlanView.of(guide, guide.labels.shape)
+    step = 4
+    members = np.flatnonzero(view.step == step)
+    paint = view.paint.copy()
+    ground_lab = rgb_to_lab(view.ground)
+    for region in members:  # the ground under the region, 5 L* darker: a lookalike paint
+        under = np.median(ground_lab[view.ids == region], axis=0)
+        paint[region] = lab_to_rgb((under - [5.0, 0, 0]).astype(np.float32))
+    near = delta_e2000(rgb_to_lab(paint[members]), np.array([np.median(ground_lab[view.ids == r], axis=0)
+                                                             for r in members]))
+    assert np.all(near < LOOKALIKE_DELTA_E)
+    lookalike = dataclasses.replace(view, paint=paint)
+    assert judge(lookalike.after(step), lookalike, off_delta_e=8.0, painted_share=0.5).step_reached == step
+    assert judge(lookalike.after(step - 1), lookalike, off_delta_e=8.0, painted_share=0.5).step_reached == step - 1
+
+
+def test_a_channel_the_camera_clipped_is_not_read_as_a_wrong_colour(guide):
+    """Under a warm lamp the camera clips the red of the light areas: the red seen is only "at least this
+    much". Judged as if it were the truth, light regions look cyan (off, or painted where still bare);
+    with the clipped channels marked, they are done or to do as painted."""
+    from assistant.check.compare import PlanView, judge
+
+    view = PlanView.of(guide, guide.labels.shape)
+    step = 6
+    truth = view.after(step)
+    clipped = np.zeros(truth.shape, bool)
+    clipped[..., 0] = truth[..., 0] > 0.72  # the camera saw at most this much red, after the light is taken out
+    seen = truth.copy()
+    seen[..., 0] = np.minimum(seen[..., 0], 0.72)
+    assert clipped[..., 0].mean() > 0.2
+    due = view.step <= step
+    plain = judge(seen, view, off_delta_e=8.0, painted_share=0.5)
+    marked = judge(seen, view, off_delta_e=8.0, painted_share=0.5, clipped=clipped)
+    assert np.sum(plain.status[due] == 2) >= 3  # the failure this guards against
+    assert np.sum(marked.status[due] == 2) == 0 and marked.step_reached == step
+    assert np.all(marked.status[view.step > step + 1] == 0)
+
+
+def test_small_regions_are_judged_on_the_photos_own_pixels(guide):
+    """Regions too small to judge at the guide's working size are judged at up to twice that size (the
+    canvas in the photo has the pixels): small regions painted ≥ 10 ΔE00 off are found, and the check
+    says which regions it could not judge."""
+    from assistant.check.compare import PlanView
+
+    view = PlanView.of(guide, guide.labels.shape)
+    small = np.bincount(view.ids[view.interior], minlength=len(guide.regions)) < 40  # too small at working size
+    found = total = coarse_found = 0
+    for seed in (21, 22):
+        shot = canvas_photo(guide, len(guide.steps), seed=seed, size=(2400, 1800))
+        pixels = _photo(shot)
+        fine = check_canvas(pixels, guide)
+        coarse = check_canvas(pixels, guide, options=CheckOptions(judge_side=256))  # at the working size
+        off = (shot.painted.status == OFF) & small
+        total += int(off.sum())
+        found += int(np.sum(_status(fine)[off] == 2))
+        coarse_found += int(np.sum(_status(coarse)[off] == 2))
+        assert np.mean([r.judged for r in fine.regions]) > np.mean([r.judged for r in coarse.regions])
+        assert fine.step_reached == len(guide.steps)
+    assert total >= 5 and found >= 0.75 * total and found > coarse_found, (found, coarse_found, total)
+
+
+def test_a_print_of_the_reference_photo_on_the_table_is_not_the_canvas(guide):
+    """A small print of the photo the guide was made from (as the photo generator's clutter has) matches the
+    plan's features, but it is not the canvas: under 6 % of the photo, as for edges (and here half out of it).
+    A print as large as a canvas would be taken for one: it looks like the finished painting."""
+    import cv2
+    from PIL import Image
+
+    table = decode_image(clutter_photo(seed=1, size=SIZE)).pixels.copy()
+    height, width = guide.photo.shape[:2]
+    print_w = int(0.2 * min(table.shape[:2]))
+    assert print_w * print_w * height / width < 0.06 * table.shape[0] * table.shape[1]
+    reference = cv2.resize(guide.photo, (print_w, round(print_w * height / width)), interpolation=cv2.INTER_AREA)
+    for top, left in ((300, 200), (-reference.shape[0] // 2, 700)):
+        photo = table.copy()
+        rows = slice(max(0, top), top + reference.shape[0])
+        photo[rows, left:left + reference.shape[1]] = reference[rows.start - top:]
+        buffer = io.BytesIO()
+        Image.fromarray((photo * 255).round().astype(np.uint8)).save(buffer, "JPEG", quality=85)
+        with pytest.raises(CanvasNotFound):
+            check_canvas(decode_image(buffer.getvalue()).pixels, guide)
+
+
 def test_corners_given_by_hand_in_any_order(guide):
     shot = canvas_photo(guide, 4, seed=7, size=SIZE)
     result = check_canvas(_photo(shot), guide, corners=shot.corners[[2, 0, 1, 3]])
@@ -130,6 +251,8 @@ def test_options_and_inputs_are_checked(guide):
     photo = np.zeros((64, 64, 3), np.float32)
     with pytest.raises(ValueError, match="Expected off_delta_e"):
         check_canvas(photo, guide, options=CheckOptions(off_delta_e=0))
+    with pytest.raises(ValueError, match="Expected judge_side"):
+        check_canvas(photo, guide, options=CheckOptions(judge_side=4096))
     with pytest.raises(ValueError, match="Expected photo"):
         check_canvas(np.zeros((64, 64), np.float32), guide)
     with pytest.raises(ValueError, match="Expected the corners inside the photo"):

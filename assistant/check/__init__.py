@@ -17,7 +17,9 @@ The stages (each its own module, none imports Streamlit or TensorFlow):
 3. :mod:`.light` takes out the light (colour of the lamp, unevenness, flare) from references the
    photo holds: the bare or toned canvas and the regions' planned colours, robustly, for each
    possible step; the step that explains the photo best gives the light.
-4. :mod:`.compare` judges every region (done / to do / off, ΔE00) and every step;
+4. :mod:`.compare` judges every region (done / to do / off, ΔE00) and every step, finer than the light
+   was fitted (up to twice the working size, as many pixels as the canvas has in the photo, so that
+   small regions are judged on their own pixels);
    :mod:`.advice` says what is off in a painter's words with the fix from the recipe;
    :mod:`.picture` draws the overlay.
 """
@@ -53,7 +55,10 @@ class CheckOptions:
         off_delta_e: a painted region whose colour is further than this (CIEDE2000) from its
             palette colour is "off"; below it, "done". 8 is clearly visible side by side.
         painted_share: a step counts as reached when this share of its area is painted.
-        analysis_side: the long side (px) the canvas is compared at (smaller is faster, 256–1024).
+        analysis_side: the long side (px) the light is fitted and the canvas's turn and step chosen at
+            (smaller is faster, 256–1024; never more than the guide's working size).
+        judge_side: the long side (px) the regions are judged at, 256–2048: up to twice the guide's
+            working size and no finer than the canvas in the photo (small regions need the pixels).
         markers: look for printed ArUco corner markers (DICT_4X4_50, ids 0–3) first.
         align: fine-align the straightened canvas to the plan (ECC) after the edges are found.
     """
@@ -61,16 +66,17 @@ class CheckOptions:
     off_delta_e: float = 8.0
     painted_share: float = 0.5
     analysis_side: int = 640
+    judge_side: int = 1280
     markers: bool = True
     align: bool = True
 
     def validate(self) -> CheckOptions:
         check_number("off_delta_e", self.off_delta_e, 1.0, 50.0)
         check_number("painted_share", self.painted_share, 0.05, 1.0)
-        if isinstance(self.analysis_side, bool) or not isinstance(self.analysis_side, int) or not (
-                256 <= self.analysis_side <= 1024):
-            raise ValueError(f"Expected analysis_side to be a whole number from 256 to 1024. "
-                             f"Received: analysis_side={self.analysis_side!r}")
+        for name, top in (("analysis_side", 1024), ("judge_side", 2048)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 256 <= value <= top:
+                raise ValueError(f"Expected {name} to be a whole number from 256 to {top}. Received: {name}={value!r}")
         for name in ("markers", "align"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"Expected {name} to be True or False. Received: {name}={getattr(self, name)!r}")
@@ -89,6 +95,8 @@ class RegionCheck:
         delta_e: CIEDE2000 between the paint seen and the palette colour (None while it is to do).
         advice: what is off and the fix, in a painter's words ("" when nothing needs saying).
         area: its share of the canvas in percent.
+        judged: False when the region is too small in this photo to be judged on its own pixels (a few
+            pixels, blurred with its neighbours'): it then follows its step (done once its step is reached).
     """
 
     id: int
@@ -98,11 +106,12 @@ class RegionCheck:
     delta_e: float | None
     advice: str
     area: float
+    judged: bool = True
 
     def as_dict(self) -> dict:
         return {"id": self.id, "colour": self.colour, "step": self.step, "status": self.status,
                 "delta_e": None if self.delta_e is None else round(self.delta_e, 1), "advice": self.advice,
-                "area": round(self.area, 2)}
+                "area": round(self.area, 2), "judged": self.judged}
 
 
 @dataclass(frozen=True, eq=False)
@@ -256,17 +265,35 @@ class _Plan:
         self.pictures = [feature_view.after(k) for k in range(1, len(guide.steps) + 1)]
         self.aspect = guide.canvas.width_mm / guide.canvas.height_mm
 
-    def match(self, photo: np.ndarray, corners: np.ndarray) -> tuple[float, int]:
-        """Best correlation of the photo inside ``corners`` (TL…BL) with the plan after any step, and that step."""
+    def match(self, thumbnail: tuple[np.ndarray, float], corners: np.ndarray) -> tuple[float, int]:
+        """Best correlation of the photo inside ``corners`` (TL…BL, the photo's pixels) with the plan after any
+        step, and that step; ``thumbnail``: the photo as :func:`_thumbnail` gives it."""
         from .locate import rectify
 
-        seen = _detail(rectify(photo, corners, self.small))
+        thumb, scale = thumbnail
+        seen = _detail(rectify(thumb, (np.asarray(corners, np.float64) + 0.5) * scale - 0.5, self.small))
         scores = [_ncc(seen, d) for d in self.details]
         best = int(np.argmax(scores))
         return scores[best], best
 
 
-def _orient(photo, candidates, plan: _Plan) -> tuple[np.ndarray, float, int]:
+#: Long side of the photo the plan matches are made in (the canvas then covers about 3× the 96 px views).
+MATCH_SIDE = 512
+
+
+def _thumbnail(photo: np.ndarray) -> tuple[np.ndarray, float]:
+    """The photo at most :data:`MATCH_SIDE` px long (area averaged) and its scale: the many small views the
+    canvas's turn and step are chosen from are cut from it, not each smoothed out of the whole photo."""
+    from ..images import resize_longest
+
+    longest = max(photo.shape[:2])
+    if longest <= MATCH_SIDE:
+        return photo, 1.0
+    thumb = resize_longest(photo, MATCH_SIDE)
+    return thumb, thumb.shape[1] / photo.shape[1]
+
+
+def _orient(photo, thumbnail, candidates, plan: _Plan) -> tuple[np.ndarray, float, int]:
     """The candidate and its rotation that is the canvas: ``(corners TL…BL, match, step that matched)``."""
     from .locate import apparent_aspect
 
@@ -276,7 +303,7 @@ def _orient(photo, candidates, plan: _Plan) -> tuple[np.ndarray, float, int]:
             rolled = np.roll(corners, -turn, axis=0)
             seen = apparent_aspect(rolled, photo.shape[:2])
             fit = 0.5 if seen is None else math.exp(-((math.log(max(seen, 1e-6) / plan.aspect) / 0.25) ** 2))
-            match, step = plan.match(photo, rolled)
+            match, step = plan.match(thumbnail, rolled)
             total = score * (0.3 + fit) * (0.2 + max(match - 0.1, 0.0)) ** 2  # below 0.1: chance
             if best is None or total > best[0]:
                 best = (total, rolled, match, step)
@@ -338,8 +365,8 @@ def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptio
         ValueError: bad options or corners, a photo too dark to judge.
     """
     from .advice import region_advice
-    from .compare import judge
-    from .light import fit_best_light, patches
+    from .compare import PlanView, judge
+    from .light import CLIPPED, fit_best_light, patches
     from .locate import apparent_aspect, find_by_features, find_canvas, find_markers, rectify, refine_corners
 
     options.validate()
@@ -347,14 +374,15 @@ def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptio
     report = on_progress or no_progress
     report(0.0, "Finding the canvas")
     plan = _Plan(guide, options.analysis_side)
+    thumbnail = _thumbnail(photo)
     found_by = "corners"
     if corners is not None:
-        chosen, match, step = _orient(photo, [(_check_corners(corners, photo.shape), 1.0)], plan)
+        chosen, match, step = _orient(photo, thumbnail, [(_check_corners(corners, photo.shape), 1.0)], plan)
     else:
         markers = find_markers(photo) if options.markers else None
         if markers is not None:
             found_by, chosen = "markers", markers
-            match, step = plan.match(photo, chosen)
+            match, step = plan.match(thumbnail, chosen)
         else:
             found_by = "edges"
             candidates = [(refine_corners(photo, c), s) for c, s in find_canvas(photo, aspect=plan.aspect)]
@@ -363,7 +391,7 @@ def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptio
                 candidates.append((by_plan, max([s for _, s in candidates], default=0.2)))
             if not candidates:
                 raise CanvasNotFound(NOT_FOUND)
-            chosen, match, step = _orient(photo, candidates, plan)
+            chosen, match, step = _orient(photo, thumbnail, candidates, plan)
             seen = apparent_aspect(chosen, photo.shape[:2])
             if match < 0.3 and seen is not None and abs(math.log(seen / plan.aspect)) > math.log(1.2):
                 # Nothing of the plan to recognise, and not the canvas's proportions: a sheet of paper, a box.
@@ -373,7 +401,7 @@ def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptio
     report(0.3, "Straightening the canvas")
     if options.align and match > 0.2:
         aligned = _align(photo, chosen, plan, step)
-        better, _ = plan.match(photo, aligned)
+        better, _ = plan.match(thumbnail, aligned)
         if better >= match:
             chosen, match = aligned, better
     rectified = rectify(photo, chosen, plan.shape)
@@ -391,10 +419,17 @@ def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptio
                                                          skip_clipped=False)
     predictions = [patches(small, r, mask=view.interior, skip_clipped=skip)[1] for r in reference]
     best, light, _ = fit_best_light(observed, predictions, positions, weights)
-    corrected_small = light.correct(small)
 
     report(0.75, "Comparing with the plan")
-    judged = judge(corrected_small, view, off_delta_e=options.off_delta_e, painted_share=options.painted_share)
+    fine_shape = _judge_shape(plan, chosen, options.judge_side)
+    if fine_shape == plan.analysis:
+        fine, fine_view = small, view
+    else:  # the regions judged finer than the light was fitted: small ones get their pixels back
+        fine, fine_view = rectify(photo, chosen, fine_shape), PlanView.of(guide, fine_shape, erode=JUDGE_ERODE)
+    clipped = fine >= CLIPPED
+    clipped &= clipped.sum(axis=-1, keepdims=True) == 1  # two or three: a highlight, taken back as neutral
+    judged = judge(light.correct(fine), fine_view, off_delta_e=options.off_delta_e,
+                   painted_share=options.painted_share, clipped=clipped)
     regions = _region_checks(guide, judged, region_advice)
     reached = judged.step_reached
     count = len(guide.steps)
@@ -413,6 +448,23 @@ def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptio
                        corrected=corrected, overlay=picture, step_reached=reached, next_step=next_step,
                        progress=progress, step_progress=step_progress, regions=regions, light=light,
                        match=float(match), notes=notes)
+
+
+#: Pixels (at the size the regions are judged at) of each region's border left out of its judgement.
+JUDGE_ERODE = 3
+
+
+def _judge_shape(plan: _Plan, corners: np.ndarray, judge_side: int) -> tuple[int, int]:
+    """``(H, W)`` to judge the regions at: ``judge_side`` long at most, at most twice the guide's working
+    size, no more than the canvas's long side in the photo, and never less than the analysis size."""
+    height, width = plan.shape
+    corners = np.asarray(corners, np.float64)
+    in_photo = float(np.linalg.norm(np.roll(corners, -1, axis=0) - corners, axis=1).max())
+    longest = max(min(float(judge_side), 2.0 * max(height, width), in_photo), float(max(plan.analysis)))
+    if round(longest) == max(plan.analysis):
+        return plan.analysis
+    scale = longest / max(height, width)
+    return max(16, round(height * scale)), max(16, round(width * scale))
 
 
 def _check_photo(small: np.ndarray, match: float, plan: _Plan) -> None:
@@ -447,7 +499,7 @@ def _region_checks(guide, judged, region_advice) -> tuple[RegionCheck, ...]:
                                    paints=guide.paints, medium=medium, number=colour)
         checks.append(RegionCheck(region, colour, int(step_of[region]), status,
                                   None if status == "todo" else float(judged.delta_e[region]), advice,
-                                  100.0 * float(areas[region]) / total))
+                                  100.0 * float(areas[region]) / total, not bool(judged.tiny[region])))
     return tuple(checks)
 
 

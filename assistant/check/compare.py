@@ -1,16 +1,20 @@
 """The straightened, light-corrected canvas against the plan: region by region, step by step.
 
 Each region is judged on its inside (its border eroded by a few pixels, so that a border painted a
-little off the line or photographed soft does not count). A pixel is *bare* when it is nearer the
-unpainted canvas there (the toned ground, or white) than the region's paint and within
-:data:`BARE_DELTA_E` of it; otherwise it is painted. A region whose inside is mostly painted is
-*done* when the median paint is within ``off_delta_e`` (ΔE00) of its palette colour, *off* when not;
-otherwise it is still *to do*. A region whose paint looks like the canvas under it (a light paint
-over the wiped-out ground) cannot be told from bare canvas: it follows its step (done when its
-step is reached).
+little off the line or photographed soft does not count), on at most :data:`SAMPLES` of its pixels.
+A pixel is *bare* when it is nearer the unpainted canvas there (the toned ground, or white) than the
+region's paint and within :data:`BARE_DELTA_E` of it; otherwise it is painted. A channel the camera
+clipped only says "at least this much": it is compared as the colour it is compared with where that
+is higher. A region whose inside is mostly painted is *done* when the median paint is within
+``off_delta_e`` (ΔE00) of its palette colour, *off* when not; otherwise it is still *to do*. A region
+whose paint looks like the canvas under it (a light paint over the wiped-out ground) cannot be told
+from bare canvas: it follows its step (done when its step is reached). A region with fewer than
+:data:`MIN_PIXELS` inside pixels at the size it is judged at follows its step too.
 
 A step is reached when at least ``painted_share`` of its area is painted; ``step_reached`` is the
 last step reached (step 1, toning, from the colour of the bare canvas; 0 when nothing is on the canvas).
+Each region has a say by its area; small regions half a say, and a paint like the canvas under it a say
+that shrinks with the difference, so that a step painted only in such colours still counts a little.
 """
 
 from __future__ import annotations
@@ -29,8 +33,13 @@ BARE_REGION_DELTA_E = 5.0
 LATER_SHARE = 0.8
 #: A paint this close (ΔE00) to the canvas under it cannot be told from bare canvas.
 LOOKALIKE_DELTA_E = 8.0
+#: Each region is judged on at most this many of its core pixels, evenly spread (enough for a median and a share).
+SAMPLES = 600
+#: The say in the step reached of a region whose paint looks like the canvas under it, at the most (it falls
+#: with the difference between the two).
+LOOKALIKE_SAY = 0.5
 #: A region with fewer core pixels than this at the size it is judged at is too small to judge on its own.
-MIN_PIXELS = 40
+MIN_PIXELS = 20
 WHITE = np.array([1.0, 1.0, 1.0], np.float32)
 
 
@@ -122,8 +131,14 @@ def _grouped(ids: np.ndarray, n: int):
     return [order[bounds[r]:bounds[r + 1]] for r in range(n)]
 
 
-def judge(corrected: np.ndarray, plan: PlanView, *, off_delta_e: float, painted_share: float) -> Judgement:
-    """Judge every region of the light-corrected canvas (sRGB at the plan view's size)."""
+def judge(corrected: np.ndarray, plan: PlanView, *, off_delta_e: float, painted_share: float,
+          clipped: np.ndarray | None = None) -> Judgement:
+    """Judge every region of the light-corrected canvas (sRGB at the plan view's size).
+
+    ``clipped``: bool ``(H, W, 3)``, the channels the camera clipped. Such a channel only says "at least
+    this much", so a pixel is compared with a colour as if that channel were the colour's where the
+    colour's is higher (a light orange under a warm lamp, its red clipped, is not taken for a cyan one).
+    """
     import cv2
 
     from ..color.spaces import delta_e2000, rgb_to_lab
@@ -132,26 +147,35 @@ def judge(corrected: np.ndarray, plan: PlanView, *, off_delta_e: float, painted_
     smooth = cv2.GaussianBlur(corrected.astype(np.float32), (0, 0), 1.0)
     # On white paper, step 1's pencil lines are not paint: thin dark lines are closed over before judging.
     judged = smooth if plan.toned else cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    lab = rgb_to_lab(judged).reshape(-1, 3)
-    ground_lab = rgb_to_lab(plan.ground).reshape(-1, 3)
+    rgb = judged.reshape(-1, 3)
     white_lab = rgb_to_lab(WHITE)
     paint_lab = rgb_to_lab(plan.paint)
     ids = plan.ids.ravel()
-    # Where to look: each region's inside, or all of it when it has no inside.
+    # Where to look: each region's inside, or all of it when it has no inside; at most SAMPLES of its pixels.
     inside = plan.interior.ravel()
     groups_inside = _grouped(np.where(inside, ids, n), n + 1)[:n]
     groups_all = _grouped(ids, n)
     chosen = [g_in if len(g_in) else g_all for g_in, g_all in zip(groups_inside, groups_all)]
+    core = np.array([len(g) for g in chosen])
+    chosen = [g[::-(-len(g) // SAMPLES)] if len(g) > SAMPLES else g for g in chosen]  # evenly spread
     pixels = np.concatenate(chosen)
     owner = np.repeat(np.arange(n), [len(g) for g in chosen])
-    d_paint = delta_e2000(lab[pixels], paint_lab[owner])
-    d_ground = delta_e2000(lab[pixels], ground_lab[pixels])
-    d_white = delta_e2000(lab[pixels], np.broadcast_to(white_lab, (len(pixels), 3)))
+    ground_rgb = plan.ground.reshape(-1, 3)[pixels]
+    ground_lab = rgb_to_lab(ground_rgb)  # per pixel looked at, as ``lab`` below
+    censored = _censor(rgb[pixels], None if clipped is None else clipped.reshape(-1, 3)[pixels])
+    lab = censored(None)
+    as_paint = censored(plan.paint[owner])  # each pixel's Lab, its clipped channels given the benefit of the doubt
+    as_ground = censored(ground_rgb)
+    as_white = censored(np.broadcast_to(WHITE, (len(pixels), 3)))
+    d_paint = delta_e2000(as_paint, paint_lab[owner])
+    d_ground = delta_e2000(as_ground, ground_lab)
+    d_white = delta_e2000(as_white, np.broadcast_to(white_lab, (len(pixels), 3)))
     d_bare = np.minimum(d_ground, d_white) if plan.toned else d_white
     bare = (d_bare < d_paint) & (d_bare < BARE_DELTA_E)
     counts = np.bincount(owner, minlength=n).astype(np.float64)
     painted = 1.0 - np.bincount(owner, weights=bare, minlength=n) / np.maximum(counts, 1)
-    seen = np.zeros((n, 3))
+    seen = np.zeros((n, 3))  # as compared with the paint
+    seen_bare = np.zeros((n, 3))  # as compared with the canvas under it
     under = np.zeros((n, 3))
     starts = np.concatenate([[0], np.cumsum(counts).astype(int)])
     for r in range(n):
@@ -159,28 +183,32 @@ def judge(corrected: np.ndarray, plan: PlanView, *, off_delta_e: float, painted_
         keep = ~bare[own] if painted[r] >= 0.5 else np.ones(starts[r + 1] - starts[r], bool)
         if not keep.any():
             keep = np.ones_like(keep)
-        seen[r] = np.median(lab[pixels[own]][keep], axis=0)
-        under[r] = np.median(ground_lab[pixels[own]], axis=0) if plan.toned else white_lab
+        seen[r] = np.median(as_paint[own][keep], axis=0)
+        seen_bare[r] = np.median((as_ground if plan.toned else as_white)[own][keep], axis=0)
+        under[r] = np.median(ground_lab[own], axis=0) if plan.toned else white_lab
     delta_e = delta_e2000(seen, paint_lab)
     # A paint that looks like the canvas under it (or like white canvas) cannot be told from bare canvas.
-    lookalike = (delta_e2000(paint_lab, under) < LOOKALIKE_DELTA_E) | (
-        delta_e2000(paint_lab, np.broadcast_to(white_lab, paint_lab.shape)) < LOOKALIKE_DELTA_E)
+    separation = np.minimum(delta_e2000(paint_lab, under),
+                            delta_e2000(paint_lab, np.broadcast_to(white_lab, paint_lab.shape)))
+    lookalike = separation < LOOKALIKE_DELTA_E
     # Too small to judge from a photo (a few pixels, each blurred with its neighbours): it follows its step.
-    tiny = np.array([len(g) for g in chosen]) < MIN_PIXELS
+    tiny = core < MIN_PIXELS
     is_painted = painted >= 0.5
-    areas = counts
+    areas = np.bincount(ids, minlength=n).astype(np.float64)
 
-    # Steps: the painted share of each step's area, from the regions that can be told apart.
+    # Steps: the painted share of each step's area. Each region has a say by its area (not by its core: a
+    # compact region started early has more core per area than the thin ones beside it), small regions half
+    # a say (they are blurred), a paint that looks like the canvas under it a say as small as the difference.
+    say = np.where(tiny, 0.5, 1.0) * np.where(lookalike, LOOKALIKE_SAY * separation / LOOKALIKE_DELTA_E, 1.0)
     shares, evidence = [float("nan")], [0.0]
     for index in range(2, plan.steps + 1):
         members = np.flatnonzero(plan.step == index)
-        clear = members[~lookalike[members]]
-        votes = areas[clear] * np.where(tiny[clear], 0.5, 1.0)  # small regions are blurred: half a say
+        votes = areas[members] * say[members]
         weight = float(votes.sum())
         evidence.append(weight)
-        shares.append(float(np.sum(votes * is_painted[clear]) / weight) if weight else float("nan"))
+        shares.append(float(np.sum(votes * is_painted[members]) / weight) if weight else float("nan"))
     reached = _cut(shares, evidence, painted_share)
-    toned = _toned(lab, ground_lab, white_lab, pixels, bare) if plan.toned else _sketched(smooth, plan.sketch)
+    toned = _toned(lab, ground_lab, white_lab, bare) if plan.toned else _sketched(smooth, plan.sketch)
     if reached == 1 and not toned:
         reached = 0
     # Step 1 (toning, or the pencil sketch in watercolour, which a photo cannot show) is done once later ones are.
@@ -190,7 +218,7 @@ def judge(corrected: np.ndarray, plan: PlanView, *, off_delta_e: float, painted_
     is_painted &= (painted >= LATER_SHARE) | (plan.step <= reached + 1)
     status = np.where(is_painted, np.where(delta_e <= off_delta_e, 1, 2), 0).astype(np.int8)
     due = plan.step <= reached
-    from_under = delta_e2000(seen, under)
+    from_under = delta_e2000(seen_bare, under)
     # Due by now, mostly "bare", yet not the bare canvas either: painted, in a colour near the canvas's.
     status[~is_painted & due & ~lookalike & ~tiny & (from_under > BARE_REGION_DELTA_E) & (delta_e > off_delta_e)] = 2
     # A paint like the canvas under it: done when due, off only when far from both paint and canvas.
@@ -205,6 +233,27 @@ def judge(corrected: np.ndarray, plan: PlanView, *, off_delta_e: float, painted_
         shares[index - 1] = (float(np.sum(areas[members] * (status[members] > 0)) / total) if total
                              else float(index <= reached))
     return Judgement(status, painted, seen, delta_e, lookalike, tiny, tuple(shares), reached, toned)
+
+
+def _censor(rgb: np.ndarray, clipped: np.ndarray | None):
+    """``as_(colour)``: the Lab of the pixels ``rgb`` ``(n, 3)``, each clipped channel raised to ``colour``'s
+    where that is higher (it was at least what is seen); the plain Lab for ``colour`` None or nothing clipped."""
+    from ..color.spaces import rgb_to_lab
+
+    plain = rgb_to_lab(rgb)
+    if clipped is None or not clipped.any():
+        return lambda colour: plain
+    rows = np.flatnonzero(clipped.any(axis=1))
+
+    def as_(colour: np.ndarray | None) -> np.ndarray:
+        if colour is None:
+            return plain
+        out = plain.copy()
+        raised = np.where(clipped[rows], np.maximum(rgb[rows], colour[rows]), rgb[rows])
+        out[rows] = rgb_to_lab(raised)
+        return out
+
+    return as_
 
 
 def _cut(shares: list[float], evidence: list[float], painted_share: float) -> int:
@@ -239,18 +288,18 @@ def _sketched(image: np.ndarray, sketch: np.ndarray | None) -> bool:
     return along > 1.5 * elsewhere + 0.5
 
 
-def _toned(lab, ground_lab, white_lab, pixels, bare) -> bool:
-    """True when the bare canvas looks toned (nearer the planned ground than white) where the two differ."""
+def _toned(lab, ground_lab, white_lab, bare) -> bool:
+    """True when the bare canvas looks toned (nearer the planned ground than white) where the two differ
+    (``lab``, ``ground_lab``: the pixels looked at; ``bare``: those that look bare)."""
     from ..color.spaces import delta_e2000
 
-    where = pixels[bare]
-    if len(where) < 50:
-        return bool(len(where) < len(pixels) * 0.5)  # hardly any bare canvas: it is covered, toning or not
-    ground = ground_lab[where]
+    if bare.sum() < 50:
+        return bool(bare.sum() < len(bare) * 0.5)  # hardly any bare canvas: it is covered, toning or not
+    ground = ground_lab[bare]
     differs = delta_e2000(ground, np.broadcast_to(white_lab, ground.shape)) > LOOKALIKE_DELTA_E
     if differs.sum() < 50:
         return False
-    seen = lab[where][differs]
+    seen = lab[bare][differs]
     to_ground = delta_e2000(seen, ground[differs])
     to_white = delta_e2000(seen, np.broadcast_to(white_lab, seen.shape))
     return bool(np.mean(to_ground < to_white) > 0.5)

@@ -59,6 +59,8 @@ def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
 #: The light's shape: a quadratic in x and y (5 terms), then bumps on a 4 × 4 grid (shadows, a lamp's hot spot).
 _GRID = 4
 _SMOOTH_TERMS = 5
+#: The light's field is worked out on a grid this long at most, then enlarged.
+SHADING_SIDE = 128
 
 
 def _basis(positions: np.ndarray) -> np.ndarray:
@@ -85,8 +87,17 @@ class Light:
     field: tuple[float, ...]
 
     def shading(self, shape: tuple[int, int]) -> np.ndarray:
-        """G over a picture of ``shape`` (1 = as bright as the average light)."""
-        return np.exp(_basis(_grid(shape)) @ np.asarray(self.field)).reshape(shape).astype(np.float32)
+        """G over a picture of ``shape`` (1 = as bright as the average light); a large picture's is worked out
+        on a grid of at most :data:`SHADING_SIDE` px and enlarged (the field is smooth)."""
+        import cv2
+
+        height, width = shape
+        scale = min(1.0, SHADING_SIDE / max(height, width))
+        coarse = max(2, round(height * scale)), max(2, round(width * scale))
+        field = np.exp(_basis(_grid(coarse)) @ np.asarray(self.field)).reshape(coarse).astype(np.float32)
+        if coarse == (height, width):
+            return field
+        return cv2.resize(field, (width, height), interpolation=cv2.INTER_LINEAR)
 
     def correct(self, image: np.ndarray) -> np.ndarray:
         """``image`` (float32 sRGB, the straightened canvas) as it would look in even daylight."""

@@ -468,6 +468,16 @@ def _intersect(first, second) -> np.ndarray | None:
     return p + s * d
 
 
+def _whole_and_large(corners: np.ndarray, shape: tuple[int, int], min_area: float) -> bool:
+    """True when ``corners`` lie inside a picture of ``shape`` (within 2 % of its long side) and enclose at
+    least ``min_area`` of it."""
+    height, width = shape
+    margin = 0.02 * max(height, width)
+    inside = bool((corners[:, 0] >= -margin).all() and (corners[:, 0] <= width + margin).all()
+                  and (corners[:, 1] >= -margin).all() and (corners[:, 1] <= height + margin).all())
+    return inside and _quad_area(np.asarray(corners, np.float64)) >= min_area * height * width
+
+
 #: A printed corner marker's white margin, as a share of the marker's side (the sticker's corner is the canvas's).
 MARKER_MARGIN = 0.25
 
@@ -501,12 +511,15 @@ def find_markers(photo: np.ndarray) -> np.ndarray | None:
     return np.array([corners[i] for i in range(4)], dtype=np.float32)
 
 
-def find_by_features(photo: np.ndarray, pictures: list[np.ndarray], *, min_inliers: int = 15) -> np.ndarray | None:
+def find_by_features(photo: np.ndarray, pictures: list[np.ndarray], *, min_inliers: int = 15,
+                     min_area: float = 0.06) -> np.ndarray | None:
     """Corners of the canvas found by matching SIFT features of ``pictures`` (what the canvas may look like,
     e.g. the plan after each step) in ``photo``: the homography of the picture with the most RANSAC inliers.
 
     Works where the canvas's edges do not (a palette or a rag against an edge) once anything is painted;
-    None when no picture has ``min_inliers`` (a bare canvas has no features to match).
+    None when no picture has ``min_inliers`` (a bare canvas has no features to match). As for the edges
+    (:func:`quad_candidates`), the canvas must cover ``min_area`` of the photo and lie inside it: a small
+    print of the reference photo on the table matches the plan too, but it is not the canvas.
     """
     import cv2
 
@@ -536,6 +549,7 @@ def find_by_features(photo: np.ndarray, pictures: list[np.ndarray], *, min_inlie
         height, width = picture.shape[:2]
         box = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32).reshape(-1, 1, 2)
         corners = cv2.perspectiveTransform(box, matrix).reshape(4, 2)
-        if np.isfinite(corners).all() and cv2.isContourConvex(corners.reshape(-1, 1, 2)):
+        if np.isfinite(corners).all() and cv2.isContourConvex(corners.reshape(-1, 1, 2)) and _whole_and_large(
+                corners, photo.shape[:2], min_area):
             best, most = corners.astype(np.float32), int(inliers.sum())
     return best
