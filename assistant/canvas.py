@@ -136,7 +136,8 @@ def parse_crop_anchor(text: str) -> tuple[float, float]:
     return x, y
 
 
-def fit_box(height: int, width: int, aspect: float, *, fit: str, anchor: tuple[float, float] = (0.5, 0.5)):
+def fit_box(height: int, width: int, aspect: float, *, fit: str, anchor: tuple[float, float] = (0.5, 0.5)
+            ) -> tuple[int, int, int, int, tuple[int, int, int, int]]:
     """Where the photo goes on a canvas of ``aspect`` (width/height).
 
     Returns ``(out_h, out_w, top, left, crop)``: the fitted image size; for ``"crop"``,

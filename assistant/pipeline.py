@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .base import Cancelled, ProgressFn, check_image, check_int, no_progress
-from .canvas import SMALLEST_BRUSH, Canvas, fit_box, fit_image, nearest_brush, paint_ml, parse_canvas
+from .canvas import SMALLEST_BRUSH, Brush, Canvas, fit_box, fit_image, nearest_brush, paint_ml, parse_canvas
 from .color.mixing import Recipe
 from .color.paints import DEFAULT_PAINTS, PaintSet, parse_paints
 from .color.palette import (
@@ -31,7 +32,7 @@ from .color.palette import (
 )
 from .plan.focus import DetailMap, detail_map, importance, parse_focus, parse_marks, skin_colours
 from .plan.regions import Regions, clean_labels, default_min_area, find_regions, outline_image
-from .plan.steps import Medium, StepPlan, plan_steps, render_steps, soft_edges
+from .plan.steps import Medium, PaintingStep, StepPlan, plan_steps, render_steps, soft_edges
 from .plan.values import VALUE_LEVELS, ValueStudy, first_step, value_study
 from .style.transfer import StyleRecord
 
@@ -89,6 +90,19 @@ class GuideOptions:
     def __post_init__(self) -> None:
         if isinstance(self.marks, list):  # from a project file or plan.json
             object.__setattr__(self, "marks", tuple(tuple(m) if isinstance(m, list) else m for m in self.marks))
+
+    def to_dict(self) -> dict:
+        """The options as plain JSON values, field by field (``plan.json``, ``project.json``)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GuideOptions:
+        """Options from :meth:`to_dict`'s table, checked (``ValueError``; ``TypeError`` for an unknown name).
+
+        A table written before the detail map existed has no ``focus``: it rebuilds as ``"none"``, the
+        guide it was made as, not as today's default.
+        """
+        return cls(**{"focus": "none", **data}).validate()
 
     def validate(self) -> GuideOptions:
         """Raise ``ValueError`` for an impossible option; return self for chaining."""
@@ -168,13 +182,14 @@ class Guide:
         quantized: the target painted with the palette, region by region.
         outline: the numbered paint-by-numbers sheet.
         steps: ordered painting steps with the canvas after each and what is new in each.
-        style: how the stylised target was made, or None when the target is the photo.
         paints: the owned paints the recipes use.
-        recipes: how to mix each palette colour from them (aligned with ``palette``).
-        notes: what the palette stage changed and why ("This photo needs only 9 distinct paints").
         canvas: the real canvas the guide is planned for (the photo's proportions, 40 cm long,
-            when none is given).
+            when the options name none).
         values: the notan and value study of the target.
+        focus: where the detail goes (the detail map; neutral when the options say ``focus="none"``).
+        style: how the stylised target was made, or None when the target is the photo.
+        recipes: how to mix each palette colour from the paints (aligned with ``palette``).
+        notes: what the palette stage changed and why ("This photo needs only 9 distinct paints").
         min_region_mm2: the smallest region left on the canvas, in mm² (the cleaning limit);
             a small high-contrast accent may be a quarter of it.
         source_photo, source_target: the photo and target before they were fitted to the
@@ -192,21 +207,17 @@ class Guide:
     quantized: np.ndarray
     outline: np.ndarray
     steps: StepPlan
+    paints: PaintSet
+    canvas: Canvas
+    values: ValueStudy
+    focus: DetailMap
     style: StyleRecord | None = None
-    paints: PaintSet | None = None
     recipes: tuple[Recipe, ...] = ()
     notes: tuple[str, ...] = ()
-    canvas: Canvas | None = None
-    values: ValueStudy | None = None
     min_region_mm2: float = 0.0
     source_photo: np.ndarray | None = None
     source_target: np.ndarray | None = None
     strokes: StrokePlan | None = None
-    focus: DetailMap | None = None
-
-    def __post_init__(self) -> None:
-        if self.canvas is None:  # a guide made without one is planned for the photo's proportions
-            object.__setattr__(self, "canvas", Canvas.for_photo(*self.labels.shape))
 
     @property
     def given_target(self) -> np.ndarray:
@@ -234,7 +245,7 @@ class Guide:
     @property
     def mixing_advice(self) -> str:
         """One line on how to read the recipes for this medium ("" when nothing needs saying)."""
-        if Medium.parse(self.options.medium).value.opaque or self.paints is None or not self.paints.has_white:
+        if Medium.parse(self.options.medium).value.opaque or not self.paints.has_white:
             return ""
         return ("Watercolour: the paper is your white. Where a recipe says white, mix the other paints as given "
                 "and thin them with water instead until the wash matches the swatch.")
@@ -383,10 +394,10 @@ def make_guide(
     )
 
 
-def _with_blends(steps, pairs) -> tuple:
+def _with_blends(steps: Sequence[PaintingStep], pairs: Iterable[tuple[int, int]]) -> tuple[PaintingStep, ...]:
     """Each soft border (:func:`~assistant.plan.steps.soft_edges`) told in the step that paints both
     colours, or else in the later step where one of them first appears: "blend 11 into 12 while wet"."""
-    first = {}
+    first: dict[int, int] = {}
     for k, step in enumerate(steps):
         for colour in step.colors:
             first.setdefault(colour, k)
@@ -414,10 +425,10 @@ def _count_note(notes: tuple[str, ...], count: int, asked: int, reason: str) -> 
     return (f"{head}{count} distinct paints (you asked for {asked}): {'; '.join([*earlier, reason])}.", *rest)
 
 
-def _same_recipe(recipes) -> dict[int, int]:
+def _same_recipe(recipes: Sequence[Recipe]) -> dict[int, int]:
     """Colour → the earlier colour with exactly the same recipe (the same paints in the same parts)."""
     first: dict[tuple, int] = {}
-    twins = {}
+    twins: dict[int, int] = {}
     for i, recipe in enumerate(recipes):
         key = tuple(recipe.parts)
         if key in first:
@@ -429,10 +440,11 @@ def _same_recipe(recipes) -> dict[int, int]:
 
 def focus_for(photo: np.ndarray, options: GuideOptions, canvas: Canvas | None = None) -> DetailMap:
     """The detail map of ``photo`` (before it is fitted to the canvas), fitted like the photo."""
-    canvas = canvas or options.canvas_for(*photo.shape[:2])
+    height, width = photo.shape[:2]
+    canvas = canvas or options.canvas_for(height, width)
     found = detail_map(photo, focus=options.focus, marks=options.marks)
-    box = fit_box(*photo.shape[:2], canvas.aspect, fit=options.fit, anchor=(options.crop_x, options.crop_y))
-    return found if box[:2] == photo.shape[:2] else found.fitted(box[:2], box)
+    box = fit_box(height, width, canvas.aspect, fit=options.fit, anchor=(options.crop_x, options.crop_y))
+    return found if box[:2] == (height, width) else found.fitted(box[:2], box)
 
 
 def _fine_area(min_width: int, mm_per_px: float) -> int:
@@ -440,7 +452,7 @@ def _fine_area(min_width: int, mm_per_px: float) -> int:
     return max(2 * min_width**2, math.ceil(4.0 / mm_per_px**2))
 
 
-def _toning_brush(canvas: Canvas, medium: str):
+def _toning_brush(canvas: Canvas, medium: str) -> Brush:
     """The wide brush step 1 tones the canvas with: an eighth of its short side, at most 2 inches."""
     shape = "flat" if Medium.parse(medium).value.opaque else "mop"
     return nearest_brush(min(50.0, min(canvas.width_mm, canvas.height_mm) / 8), shape)
@@ -454,8 +466,7 @@ def with_value_levels(guide: Guide, levels: int) -> Guide:
     """
     options = dataclasses.replace(guide.options, value_levels=levels).validate()
     focus = guide.focus
-    values = value_study(guide.target, levels=levels,
-                         detail=None if focus is None or focus.is_neutral else focus.detail)
+    values = value_study(guide.target, levels=levels, detail=None if focus.is_neutral else focus.detail)
     first, image, highlight = first_step(values, guide.palette, medium=options.medium,
                                          brush=_toning_brush(guide.canvas, options.medium))
     plan = guide.steps

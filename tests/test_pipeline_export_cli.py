@@ -1,3 +1,4 @@
+import dataclasses
 import io
 import json
 import re
@@ -47,6 +48,19 @@ def test_progress_is_reported_and_cancel_stops(chelsea_small):
 def test_options_are_validated(chelsea_small, field, value):
     with pytest.raises(ValueError, match="Received"):
         make_guide(chelsea_small, GuideOptions(**{field: value}))
+
+
+def test_options_round_trip_through_their_table_and_an_old_table_rebuilds_without_focus(guide):
+    """Issue 22: GuideOptions.to_dict / from_dict, the pair project.json and plan.json use."""
+    options = GuideOptions(n_colors=6, canvas="40x50cm", focus="0.3,0.4,0.2", marks=((0.5, 0.5, 0.1, True),))
+    table = options.to_dict()
+    assert table == dataclasses.asdict(options)
+    assert GuideOptions.from_dict(json.loads(json.dumps(table))) == options  # JSON lists come back as tuples
+    before_focus = {name: value for name, value in table.items() if name != "focus"}
+    assert GuideOptions.from_dict(before_focus).focus == "none"  # made before the detail map: none, not "auto"
+    with pytest.raises(ValueError, match="Received"):
+        GuideOptions.from_dict({**table, "n_colors": 1})
+    assert json.loads(plan_json(guide))["options"] == json.loads(json.dumps(guide.options.to_dict()))
 
 
 def test_plan_json_has_documented_fields(guide):
