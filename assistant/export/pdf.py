@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import __version__
 from ..images import encode_jpeg
 from ..pipeline import Guide
+
+if TYPE_CHECKING:
+    from ..color.mixing import Recipe
+    from ..color.paints import Paint
+    from ..strokes.painter import LayerReport
+    from ..strokes.plan import StrokePlan, StrokeStep
 
 __all__ = ["Placed", "layout_pdf", "to_pdf"]
 
@@ -55,7 +63,7 @@ class _GuidePdf:
     margin = 15.0
     usable = 210.0 - 2 * 15.0
 
-    def __init__(self, title: str):
+    def __init__(self, title: str) -> None:
         from fpdf import FPDF
 
         pdf = FPDF(orientation="portrait", unit="mm", format="A4")
@@ -103,7 +111,7 @@ class _GuidePdf:
         self.pictures.append(placed)
         return placed
 
-    def swatch(self, rgb, x: float, y: float, w: float, h: float) -> None:
+    def swatch(self, rgb: tuple[int, ...], x: float, y: float, w: float, h: float) -> None:
         self.pdf.set_fill_color(*rgb)
         self.pdf.set_draw_color(120, 120, 120)
         self.pdf.rect(x, y, w, h, style="DF")
@@ -124,12 +132,11 @@ def layout_pdf(guide: Guide, *, title: str = "Your painting guide", grid: bool =
     """The guide laid out, not yet written: its ``pictures`` and ``palette_rows`` say where things went."""
     doc = _GuidePdf(title)
     _cover_page(doc, guide, title)
-    if guide.values is not None:
-        _value_page(doc, guide)
+    _value_page(doc, guide)
     _palette_pages(doc, guide)
     _step_pages(doc, guide)
     if guide.strokes is not None:
-        _stroke_pages(doc, guide)
+        _stroke_pages(doc, guide, guide.strokes)
     if grid:
         _grid_page(doc, guide)
     _outline_page(doc, guide, grid=grid)
@@ -241,7 +248,7 @@ def _cover_page(doc: _GuidePdf, guide: Guide, title: str) -> None:
 _ROW_GAP = 2.0  # mm between two palette rows
 
 
-def _part_labels(guide: Guide, recipe, by_name) -> list[tuple[str, str | None]]:
+def _part_labels(guide: Guide, recipe: Recipe, by_name: Mapping[str, Paint]) -> list[tuple[str, str | None]]:
     """``(words, paint name or None)`` of each paint in ``recipe``, in the order to read them."""
     labels = []
     for name, parts in recipe.parts:
@@ -255,8 +262,9 @@ def _part_labels(guide: Guide, recipe, by_name) -> list[tuple[str, str | None]]:
     return labels
 
 
-def _palette_row(doc: _GuidePdf, guide: Guide, position: int, y: float, *, draw: bool, by_name=None,
-                 tube_rgb=None, amounts=None) -> float:
+def _palette_row(doc: _GuidePdf, guide: Guide, position: int, y: float, *, draw: bool,
+                 by_name: Mapping[str, Paint], tube_rgb: Mapping[str, tuple[int, ...]],
+                 amounts: list[tuple[float, float]]) -> float:
     """One palette colour with its recipe from ``y``; returns its height (mm) including the gap below.
     With ``draw=False`` only measures."""
     pdf, margin = doc.pdf, doc.margin
@@ -284,7 +292,7 @@ def _palette_row(doc: _GuidePdf, guide: Guide, position: int, y: float, *, draw:
         pdf.cell(0, 6, f"{recipe.verdict} match")
     x, row = margin + 20, y + 10.5
     pdf.set_font("helvetica", "", 9)
-    for label, paint in _part_labels(guide, recipe, by_name or {}):
+    for label, paint in _part_labels(guide, recipe, by_name):
         width = pdf.get_string_width(_latin1(label)) + 9
         if x + width > margin + doc.usable:
             x, row = margin + 20, row + 5.5
@@ -318,10 +326,11 @@ def _paginate(heights: list[float], first: float, page: float) -> list[int]:
     # fewest[k]: the fewest fresh pages that hold rows k..n-1 (None: impossible), then the end of the first.
     fewest: list[tuple[int, int] | None] = [None] * n + [(0, n)]
     for k in range(n - 1, -1, -1):
-        options = [(fewest[j][0] + 1, -j) for j in range(k + 1, n + 1) if fewest[j] is not None and fits(k, j, page)]
+        options = [(rest[0] + 1, -j) for j in range(k + 1, n + 1)
+                   if (rest := fewest[j]) is not None and fits(k, j, page)]
         fewest[k] = (min(options)[0], -min(options)[1]) if options else None
-    starts_first = [(fewest[j][0], -j) for j in range(0, n + 1)
-                    if fewest[j] is not None and (j == 0 or fits(0, j, first))]
+    starts_first = [(rest[0], -j) for j in range(0, n + 1)
+                    if (rest := fewest[j]) is not None and (j == 0 or fits(0, j, first))]
     if not starts_first:  # a row taller than a page: one after the other, as they come
         breaks, room = [], first
         for k, height in enumerate(heights):
@@ -334,7 +343,9 @@ def _paginate(heights: list[float], first: float, page: float) -> list[int]:
     breaks = []
     while j < n:
         breaks.append(j)
-        j = fewest[j][1]
+        rest = fewest[j]
+        assert rest is not None, "each start chosen above has a way to the last row"
+        j = rest[1]
     return breaks
 
 
@@ -343,7 +354,7 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
     pdf = doc.pdf
     pdf.add_page()
     doc.heading("Palette and mixing recipes")
-    if guide.paints is not None and guide.recipes:
+    if guide.recipes:
         owned = ", ".join(p.name + (" *" if p.approximate else "") for p in guide.paints)
         doc.body(f"Mixed from your paints: {owned}.", 10)
         if guide.mixing_advice:
@@ -363,10 +374,11 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
     pdf.ln(2)
     from ..color.mixing import paint_hex
 
-    by_name = {p.name: p for p in guide.paints} if guide.paints is not None else {}
+    by_name = {p.name: p for p in guide.paints}
     tube_rgb = {name: tuple(int(paint_hex(p)[i : i + 2], 16) for i in (1, 3, 5)) for name, p in by_name.items()}
     amounts = guide.paint_amounts()
-    heights = [_palette_row(doc, guide, k, 0.0, draw=False, by_name=by_name) for k in range(len(guide.palette))]
+    heights = [_palette_row(doc, guide, k, 0.0, draw=False, by_name=by_name, tube_rgb=tube_rgb, amounts=amounts)
+               for k in range(len(guide.palette))]
     top = doc.margin + 2
     breaks = set(_paginate(heights, _BOTTOM - pdf.get_y(), _BOTTOM - top))
     for position in range(len(guide.palette)):
@@ -424,9 +436,8 @@ def _step_pages(doc: _GuidePdf, guide: Guide) -> None:
 
 # --- the brushstrokes ----------------------------------------------------------------------------------
 
-def _stroke_pages(doc: _GuidePdf, guide: Guide) -> None:
-    """Brushstroke layers: the finished painting, then one page per layer."""
-    plan = guide.strokes
+def _stroke_pages(doc: _GuidePdf, guide: Guide, plan: StrokePlan) -> None:
+    """Brushstroke layers (``plan``, the guide's): the finished painting, then one page per layer."""
     painting = plan.painting
     doc.pdf.add_page()
     doc.heading("Painting it stroke by stroke")
@@ -441,12 +452,12 @@ def _stroke_pages(doc: _GuidePdf, guide: Guide) -> None:
     for layer in painting.layers:
         steps = [s for s in plan.steps if s.layer == layer.layer]
         if steps:
-            _stroke_layer_page(doc, guide, layer, steps)
+            _stroke_layer_page(doc, guide, plan, layer, steps)
 
 
-def _stroke_layer_page(doc: _GuidePdf, guide: Guide, layer, steps) -> None:
+def _stroke_layer_page(doc: _GuidePdf, guide: Guide, plan: StrokePlan, layer: LayerReport,
+                       steps: list[StrokeStep]) -> None:
     pdf, margin, usable = doc.pdf, doc.margin, doc.usable
-    plan = guide.strokes
     pdf.add_page()
     doc.heading(f"Layer {layer.layer} of {len(plan.painting.layers)}: {layer.strokes} strokes", 16)
     y = pdf.get_y() + 2

@@ -14,11 +14,15 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..canvas import Canvas
 from ..pipeline import Guide
 from .outline import OutlineDrawing, grid_label, grid_lines, outline_drawing
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 __all__ = ["PAPERS", "TileLayout", "draw_grid", "draw_outline", "full_size_pdf", "tile_layout", "tiles_pdf"]
 
@@ -66,19 +70,17 @@ def _check_paper(paper: str) -> str:
 def tile_layout(canvas: Canvas, paper: str = "a4") -> TileLayout:
     """The fewest pages of ``paper`` (portrait or landscape, portrait on a tie) that cover the canvas."""
     paper = _check_paper(paper)
-    best = None
+    layouts = []
     for page_w, page_h in (PAPERS[paper], PAPERS[paper][::-1]):
         tile_w = page_w - 2 * MARGIN
         tile_h = page_h - 2 * MARGIN - HEADER - FOOTER
         cols = max(1, math.ceil((canvas.width_mm - OVERLAP) / (tile_w - OVERLAP)))
         rows = max(1, math.ceil((canvas.height_mm - OVERLAP) / (tile_h - OVERLAP)))
-        layout = TileLayout(paper, page_w, page_h, tile_w, tile_h, rows, cols)
-        if best is None or layout.count < best.count:
-            best = layout
-    return best
+        layouts.append(TileLayout(paper, page_w, page_h, tile_w, tile_h, rows, cols))
+    return min(layouts, key=lambda layout: layout.count)  # the first of the fewest: portrait on a tie
 
 
-def _new_pdf(title: str):
+def _new_pdf(title: str) -> FPDF:
     from fpdf import FPDF
 
     pdf = FPDF(unit="mm", format="A4")
@@ -89,7 +91,7 @@ def _new_pdf(title: str):
     return pdf
 
 
-def draw_outline(pdf, drawing: OutlineDrawing, x: float, y: float, scale: float = 1.0, *,
+def draw_outline(pdf: FPDF, drawing: OutlineDrawing, x: float, y: float, scale: float = 1.0, *,
                  grid: bool = False, window: tuple[float, float, float, float] | None = None) -> None:
     """Draw the outline with its top-left canvas corner at page ``(x, y)``, ``scale`` page mm per canvas mm.
 
@@ -114,7 +116,7 @@ def draw_outline(pdf, drawing: OutlineDrawing, x: float, y: float, scale: float 
         draw_grid(pdf, drawing.canvas, x, y, scale)
 
 
-def draw_grid(pdf, canvas: Canvas, x: float, y: float, scale: float) -> None:
+def draw_grid(pdf: FPDF, canvas: Canvas, x: float, y: float, scale: float) -> None:
     """The grid-method lines (every 5 cm or 2 in), lettered columns and numbered rows, over a drawing of the canvas."""
     xs, ys = grid_lines(canvas)
     pdf.set_draw_color(61, 124, 201)
@@ -137,7 +139,7 @@ def draw_grid(pdf, canvas: Canvas, x: float, y: float, scale: float) -> None:
         pdf.text(x + size * 0.4, y + (edges_y[k] + edges_y[k + 1]) / 2 * scale + size / 3, label)
 
 
-def _scale_bar(pdf, x: float, y: float) -> None:
+def _scale_bar(pdf: FPDF, x: float, y: float) -> None:
     """A 100 mm bar, black and white centimetres, with its caption under it."""
     pdf.set_draw_color(0, 0, 0)
     pdf.set_line_width(0.2)
@@ -149,7 +151,7 @@ def _scale_bar(pdf, x: float, y: float) -> None:
     pdf.text(x, y + 6.5, "This bar must measure exactly 10 cm. If not, print again at 100 % (Actual size).")
 
 
-def _crop_mark(pdf, x: float, y: float, dx: int, dy: int) -> None:
+def _crop_mark(pdf: FPDF, x: float, y: float, dx: int, dy: int) -> None:
     """An L of two 5 mm lines just outside a corner; ``dx``/``dy`` point away from the tile."""
     pdf.set_draw_color(0, 0, 0)
     pdf.set_line_width(0.2)
@@ -157,7 +159,7 @@ def _crop_mark(pdf, x: float, y: float, dx: int, dy: int) -> None:
     pdf.line(x, y + dy * 1.5, x, y + dy * 6.5)
 
 
-def _registration_mark(pdf, x: float, y: float) -> None:
+def _registration_mark(pdf: FPDF, x: float, y: float) -> None:
     pdf.set_draw_color(0, 0, 0)
     pdf.set_line_width(0.2)
     pdf.circle(x, y, 2.2, style="D")
@@ -194,7 +196,7 @@ def tiles_pdf(guide: Guide, *, paper: str = "a4", grid: bool = False) -> bytes:
     return bytes(pdf.output())
 
 
-def _overview_page(pdf, drawing: OutlineDrawing, layout: TileLayout) -> None:
+def _overview_page(pdf: FPDF, drawing: OutlineDrawing, layout: TileLayout) -> None:
     canvas = drawing.canvas
     page_w, page_h = PAPERS[layout.paper]
     pdf.add_page(format=(page_w, page_h))
@@ -234,7 +236,7 @@ def _overview_page(pdf, drawing: OutlineDrawing, layout: TileLayout) -> None:
     _scale_bar(pdf, 15, page_h - MARGIN - 10)
 
 
-def _tile_page(pdf, drawing: OutlineDrawing, layout: TileLayout, row: int, col: int,
+def _tile_page(pdf: FPDF, drawing: OutlineDrawing, layout: TileLayout, row: int, col: int,
                marks: list[tuple[float, float]], *, grid: bool) -> None:
     canvas = drawing.canvas
     pdf.add_page(format=(layout.page_w, layout.page_h))
