@@ -20,9 +20,13 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from PIL import Image, ImageCms
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -205,7 +209,8 @@ def _orient(pixels: np.ndarray, orientation: int) -> np.ndarray:
 
 def _high_depth_top(image: Image.Image) -> float:
     """The value that maps to white in a 16-bit, 32-bit integer or float greyscale image."""
-    low, high = image.getextrema()
+    # A one-band image (the modes of _HIGH_DEPTH): its extrema are (low, high), not a pair per band.
+    _, high = cast("tuple[float, float]", image.getextrema())
     if image.mode == "F":
         return max(1.0, float(high))
     return 65535.0 if image.mode.startswith("I;16") or high > 255 else 255.0
@@ -240,7 +245,7 @@ def _shrunk_float_rgb(image: Image.Image, max_side: int, notes: list[str]) -> np
     return out.reshape(out_h, out_w, 3)
 
 
-def _area_matrix(n_in: int, n_out: int):
+def _area_matrix(n_in: int, n_out: int) -> sparse.csr_matrix:
     """Sparse (n_out, n_in) weights of area averaging (as OpenCV's INTER_AREA) from n_in pixels to n_out <= n_in."""
     from scipy import sparse
 
@@ -262,7 +267,7 @@ def _to_float_rgb(image: Image.Image, notes: list[str], top: float | None = None
     """
     mode = image.mode
     if mode in _HIGH_DEPTH:
-        array = np.asarray(image, dtype=np.float32 if top is not None else np.float64)
+        array: np.ndarray = np.asarray(image, dtype=np.float32 if top is not None else np.float64)
         if top is None:
             top = 65535.0 if mode.startswith("I;16") or array.max() > 255 else 255.0
             if mode == "F":
@@ -275,7 +280,7 @@ def _to_float_rgb(image: Image.Image, notes: list[str], top: float | None = None
         notes.append("CMYK image: converted to RGB.")
     elif mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
-        if rgba.getextrema()[3][0] < 255:
+        if cast("tuple[tuple[int, int], ...]", rgba.getextrema())[3][0] < 255:  # a pair per band: R, G, B, A
             notes.append("Transparent areas were placed on a white background.")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, rgba).convert("RGB")
@@ -295,7 +300,9 @@ def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             target = ImageCms.createProfile("sRGB")
-            return ImageCms.profileToProfile(image, source, target, outputMode="RGB")
+            converted = ImageCms.profileToProfile(image, source, target, outputMode="RGB")
+            if converted is not None:  # None only for a conversion in place, which this is not
+                return converted
         except Exception:  # a bad profile falls back to the plain conversion
             pass
     return image.convert("RGB")
@@ -311,6 +318,7 @@ def resize_longest(image: np.ndarray, max_side: int) -> np.ndarray:
 
     height, width = image.shape[:2]
     longest = max(height, width)
+    out: np.ndarray
     if longest <= max_side:
         out = np.array(image, dtype=np.float32, copy=True)
     else:
