@@ -15,9 +15,11 @@ Coordinates are fractions of the frame the stroke lives in (``x`` to the right,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "ParamLayout",
@@ -58,7 +60,7 @@ class ParamLayout:
         except ValueError:
             raise ValueError(f"Expected a field of {self.name} among {', '.join(self.fields)}. Received: {field!r}") from None
 
-    def to_dict(self, vector) -> dict[str, float]:
+    def to_dict(self, vector: npt.ArrayLike) -> dict[str, float]:
         """Vector → ``{field: value}``."""
         values = np.asarray(vector, dtype=np.float64).reshape(-1)
         if values.size != len(self):
@@ -106,10 +108,11 @@ class Stroke:
         """The same stroke on a canvas resized by (sx, sy); widths scale by their mean."""
         sy = sx if sy is None else sy
         s = 0.5 * (sx + sy)
+        (x0, y0), (x1, y1), (x2, y2) = self.points
         return Stroke(
             self.layer,
             self.color,
-            tuple((x * sx, y * sy) for x, y in self.points),
+            ((x0 * sx, y0 * sy), (x1 * sx, y1 * sy), (x2 * sx, y2 * sy)),
             (self.widths[0] * s, self.widths[1] * s),
         )
 
@@ -120,7 +123,7 @@ class Stroke:
         return np.array([x0, y0, x1, y1, x2, y2, w0, w1], dtype=np.float64) / float(scale)
 
 
-def _as_shapes(shapes) -> np.ndarray:
+def _as_shapes(shapes: npt.ArrayLike) -> np.ndarray:
     arr = np.asarray(shapes, dtype=np.float64)
     if arr.ndim == 1:
         arr = arr[None]
@@ -131,7 +134,7 @@ def _as_shapes(shapes) -> np.ndarray:
     return arr
 
 
-def _polyline(shape: np.ndarray, size_px: float, segments: int | None = None):
+def _polyline(shape: np.ndarray, size_px: float, segments: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Sample the Bézier: points (M, 2) in px and radii (M,) in px."""
     p0, p1, p2 = shape[0:2], shape[2:4], shape[4:6]
     if segments is None:
@@ -159,7 +162,7 @@ def _sweep(px: np.ndarray, py: np.ndarray, pts: np.ndarray, radii: np.ndarray) -
     return best
 
 
-def stroke_field(shapes, size: int, *, segments: int | None = None) -> np.ndarray:
+def stroke_field(shapes: npt.ArrayLike, size: int, *, segments: int | None = None) -> np.ndarray:
     """Signed coverage field of strokes: brush radius minus distance, in pixels.
 
     Positive inside the stroke, negative outside; ``clip(field + 0.5, 0, 1)`` is the
@@ -189,12 +192,12 @@ def stroke_field(shapes, size: int, *, segments: int | None = None) -> np.ndarra
     return out[0] if single else out
 
 
-def field_to_alpha(field):
+def field_to_alpha(field: npt.ArrayLike) -> np.ndarray:
     """Anti-aliased coverage from a signed field (one pixel of soft edge)."""
     return np.clip(np.asarray(field, dtype=np.float32) + 0.5, 0.0, 1.0)
 
 
-def stroke_alpha(shapes, size: int, *, segments: int | None = None) -> np.ndarray:
+def stroke_alpha(shapes: npt.ArrayLike, size: int, *, segments: int | None = None) -> np.ndarray:
     """Draw strokes with the procedural brush, one alpha map each.
 
     Each pixel's coverage is the anti-aliased inside test of the swept round brush
@@ -211,7 +214,7 @@ def stroke_alpha(shapes, size: int, *, segments: int | None = None) -> np.ndarra
     return field_to_alpha(stroke_field(shapes, size, segments=segments))
 
 
-def random_shapes(n: int, rng: np.random.Generator, *, width_range=WIDTH_RANGE) -> np.ndarray:
+def random_shapes(n: int, rng: np.random.Generator, *, width_range: tuple[float, float] = WIDTH_RANGE) -> np.ndarray:
     """Random stroke shapes in the renderer's training distribution.
 
     Start and end lie in the frame; the control point sits near the chord (so the
@@ -249,8 +252,8 @@ def _bristle_profile(rng: np.random.Generator, n: int = 64) -> np.ndarray:
 
 def paint_strokes(
     canvas: np.ndarray,
-    strokes,
-    colors: np.ndarray,
+    strokes: Iterable[Stroke],
+    colors: npt.ArrayLike,
     *,
     bristles: float = 0.0,
     seed: int = 0,
@@ -329,7 +332,8 @@ def stroke_footprint(stroke: Stroke, height: int, width: int) -> Footprint | Non
     return Footprint((slice(y_lo, y_hi), slice(x_lo, x_hi)), alpha, across.astype(np.float32), along.astype(np.float32))
 
 
-def _box_field(pts, radii, x_lo, x_hi, y_lo, y_hi, *, max_samples: int = 160) -> np.ndarray:
+def _box_field(pts: np.ndarray, radii: np.ndarray, x_lo: int, x_hi: int, y_lo: int, y_hi: int, *,
+               max_samples: int = 160) -> np.ndarray:
     """The signed field over a pixel box; large boxes are sampled coarsely and upsampled.
 
     The field (radius minus distance) changes by at most one unit per pixel and is

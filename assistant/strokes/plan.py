@@ -13,15 +13,21 @@ Nothing here knows the guide: :mod:`assistant.work` attaches a plan to one.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from ..canvas import nearest_brush
 from ..images import to_uint8
 from ..plan.steps import Medium
-from .brush import paint_strokes
+from .brush import Stroke, paint_strokes
 from .painter import Painting
+
+if TYPE_CHECKING:
+    from ..color.palette import Palette
 
 __all__ = ["StrokePlan", "StrokeStep", "plan_stroke_steps", "render_stroke_steps", "timelapse_frames"]
 
@@ -84,7 +90,7 @@ class StrokePlan:
     highlights: tuple[np.ndarray, ...]
 
 
-def plan_stroke_steps(painting: Painting, palette, *, medium: Medium | str = Medium.ACRYLIC,
+def plan_stroke_steps(painting: Painting, palette: Palette, *, medium: Medium | str = Medium.ACRYLIC,
                       canvas_width_mm: float = DEFAULT_CANVAS_WIDTH_MM) -> tuple[StrokeStep, ...]:
     """Group the painting's ordered strokes into (layer, paint) steps.
 
@@ -115,7 +121,7 @@ def plan_stroke_steps(painting: Painting, palette, *, medium: Medium | str = Med
     return tuple(steps)
 
 
-def _check_order(strokes, n_colors: int) -> None:
+def _check_order(strokes: Sequence[Stroke], n_colors: int) -> None:
     previous = 1
     for i, stroke in enumerate(strokes):
         if not previous <= stroke.layer <= MAX_LAYERS:
@@ -127,7 +133,7 @@ def _check_order(strokes, n_colors: int) -> None:
         previous = stroke.layer
 
 
-def _layer_runs(strokes) -> list[list[tuple[int, int, int, int]]]:
+def _layer_runs(strokes: Sequence[Stroke]) -> list[list[tuple[int, int, int, int]]]:
     """Runs of consecutive strokes with one layer and one paint, ``(layer, color, start, stop)``, per layer."""
     layers: list[list[tuple[int, int, int, int]]] = []
     start = 0
@@ -143,10 +149,11 @@ def _layer_runs(strokes) -> list[list[tuple[int, int, int, int]]]:
     return layers
 
 
-def _balanced(runs, parts: int) -> list[list[tuple[int, int, int, int]]]:
+def _balanced(runs: list[tuple[int, int, int, int]], parts: int) -> list[list[tuple[int, int, int, int]]]:
     """``runs`` cut into at most ``parts`` consecutive groups of about the same number of strokes."""
     first, total = runs[0][2], runs[-1][3] - runs[0][2]
-    groups, current = [], []
+    groups: list[list[tuple[int, int, int, int]]] = []
+    current: list[tuple[int, int, int, int]] = []
     for run in runs:
         current.append(run)
         if len(groups) < parts - 1 and run[3] - first >= total * (len(groups) + 1) / parts:
@@ -157,7 +164,8 @@ def _balanced(runs, parts: int) -> list[list[tuple[int, int, int, int]]]:
     return groups
 
 
-def _stroke_step(index: int, strokes, start: int, stop: int, colors: tuple[int, ...], palette, medium: Medium,
+def _stroke_step(index: int, strokes: Sequence[Stroke], start: int, stop: int, colors: tuple[int, ...],
+                 palette: Palette, medium: Medium,
                  n_layers: int, mm_per_px: float, width: float) -> StrokeStep:
     group = strokes[start:stop]
     first = group[0]
@@ -193,14 +201,15 @@ def _stroke_step(index: int, strokes, start: int, stop: int, colors: tuple[int, 
     )
 
 
-def _display_strokes(painting: Painting, max_side: int):
+def _display_strokes(painting: Painting, max_side: int) -> tuple[list[Stroke], np.ndarray]:
     """The painting's strokes scaled to a display size, and a white canvas of that size."""
     scale = min(1.0, max_side / max(painting.size))
     h, w = round(painting.size[0] * scale), round(painting.size[1] * scale)
     return [s.scaled(scale) for s in painting.strokes], np.ones((h, w, 3), np.float32)
 
 
-def render_stroke_steps(painting: Painting, palette_rgb, steps, *, max_side: int = 768):
+def render_stroke_steps(painting: Painting, palette_rgb: npt.ArrayLike, steps: Iterable[StrokeStep], *,
+                        max_side: int = 768) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Cumulative canvas after each step and a highlight of each step's strokes, as uint8 RGB pictures."""
     strokes, canvas = _display_strokes(painting, max_side)
     images, highlights = [], []
@@ -213,7 +222,7 @@ def render_stroke_steps(painting: Painting, palette_rgb, steps, *, max_side: int
     return images, highlights
 
 
-def timelapse_frames(painting: Painting, palette_rgb, *, max_side: int = 360, n_frames: int = 60) -> list[np.ndarray]:
+def timelapse_frames(painting: Painting, palette_rgb: npt.ArrayLike, *, max_side: int = 360, n_frames: int = 60) -> list[np.ndarray]:
     """uint8 frames of the painting being painted, stroke by stroke, in plan order."""
     strokes, canvas = _display_strokes(painting, max_side)
     cuts = np.unique(np.linspace(0, len(strokes), max(2, n_frames) + 1).round().astype(int))
