@@ -38,13 +38,21 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from ..base import check_image, check_int, check_number
 from ..models import configure_threads, load_once, sha256_file
+
+if TYPE_CHECKING:
+    import keras
+
+    from .transfer import StyleRecord
 
 __all__ = [
     "BRUSH_SIDE",
@@ -105,6 +113,10 @@ _MOBILENET_STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
                      (6, 320, 1, 1))
 
 
+#: One style of a blend: a bundled style id, a style picture (float ``(H, W, 3)`` in 0–1) or a style vector.
+StyleSource = str | np.ndarray
+
+
 class FastStyleFileError(ValueError):
     """The fast style networks' files are missing, altered or do not match this code."""
 
@@ -153,7 +165,7 @@ def _layers():
     return keras, ReflectPad, StyleNorm
 
 
-def build_transformer(*, epsilon: float = 1e-5):
+def build_transformer(*, epsilon: float = 1e-5) -> keras.Model:
     """The transformer: ``[photo (B, H, W, 3) in 0–1, style vector (B, 100)] → picture in 0–1``.
 
     ``H`` and ``W`` must be multiples of 4 (:func:`stylize_fast` pads them).
@@ -189,7 +201,7 @@ def build_transformer(*, epsilon: float = 1e-5):
     return keras.Model([photo, style], out, name="fast_style_transformer")
 
 
-def build_predictor():
+def build_predictor() -> keras.Model:
     """The style predictor: ``style picture (B, 256, 256, 3) in 0–1 → style vector (B, 100)``.
 
     MobileNetV2 (width 1.0) with TensorFlow's "same" padding written out (stride 2 pads
@@ -244,7 +256,7 @@ def default_model_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "models"
 
 
-def architecture_summary(model) -> dict:
+def architecture_summary(model: keras.Model) -> dict:
     """What a weights file must match: every layer with weights (name, kind, shapes), their count and a digest."""
     layers = [f"{layer.name} {type(layer).__name__} " + " ".join("x".join(map(str, w.shape)) for w in layer.weights)
               for layer in model.layers if layer.weights]
@@ -268,15 +280,15 @@ class FastStyle:
         stored_vectors: bundled style id → stored style vector (``fast_style_vectors.npz``), or empty.
     """
 
-    predictor: object
-    transformer: object
+    predictor: keras.Model
+    transformer: keras.Model
     description: str
     provenance: str
-    _run: object = None
-    _predict: object = None
-    stored_vectors: dict = field(default_factory=dict)
-    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
-    _lock: object = field(default_factory=threading.Lock, repr=False, compare=False)
+    _run: Callable[[np.ndarray, np.ndarray], Any]  # the transformer as one graph: (photo batch, vector batch)
+    _predict: Callable[[np.ndarray], Any]  # the predictor as one graph: style picture batch → vector batch
+    stored_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    _cache: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def style_vector(self, picture: np.ndarray) -> np.ndarray:
         """The style vector of a style picture (float32 (H, W, 3) in 0–1), shape ``(100,)``.
@@ -320,7 +332,7 @@ class FastStyle:
         """The transformer on ``photo`` (any size), padded by reflection to a multiple of 4 and cropped back."""
         height, width = photo.shape[:2]
         pad_h, pad_w = -height % _STRIDE, -width % _STRIDE
-        mode = "reflect" if min(height, width) > max(pad_h, pad_w) else "edge"
+        mode: Literal["reflect", "edge"] = "reflect" if min(height, width) > max(pad_h, pad_w) else "edge"
         padded = np.pad(photo, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode) if pad_h or pad_w else photo
         out = self._run(np.ascontiguousarray(padded[None], np.float32), np.asarray(vector, np.float32)[None])
         return np.asarray(out)[0, :height, :width]
@@ -347,7 +359,7 @@ def _check(folder: Path, manifest: dict, name: str) -> Path:
     return path
 
 
-def _stored_vectors(folder: Path, manifest: dict) -> dict:
+def _stored_vectors(folder: Path, manifest: dict) -> dict[str, np.ndarray]:
     """The stored bundled style vectors: listed in the manifest and checked, or none."""
     if VECTORS_NAME not in manifest["files"]:
         if (folder / VECTORS_NAME).exists():
@@ -416,7 +428,7 @@ def load_fast_style(weights: str | Path | None = "auto") -> FastStyle:
     return load_once(("fast_style", str(folder.resolve())), lambda: _load(folder))
 
 
-def write_style_vectors(vectors: dict, provenance: str, folder: str | Path | None = None, *,
+def write_style_vectors(vectors: dict[str, npt.ArrayLike], provenance: str, folder: str | Path | None = None, *,
                         details: dict | None = None) -> Path:
     """Store bundled style vectors (style id → 100 numbers) for :meth:`FastStyle.bundled_vector`.
 
@@ -429,7 +441,7 @@ def write_style_vectors(vectors: dict, provenance: str, folder: str | Path | Non
 
     folder = default_model_dir() if folder is None else Path(folder)
     ids = {asset.id for asset in list_styles()}
-    arrays = {}
+    arrays: dict[str, np.ndarray] = {}
     for key, value in vectors.items():
         array = np.asarray(value, np.float32)
         if key not in ids or array.shape != (VECTOR_SIZE,) or not np.isfinite(array).all():
@@ -438,7 +450,7 @@ def write_style_vectors(vectors: dict, provenance: str, folder: str | Path | Non
         arrays[key] = array
     manifest = _manifest(folder)
     path = folder / VECTORS_NAME
-    np.savez(path, **arrays)
+    np.savez(path, **arrays)  # type: ignore[arg-type]  # mypy offers the arrays to savez's allow_pickle: bool too
     manifest["files"][VECTORS_NAME] = {"sha256": sha256_file(path), "styles": sorted(arrays),
                                        "provenance": str(provenance), **({"details": details} if details else {})}
     (folder / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
@@ -488,8 +500,8 @@ class FastStyleResult:
     style_vector: np.ndarray
     seconds: float
 
-    def record(self, labels, weights, *, networks: FastStyle, options: FastStyleOptions, device: str = "",
-               preset: str = ""):
+    def record(self, labels: Sequence[str], weights: Sequence[float], *, networks: FastStyle,
+               options: FastStyleOptions, device: str = "", preset: str = "") -> StyleRecord:
         """The :class:`~assistant.style.transfer.StyleRecord` of this picture (``plan.json``, project file)."""
         from .transfer import StyleOptions, StyleRecord
 
@@ -506,7 +518,7 @@ class FastStyleResult:
         )
 
 
-def default_strength(styles) -> float:
+def default_strength(styles: Iterable[tuple[StyleSource, float]]) -> float:
     """The strength a blend of ``styles`` (``[(style, weight), …]``) starts at: the weighted mean of each
     bundled style's :data:`STYLE_STRENGTHS` (:data:`DEFAULT_STRENGTH` for a picture or a vector), to 0.05."""
     pairs = [(STYLE_STRENGTHS.get(item, DEFAULT_STRENGTH) if isinstance(item, str) else DEFAULT_STRENGTH, float(w))
@@ -517,7 +529,7 @@ def default_strength(styles) -> float:
     return round(round(sum(s * w for s, w in pairs) / total * 20) / 20, 2)
 
 
-def mix_vectors(styles, networks: FastStyle) -> np.ndarray:
+def mix_vectors(styles: Iterable[tuple[StyleSource, float]], networks: FastStyle) -> np.ndarray:
     """The weighted mean of the styles' vectors.
 
     Each style is a bundled style id (:meth:`FastStyle.bundled_vector`: stored vectors when
@@ -556,7 +568,7 @@ def _anchor_colours(picture: np.ndarray, photo: np.ndarray, weight: float) -> np
         return picture
     sigma = max(picture.shape[:2]) * _ANCHOR_FRACTION
 
-    def low(image):
+    def low(image: np.ndarray) -> np.ndarray:
         return cv2.GaussianBlur(np.ascontiguousarray(image, np.float32), (0, 0), sigma)
 
     lab_picture, lab_photo = rgb_to_lab(picture), rgb_to_lab(photo)
@@ -564,7 +576,7 @@ def _anchor_colours(picture: np.ndarray, photo: np.ndarray, weight: float) -> np
     return np.clip(lab_to_rgb(lab), 0.0, 1.0).astype(np.float32)
 
 
-def stylize_fast(photo: np.ndarray, styles, *, networks: FastStyle,
+def stylize_fast(photo: np.ndarray, styles: Iterable[tuple[StyleSource, float]], *, networks: FastStyle,
                  options: FastStyleOptions = FastStyleOptions(), detail: np.ndarray | None = None) -> FastStyleResult:
     """Repaint ``photo`` in the blended ``styles``: ``[(style, weight), …]``.
 

