@@ -20,6 +20,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any, NoReturn, cast
 
 from . import __version__
 from .base import one_line
@@ -32,7 +33,7 @@ _DEFAULT = GuideOptions()  # the guide's defaults, said in the help texts (the w
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
         raise _UsageError(message)
 
 
@@ -119,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_parser(sub)
     from .jobs.command import add_parsers as _add_jobs_parsers  # worker, batch
 
-    _add_jobs_parsers(sub)
+    _add_jobs_parsers(cast("argparse._SubParsersAction[Any]", sub))
     return parser
 
 
@@ -205,7 +206,7 @@ def _guide(args: argparse.Namespace) -> int:
     check_output_dir(args.output)  # a bad -o is refused before any work
     request = GuideRequest.from_flags(vars(args))
     bar = _progress_bar(not args.quiet)
-    shown = []  # a note after the bar has started goes on a line of its own
+    shown: list[bool] = []  # a note after the bar has started goes on a line of its own
 
     def note(text: str) -> None:
         print(f"{chr(10) if shown else ''}note: {text}", file=sys.stderr)
@@ -217,6 +218,7 @@ def _guide(args: argparse.Namespace) -> int:
     work = open_bytes(read_input(args.photo), args.photo.name, request, on_progress=report, on_note=note)
     written = write_folder(work, args.output, paper=request.paper, grid=request.grid, on_progress=report)
     guide = work.guide
+    assert guide is not None  # write_folder refuses work without a guide
     summary = f"{guide.canvas.label} canvas, {len(guide.palette)} colours, {len(guide.steps)} steps"
     if guide.strokes is not None:
         summary += f", {len(guide.strokes.painting.strokes)} brushstrokes in {len(guide.strokes.steps)} stroke steps"

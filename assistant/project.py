@@ -25,11 +25,17 @@ import re
 import struct
 import zipfile
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import __version__
 from .base import deterministic_zip
+
+if TYPE_CHECKING:
+    from .pipeline import Guide, GuideOptions
+    from .strokes.painter import Painting
+    from .style.transfer import StyleRecord
 
 __all__ = ["FORMAT", "VERSION", "Project", "ProjectError", "is_project", "load_project", "project_arrays",
            "project_files", "project_from_files", "project_from_guide", "project_json", "save_project"]
@@ -86,13 +92,13 @@ class Project:
     photo: np.ndarray
     photo_name: str = ""
     photo_notes: tuple[str, ...] = ()
-    options: object | None = None
+    options: GuideOptions | None = None
     target: np.ndarray | None = None
-    style: object | None = None
+    style: StyleRecord | None = None
     style_source: dict | None = None
     style_image: np.ndarray | None = None
-    painting: object | None = None
-    settings: dict = field(default_factory=dict)
+    painting: Painting | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
     plan: bytes = b""
 
 
@@ -107,7 +113,7 @@ def is_project(data: bytes) -> bool:
         return False
 
 
-def project_from_guide(guide, *, photo_name: str = "", photo_notes=(), style_source: dict | None = None,
+def project_from_guide(guide: Guide, *, photo_name: str = "", photo_notes: tuple[str, ...] = (), style_source: dict | None = None,
                        style_image: np.ndarray | None = None, settings: dict | None = None,
                        with_plan: bool = True) -> Project:
     """The project of a finished :class:`assistant.Guide`."""

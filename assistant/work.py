@@ -151,8 +151,8 @@ def replan(work: Work, options: GuideOptions, *, on_progress: ProgressFn | None 
     if guide_is_current(work, options):
         return work
     aside = work.set_aside
-    if work.painting is not None:
-        aside = SetAside(work.guide.options, work.guide.given_target, work.painting)
+    if work.guide is not None and work.guide.strokes is not None:
+        aside = SetAside(work.guide.options, work.guide.given_target, work.guide.strokes.painting)
     guide = make_guide(work.photo, options, target=work.painting_target, style=work.style, on_progress=on_progress)
     if aside is not None and aside.options == options and _same_picture(aside.target, work.painting_target):
         guide = attach_painting(guide, aside.painting)
@@ -432,11 +432,15 @@ class GuideRequest:
         options = PainterOptions.from_brush_percent(max(1, strokes), self.brush_min, self.brush_max).validate()
         return options if strokes else None
 
-    def style_options(self):
-        """``(style options, strength name)`` from the engine, strength and raw weights; None without a style."""
+    def style_options(self) -> tuple[Any, str] | None:
+        """``(style options, strength name)`` from the engine, strength and raw weights; None without a style.
+
+        The options are :class:`~assistant.style.fast.FastStyleOptions` for the fast engine and
+        :class:`~assistant.style.transfer.StyleOptions` for vgg19.
+        """
         from .style.transfer import preset
 
-        if (self.style or "none").lower() == "none":
+        if self.style is None or self.style.lower() == "none":
             return None
         strength_asked = self.strength or "auto"
         overrides = {k: v for k, v in (("style_weight", self.style_weight), ("content_weight", self.content_weight))
@@ -450,12 +454,12 @@ class GuideRequest:
             name = strength_asked if strength_asked in STRENGTHS else ""
             mix = parse_style_mix(self.style)
             try:  # auto: each bundled style's own strength, blended by weight
-                strength = default_strength(mix) if strength_asked == "auto" else (
+                amount = default_strength(mix) if strength_asked == "auto" else (
                     STRENGTHS[strength_asked] if name else float(strength_asked))
             except ValueError:
                 raise ValueError(f"Expected --strength auto, subtle, medium, strong or a number from 0 to 1. "
                                  f"Received: {strength_asked!r}") from None
-            return FastStyleOptions(strength=strength, max_side=self.style_size,
+            return FastStyleOptions(strength=amount, max_side=self.style_size,
                                     preserve_colors=self.preserve_colors).validate(), name
         strength = "medium" if strength_asked == "auto" else strength_asked
         options = preset(strength, preserve_colors=self.preserve_colors, max_side=self.style_size,
@@ -480,7 +484,10 @@ def _marks(specs, keep: bool) -> tuple:
     marks = []
     for spec in specs:
         try:
-            _, (x, y, radius) = parse_focus(spec)
+            mode, point = parse_focus(spec)
+            if point is None:
+                raise ValueError(mode)
+            x, y, radius = point
         except (ValueError, TypeError):
             flag = "--keep" if keep else "--simplify"
             raise ValueError(f"Expected {flag} X,Y[,R] with fractions of the photo (e.g. 0.3,0.4,0.1). "
@@ -552,31 +559,33 @@ def run_request(data: bytes, name: str, request: GuideRequest, *, on_progress: P
     guide_span = 0.9 - style_span - strokes_span
     work = new_photo(decoded.pixels, name=Path(name).name, notes=decoded.notes)
     if style is not None:
-        image, record, source, own = _stylise(request, *style, decoded.pixels, options,
+        image, record, source, own = _stylise(request, style[0], style[1], decoded.pixels, options,
                                               progress_span(report, 0.0, style_span), on_note)
         work = restyle(work, image, record=record, source=source, style_image=own)
     work = replan(work, options, on_progress=progress_span(report, style_span, guide_span))
+    guide = work.guide
+    assert guide is not None  # replan makes one
     if painter is not None:
         from .strokes.renderer import load_renderer
 
         renderer = load_renderer()
         on_note(f"stroke renderer: {renderer.describe()}")
-        guide = add_strokes(work.guide, painter, renderer=renderer,
+        guide = add_strokes(guide, painter, renderer=renderer,
                             on_progress=progress_span(report, style_span + guide_span, strokes_span))
         work = dataclasses.replace(work, guide=guide)
-    for note in work.guide.notes:
+    for note in guide.notes:
         on_note(note)
     return work
 
 
-def _stylise(request: GuideRequest, style_options, strength: str, photo, guide_options: GuideOptions, report,
-             on_note: NoteFn):
+def _stylise(request: GuideRequest, style_options: Any, strength: str, photo: np.ndarray,
+             guide_options: GuideOptions, report: ProgressFn, on_note: NoteFn):
     """The style stage: (stylised picture at photo size, its StyleRecord, project style source, own picture)."""
     from .models import device_description
     from .plan.focus import detail_map
     from .style.assets import list_styles, load_style
 
-    mix = parse_style_mix(request.style)
+    mix = parse_style_mix(request.style or "none")
     styles = [(*load_style(name), weight) for name, weight in mix]
     labels = [label for _, label, _ in styles]
     report(0.0, "Loading the style networks")
@@ -597,8 +606,9 @@ def _stylise(request: GuideRequest, style_options, strength: str, photo, guide_o
         found = detail_map(photo, focus=guide_options.focus, marks=guide_options.marks)
         fast = stylize_fast(photo, fast_mix, networks=networks, options=fast_options.validate(),
                             detail=None if found.is_neutral else found.detail)
-        result, record = fast, fast.record(labels, [w for _, _, w in styles], networks=networks, options=fast_options,
-                                           device=device, preset=strength if request.style_engine == "fast" else "")
+        image = fast.image
+        record = fast.record(labels, [w for _, _, w in styles], networks=networks, options=fast_options,
+                             device=device, preset=strength if request.style_engine == "fast" else "")
         report(1.0 if request.style_engine == "fast" else 0.05, "Repainted")
     if request.style_engine == "vgg19":
         from .style.features import build_feature_extractor
@@ -607,20 +617,21 @@ def _stylise(request: GuideRequest, style_options, strength: str, photo, guide_o
         network = build_feature_extractor(request.weights)
         on_note(f"feature network: {network.description}; running on {device}")
         start = (fast.image, len(style_options.scales)) if instant else None
-        result = stylize(photo, [(image, weight) for image, _, weight in styles], network=network,
+        result = stylize(photo, [(picture, weight) for picture, _, weight in styles], network=network,
                          options=style_options, on_progress=report, resume_from=start)
+        image = result.image
         refined = result.record(labels, device=device, preset=strength)
         if instant:
             refined = dataclasses.replace(refined, engine="fast+vgg19", fast_strength=record.fast_strength,
                                           vector=record.vector, weights=record.weights,
                                           colour_anchor=record.colour_anchor)
         record = refined
-    source, own = style_source([name for name, _ in mix], [image for image, _, _ in styles], bundled)
-    return result.image, record, source, own
+    source, own = style_source([name for name, _ in mix], [picture for picture, _, _ in styles], bundled)
+    return image, record, source, own
 
 
 def write_folder(work: Work, output: Path, *, paper: str = "a4", grid: bool = False,
-                 on_progress: ProgressFn | None = None) -> list[str]:
+                 on_progress: ProgressFn | None = None) -> dict[str, Path]:
     """Write the work's guide (PDF, ZIP, pictures, plan.json, outline) and its ``guide.project`` into ``output``."""
     from .export import write_guide
     from .project import save_project

@@ -36,7 +36,7 @@ def encode_mp4(frames: list[np.ndarray], *, fps: int = 12) -> bytes | None:
     h, w = frames[0].shape[:2]
     with tempfile.TemporaryDirectory(prefix="painting-assistant-") as folder:
         path = Path(folder) / "timelapse.mp4"
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w - w % 2, h - h % 2))
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w - w % 2, h - h % 2))
         if not writer.isOpened():
             return None
         for frame in frames + [frames[-1]] * fps * 2:

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import numpy as np
 
@@ -81,7 +82,7 @@ def plan_dict(guide: Guide) -> dict:
         files["target"] = "stylized.png"
     if guide.strokes is not None:
         files.update(painting="painting.png", strokes="strokes.json", timelapse="timelapse.gif")
-    plan = {
+    plan: dict[str, Any] = {
         "format": "painting-assistant/plan",
         "version": 1,
         "generator": f"painting-assistant {__version__}",

@@ -567,9 +567,9 @@ def _to_strokes(shapes, colors, valid, frames, layer, order_rank) -> list[Stroke
             if not valid[c, k]:
                 continue
             v = shapes[c, k]
-            pts = tuple(
-                (float(left + v[ix[f"x{i}"]] * side), float(top + v[ix[f"y{i}"]] * side)) for i in range(3)
-            )
+            x0, x1, x2 = (float(left + v[ix[f"x{i}"]] * side) for i in range(3))
+            y0, y1, y2 = (float(top + v[ix[f"y{i}"]] * side) for i in range(3))
+            pts = ((x0, y0), (x1, y1), (x2, y2))
             stroke = Stroke(layer, int(colors[c, k]), pts, (float(v[ix["w0"]] * side), float(v[ix["w1"]] * side)))
             items.append(((int(order_rank[colors[c, k] - 1]), c, k), stroke))
     items.sort(key=lambda item: item[0])

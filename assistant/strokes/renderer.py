@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -291,7 +292,7 @@ class LearnedRenderer:
         manifest: the checked manifest (training recipe, held-out accuracy …).
     """
 
-    model: object
+    model: Any  # a keras.Model (Keras has no type information)
     config: RendererConfig
     manifest: dict = field(default_factory=dict)
 

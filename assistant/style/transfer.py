@@ -516,7 +516,7 @@ def _optimise_level(run: _Run, network, styles, start_image, level_content, mess
     scale = 1.0 if options.optimizer == "adam" else 2.0 * np.sqrt(float(np.prod(shape)))
     low = np.broadcast_to(preprocess(np.zeros(3, np.float32)), shape).ravel().astype(np.float64) / scale
     high = np.broadcast_to(preprocess(np.ones(3, np.float32)), shape).ravel().astype(np.float64) / scale
-    best = {"z": preprocess(np.clip(start_image, 0, 1)).ravel().astype(np.float64) / scale, "losses": (np.nan,) * 3}
+    best: dict[str, Any] = {"z": preprocess(np.clip(start_image, 0, 1)).ravel().astype(np.float64) / scale, "losses": (np.nan,) * 3}
 
     def image_of(z):
         return (z * scale).reshape(shape).astype(np.float32)
@@ -605,7 +605,8 @@ def stylize(
             raise ValueError(f"Expected a level to resume from 1 to {len(sizes)}. Received: {resume_from[1]}")
         check_image(resume_from[0], "the picture to resume from", min_side=1)
     run = _Run(options, on_progress or no_progress, [w * h for w, h in sizes], first)
-    current, stopped_early, stopped_at = None, False, 0
+    current: np.ndarray | None = None
+    stopped_early, stopped_at = False, 0
     run.report(0.0, f"Loading the style ({network.name})", None)
     for level, (size, iterations) in enumerate(zip(sizes, options.iterations)):
         if level < first:
@@ -626,6 +627,7 @@ def stylize(
             stopped_at = level + 1
             break
 
+    assert current is not None  # the loop runs at least the level it resumes from
     image = cv2.resize(current, (content.shape[1], content.shape[0]), interpolation=cv2.INTER_CUBIC)
     image = np.clip(image, 0.0, 1.0).astype(np.float32)
     if options.preserve_colors:
