@@ -67,9 +67,18 @@ def step_viewer(steps, images, highlights, *, key: str, new_caption: str):
     st.subheader(f"Step {step.index} of {count}: {step.title}")
     st.write(step.instruction)
     left, right = st.columns(2)
-    picture(left, highlights[number - 1], caption=new_caption, width="stretch")
-    picture(right, images[number - 1], caption="Canvas after this step", width="stretch")
+    picture(left, framed(highlights[number - 1]), caption=new_caption, width="stretch")
+    picture(right, framed(images[number - 1]), caption="Canvas after this step", width="stretch")
     return step
+
+
+def framed(image: np.ndarray, *, grey: float = 0.55) -> np.ndarray:
+    """The canvas with a thin grey edge, so that unpainted white canvas does not melt into the white page."""
+    from assistant.images import to_uint8
+
+    pixels = to_uint8(image) if image.dtype != np.uint8 else image
+    edge = max(1, round(max(pixels.shape[:2]) / 400))
+    return np.pad(pixels, ((edge, edge), (edge, edge), (0, 0)), constant_values=round(grey * 255))
 
 
 def swatches_html(palette) -> str:

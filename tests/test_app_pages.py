@@ -520,3 +520,14 @@ def test_a_stylised_picture_made_by_the_cli_is_kept_on_the_style_page(small_phot
     assert app.session_state["style_record"].name == "Pointillist"
     app.button(key="style_use").click().run()  # the painter chooses the page's picture instead
     assert not np.allclose(app.session_state["target"], result.image)
+
+
+def test_step_pictures_get_a_grey_edge_so_white_canvas_shows_where_it_ends():
+    """Painter's walk-through: the unpainted canvas melted into the white page in the step viewer."""
+    from pages._widgets import framed
+
+    canvas = np.ones((40, 60, 3), np.float32)
+    shown = framed(canvas)
+    assert shown.shape == (42, 62, 3) and shown.dtype == np.uint8
+    assert (shown[0] == 140).all() and (shown[:, -1] == 140).all() and (shown[1:-1, 1:-1] == 255).all()
+    assert (canvas == 1).all()  # the guide's own picture is left as it was
