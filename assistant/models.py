@@ -22,7 +22,10 @@ import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
+
+if TYPE_CHECKING:
+    import keras
 
 __all__ = ["THREADS_ENV", "architecture_summary", "configure_threads", "device_description", "filter_native_stderr",
            "import_tensorflow_quietly", "is_native_log_line", "keras_cache_dir", "load_once", "sha256_file"]
@@ -43,7 +46,7 @@ def sha256_file(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def architecture_summary(model) -> dict:
+def architecture_summary(model: keras.Model) -> dict:
     """What a weights file must match: every layer with weights (name, kind, shapes), their count and a digest.
 
     ``model`` is a built Keras model; the digest is the sha256 of one line per weighted layer,
@@ -63,7 +66,7 @@ def load_once(key: tuple, build: Callable[[], T]) -> T:
     with _LOADING:
         if key not in _LOADED:
             _LOADED[key] = build()
-        return _LOADED[key]  # type: ignore[return-value]
+        return cast(T, _LOADED[key])  # what build gave for this key
 
 
 def thread_count() -> int | None:

@@ -20,7 +20,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from .queue import JobQueue
 
 __all__ = ["add_parsers", "run"]
 
@@ -28,7 +33,7 @@ __all__ = ["add_parsers", "run"]
 _NOT_GUIDE_OPTIONS = ("help", "output", "quiet", "debug")
 
 
-def add_parsers(sub) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``worker`` and ``batch`` to the CLI's sub-commands (after ``guide``, whose options batch shares)."""
     queue_help = ("the queue: redis://HOST:PORT/DB (many machines) or sqlite:///PATH/queue.sqlite (one machine); "
                   "default: $PAINTING_ASSISTANT_QUEUE")
@@ -79,7 +84,7 @@ def shown(url: str) -> str:
     return f"{scheme}://…@{tail}"
 
 
-def connect(url: str, **options):
+def connect(url: str, **options: float) -> JobQueue:
     """The queue at ``url``, checked to answer; one line when it does not."""
     from .queue import JobQueue
 
@@ -199,7 +204,7 @@ class Batch:
 
     WAIT_NOTE_SECONDS = 20.0
 
-    def __init__(self, queue, out: Path, options: dict, *, quiet: bool = False, url: str = ""):
+    def __init__(self, queue: JobQueue, out: Path, options: dict, *, quiet: bool = False, url: str = "") -> None:
         self.queue, self.out, self.options, self.quiet, self.url = queue, out, options, quiet, url
         self.written: list[str] = []
         self.skipped: list[str] = []
@@ -207,7 +212,7 @@ class Batch:
         self._start = time.monotonic()
         self._shown = ""
 
-    def run(self, photos: list[Path], start_workers=lambda: None) -> int:
+    def run(self, photos: list[Path], start_workers: Callable[[], None] = lambda: None) -> int:
         """Submit a job per photo not done yet, start the workers (when there is work), follow, sum up."""
         from ..base import one_line
         from ..work import read_input
@@ -259,7 +264,7 @@ class Batch:
                     started = started or status.state == "running"
                     continue
                 elif status.state == "done":
-                    self._write(photo, stem, self.queue.result(job_id))
+                    self._write(photo, stem, cast("dict[str, bytes]", self.queue.result(job_id)))  # guide_folder's
                 else:
                     self.failed.append((str(photo), status.error or status.reason or status.state))
                 fractions[job_id] = 1.0

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 __all__ = ["EmbeddedWorker", "hold_lock", "stop_started"]
 
@@ -23,7 +24,7 @@ WORKERS_ENV = "PAINTING_ASSISTANT_WORKERS"
 LOG_BYTES = 4 * 2**20
 
 
-def hold_lock(path: Path):
+def hold_lock(path: Path) -> BinaryIO | None:
     """The open lock file when this process now holds ``path``'s lock, else None (someone else holds it)."""
     handle = open(path, "a+b")
     try:
@@ -42,7 +43,7 @@ class EmbeddedWorker:
         workers: jobs the worker runs at once (``PAINTING_ASSISTANT_WORKERS``, default 1).
     """
 
-    def __init__(self, folder: str | os.PathLike, *, workers: int | None = None):
+    def __init__(self, folder: str | os.PathLike, *, workers: int | None = None) -> None:
         self.folder = Path(folder)
         self.url = f"sqlite://{(self.folder / 'queue.sqlite').resolve()}"
         self.workers = workers if workers is not None else _workers_setting()

@@ -33,8 +33,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
+
+if TYPE_CHECKING:
+    from huey import Huey
 
 __all__ = ["BY_USER", "KINDS", "MAX_ATTEMPTS", "MAX_PAYLOAD_BYTES", "QUEUE_ENV", "SECRET_ENV", "SESSION_GONE",
            "JobQueue", "Observer", "Status", "describe_failure"]
@@ -143,7 +147,7 @@ class JobQueue:
     Safe to share between threads. Cheap to make, but keep one per process: each holds connections.
     """
 
-    def __init__(self, url: str, *, dead_after: float = 15.0, keep_hours: float = 24.0):
+    def __init__(self, url: str, *, dead_after: float = 15.0, keep_hours: float = 24.0) -> None:
         self.backend, where = parse_url(url)
         self.url = str(url).strip()
         self.dead_after = float(dead_after)
@@ -157,7 +161,7 @@ class JobQueue:
 
     # --- the engine ---------------------------------------------------------------------------
 
-    def _make_huey(self, name: str, where: str):
+    def _make_huey(self, name: str, where: str) -> Huey:
         from huey import RedisExpireHuey, SqliteHuey
         from huey.serializer import SignedSerializer
 
@@ -174,7 +178,7 @@ class JobQueue:
         Path(where).parent.mkdir(parents=True, exist_ok=True)
         return SqliteHuey(name=name, filename=where, timeout=30, **options)
 
-    def _register(self, kind: str):
+    def _register(self, kind: str) -> Callable[[str, int], object]:
         def run_job(job_id: str, attempt: int) -> None:
             if self.executor is None:  # only a worker runs jobs (the app and the batch only submit them)
                 raise RuntimeError("This process has no worker to run the job.")
@@ -182,7 +186,7 @@ class JobQueue:
 
         return self._hueys[kind].task(name="run_job")(run_job)
 
-    def huey(self, kind: str):
+    def huey(self, kind: str) -> Huey:
         """The Huey instance of ``kind``'s queue (workers consume it)."""
         return self._hueys[kind]
 
@@ -384,7 +388,7 @@ class Observer:
     queue by a worker that died before it said so is found the same way.
     """
 
-    def __init__(self, queue: JobQueue, job_id: str):
+    def __init__(self, queue: JobQueue, job_id: str) -> None:
         self.queue = queue
         self.job_id = job_id
         self._seen: tuple | None = None

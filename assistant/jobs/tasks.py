@@ -18,12 +18,20 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..base import ProgressFn
 from .queue import MAX_PAYLOAD_BYTES
+
+if TYPE_CHECKING:
+    from ..pipeline import Guide
+    from ..strokes.painter import PainterOptions, Painting
+    from ..style.transfer import StyleOptions, StyleRecord
 
 __all__ = ["TASKS", "Request", "guide_request", "probe_request", "run_task",
            "strokes_request", "style_request"]
@@ -38,7 +46,7 @@ class Request:
     meta: dict = field(default_factory=dict)
 
 
-def run_task(kind: str, inputs: dict, on_progress) -> object:
+def run_task(kind: str, inputs: dict, on_progress: ProgressFn) -> object:
     """Run the task of ``kind`` here, in this process."""
     return TASKS[kind](inputs, on_progress)
 
@@ -52,7 +60,7 @@ def probe_request(steps: int = 0, pause: float = 0.0, *, result: object = None, 
                              "preview": bool(preview)})
 
 
-def probe(inputs: dict, on_progress) -> object:
+def probe(inputs: dict, on_progress: ProgressFn) -> object:
     steps = inputs["steps"]
     for step in range(steps):
         picture = np.full((8, 8, 3), step / steps, np.float32) if inputs["preview"] else None
@@ -67,7 +75,7 @@ def probe(inputs: dict, on_progress) -> object:
 # --- strokes: the brushstroke painting of a guide -----------------------------------------------
 
 
-def strokes_request(guide, options) -> Request:
+def strokes_request(guide: Guide, options: PainterOptions) -> Request:
     """Paint ``guide`` with brushstrokes (``options``: :class:`~assistant.strokes.painter.PainterOptions`)."""
     from ..work import guide_key, painter_inputs
 
@@ -76,7 +84,7 @@ def strokes_request(guide, options) -> Request:
                    {"guide": guide_key(guide)})
 
 
-def paint_strokes(inputs: dict, on_progress):
+def paint_strokes(inputs: dict, on_progress: ProgressFn) -> Painting:
     from ..models import import_tensorflow_quietly
     from ..strokes.painter import paint
     from ..strokes.renderer import load_renderer
@@ -89,8 +97,10 @@ def paint_strokes(inputs: dict, on_progress):
 # --- style: the VGG19 refinement ----------------------------------------------------------------
 
 
-def style_request(photo, styles, options, labels, *, preset: str = "", start=None, instant=None,
-                  weights: str = "auto", source: dict | None = None, own: bool = False) -> Request:
+def style_request(photo: np.ndarray, styles: Iterable[tuple[np.ndarray, float]], options: StyleOptions,
+                  labels: Iterable[str], *, preset: str = "", start: tuple[np.ndarray, int] | None = None,
+                  instant: StyleRecord | None = None, weights: str | None = "auto", source: dict | None = None,
+                  own: bool = False) -> Request:
     """Repaint ``photo`` with ``styles`` ([(picture, weight)]) by VGG19 optimisation.
 
     ``start``: (picture, first level) to carry on from; ``instant``: the fast engine's
@@ -107,7 +117,8 @@ def style_request(photo, styles, options, labels, *, preset: str = "", start=Non
                              "source": dict(source or {}), "own": bool(own)})
 
 
-def refine_style(inputs: dict, on_progress):
+def refine_style(inputs: dict, on_progress: ProgressFn
+                 ) -> tuple[np.ndarray, StyleRecord, dict, np.ndarray | None]:
     from ..models import device_description, import_tensorflow_quietly
     from ..style.features import WeightsUnavailable, build_feature_extractor
     from ..style.transfer import stylize
@@ -134,7 +145,7 @@ def guide_request(photo: bytes, name: str, options: dict) -> Request:
     return Request("guide", {"photo": photo, "name": Path(name).name, "options": dict(options)})
 
 
-def guide_folder(inputs: dict, on_progress) -> dict[str, bytes]:
+def guide_folder(inputs: dict, on_progress: ProgressFn) -> dict[str, bytes]:
     """The ``guide`` command's work for one photo or project (:func:`assistant.work.open_bytes`), as its folder's files."""
     import tempfile
 

@@ -18,9 +18,17 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import numpy.typing as npt
 from huey.consumer import Consumer, ConsumerStopped, Worker
+
+if TYPE_CHECKING:
+    import datetime
+
+    from huey import Huey
 
 from .. import __version__
 from ..base import Cancelled
@@ -58,7 +66,7 @@ def execute(queue: JobQueue, job_id: str, attempt: int) -> None:
     run = _Run(queue, record)
     _log.info("Job %s (%s, attempt %d): started", job_id, record["kind"], attempt)
     try:
-        inputs = queue.load(data)
+        inputs = cast(dict, queue.load(data))  # what submit was given: a Request's inputs
         result = queue.dump(TASKS[record["kind"]](inputs, run.on_progress), "result")
     except Cancelled:
         if not run.let_go:
@@ -88,7 +96,7 @@ def _end(queue: JobQueue, record: dict, state: str, *, error: str = "", reason: 
 class _Run:
     """One job running here: its record, its beat, its cancel flag."""
 
-    def __init__(self, queue: JobQueue, record: dict):
+    def __init__(self, queue: JobQueue, record: dict) -> None:
         self.queue = queue
         self.id = record["id"]
         self.reason = ""
@@ -108,7 +116,7 @@ class _Run:
         self._thread = threading.Thread(target=self._beat, name=f"beat-{self.id[:8]}", daemon=True)
         self._thread.start()
 
-    def on_progress(self, fraction: float, message: str, preview=None) -> None:
+    def on_progress(self, fraction: float, message: str, preview: npt.ArrayLike | None = None) -> None:
         if self._cancel.is_set():
             raise Cancelled(self.reason)
         now = time.monotonic()
@@ -121,7 +129,7 @@ class _Run:
             if now - self._written >= WRITE_SECONDS:
                 self._write(now)
 
-    def _store_preview(self, preview) -> None:
+    def _store_preview(self, preview: npt.ArrayLike) -> None:
         from ..images import encode_png, resize_longest
 
         picture = np.asarray(preview, dtype=np.float32)
@@ -198,11 +206,11 @@ class _Run:
 class _KindsWorker(Worker):
     """A Huey worker thread that takes jobs from several queues (one per kind), in turn."""
 
-    def __init__(self, hueys, **options):
+    def __init__(self, hueys: Sequence[Huey], **options: Any) -> None:
         self.hueys = hueys
         super().__init__(**options)
 
-    def loop(self, now=None):
+    def loop(self, now: datetime.datetime | None = None) -> None:
         for huey in self.hueys:
             try:
                 task = huey.dequeue()
@@ -231,8 +239,8 @@ class WorkerProcess(Consumer):
         parent: a process id; once that process is gone it ends after 30 s with nothing to do.
     """
 
-    def __init__(self, queue: JobQueue, kinds, *, workers: int = 1, idle_exit: float | None = None,
-                 parent: int | None = None):
+    def __init__(self, queue: JobQueue, kinds: Iterable[str], *, workers: int = 1, idle_exit: float | None = None,
+                 parent: int | None = None) -> None:
         self.queue = queue
         queue.executor = execute  # the queue's task runs the job here, in this worker
         self.kinds = tuple(kinds)
@@ -242,11 +250,11 @@ class WorkerProcess(Consumer):
         super().__init__(self._hueys[0], workers=workers, periodic=False, worker_type="thread",
                          initial_delay=0.05, backoff=1.3, max_delay=0.5, health_check_interval=5)
 
-    def _create_worker(self):
+    def _create_worker(self) -> _KindsWorker:
         return _KindsWorker(self._hueys, huey=self.huey, stop_flag=self.stop_flag, default_delay=self.default_delay,
                             max_delay=self.max_delay, backoff=self.backoff, max_tasks=self.max_tasks)
 
-    def loop(self, health_check_ts=None):
+    def loop(self, health_check_ts: float | None = None) -> float | None:
         health_check_ts = super().loop(health_check_ts)
         now = time.monotonic()
         if now - self._swept_at > 600:
@@ -274,7 +282,7 @@ class WorkerProcess(Consumer):
             return True
         return True
 
-    def stop(self, graceful=False):
+    def stop(self, graceful: bool = False) -> None:
         """Stop taking jobs; the running ones go back to their queues for another worker."""
         with _active_lock:
             running = list(_active)
