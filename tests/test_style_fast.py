@@ -267,3 +267,21 @@ def test_cli_paints_bundled_styles_by_id_and_an_own_picture_with_the_predictor(t
     assert np.allclose(kept.vector, predicted, atol=1e-5) and not np.allclose(kept.vector, stored["dry_brush"],
                                                                               atol=0.05)
     assert kept.fast_strength == DEFAULT_STRENGTH
+
+
+def test_below_its_lowest_strength_the_style_fades_toward_the_photo():
+    """Painter's walk-through: at strength 0.2 the photo's own style vector drew dark rings round the eyes;
+    below FADE_BELOW the picture now fades toward the photo (0 is the photo)."""
+    from assistant.style.fast import FADE_BELOW, FastStyleOptions, load_fast_style, stylize_fast
+
+    photo = photo_array("astronaut", 128)
+    networks = load_fast_style()
+
+    def change(strength: float) -> float:
+        options = FastStyleOptions(strength=strength, max_side=128)
+        return float(np.abs(stylize_fast(photo, [("impasto_oil", 1.0)], networks=networks, options=options).image
+                            - photo).mean())
+
+    at_fade, half = change(FADE_BELOW), change(FADE_BELOW / 2)
+    assert change(0.0) < 0.02 < half
+    assert 0.4 < half / at_fade < 0.6

@@ -101,8 +101,14 @@ _ANCHOR_FRACTION = 1 / 64
 #: Style vectors kept per process, by picture.
 _VECTOR_CACHE = 64
 #: The named strengths, as the slow engine names them.
-#: Share of the chosen strength kept on the most detailed places (eyes, mouth) when a detail map is given.
+#: Share of the style kept on the most detailed places (eyes, mouth) when a detail map is given: there the
+#: picture is mostly the photo itself (a painter's walk-through found that painting a face with the photo's
+#: own style vector drew dark rings round the eyes and lines across the cheeks, like glasses).
 PROTECTED_STRENGTH = 0.3
+#: Below this strength the picture fades toward the photo instead of mixing in the photo's own style
+#: vector, which draws outlines the photo does not have (at 0.2 the face had "glasses"); 0 is the photo.
+#: The lowest bundled style's own strength, so no style's default changes.
+FADE_BELOW = 0.4
 STRENGTHS = {"subtle": 0.4, "medium": DEFAULT_STRENGTH, "strong": 0.8}
 #: The transformer's two stride-2 steps: sides are padded to a multiple of this.
 _STRIDE = 4
@@ -589,9 +595,10 @@ def stylize_fast(photo: np.ndarray, styles: Iterable[tuple[StyleSource, float]],
     comes back at the photo's size.
 
     ``detail``: the detail map of ``photo`` (float ``(H, W)`` in [0, 1], :mod:`assistant.plan.focus`),
-    or None. Where it is above neutral (a face, a marked circle) the style is weaker, down to
-    :data:`PROTECTED_STRENGTH` of ``strength`` at the eyes and mouth, so faces stay recognisable under
-    any style while the background takes it fully.
+    or None. Where it is above neutral (a face, a marked circle) the painting fades toward the photo,
+    down to :data:`PROTECTED_STRENGTH` of the style at the eyes and mouth, so faces stay recognisable
+    under any style while the background takes it fully. Below :data:`FADE_BELOW` the whole picture
+    fades toward the photo the same way (0 gives the photo).
 
     Returns:
         :class:`FastStyleResult`: float32 ``(H, W, 3)`` in [0, 1] at the photo's size, the vectors, the time.
@@ -611,17 +618,18 @@ def stylize_fast(photo: np.ndarray, styles: Iterable[tuple[StyleSource, float]],
     work = resize_longest(photo, options.max_side)
     brush = _at_long_side(work, BRUSH_SIDE)
     vector = style_vector
-    if options.strength < 1.0:
+    strength = max(options.strength, FADE_BELOW)
+    if strength < 1.0:
         own = networks.style_vector(work)  # the photo's own style vector
-        vector = (options.strength * style_vector + (1.0 - options.strength) * own).astype(np.float32)
+        vector = (strength * style_vector + (1.0 - strength) * own).astype(np.float32)
     painted = _anchor_colours(np.clip(networks.paint(brush, vector), 0.0, 1.0), brush, options.colour_anchor)
+    # How much of the painting each pixel shows over the photo: all of it, less below FADE_BELOW and on faces.
+    share = np.full(brush.shape[:2], options.strength / strength, np.float32)
     protect = None if detail is None else _protection(detail, photo.shape[:2], brush.shape[:2])
     if protect is not None:
-        weak = PROTECTED_STRENGTH * options.strength
-        own = networks.style_vector(work)
-        gentle = (weak * style_vector + (1.0 - weak) * own).astype(np.float32)
-        kept = _anchor_colours(np.clip(networks.paint(brush, gentle), 0.0, 1.0), brush, options.colour_anchor)
-        painted = painted * (1.0 - protect[..., None]) + kept * protect[..., None]
+        share *= 1.0 - (1.0 - PROTECTED_STRENGTH) * protect
+    if share.min() < 1.0:
+        painted = brush + (painted - brush) * share[..., None]
     if max(work.shape[:2]) > BRUSH_SIDE:
         painted = upsample_with_detail(painted, work)
     image = painted if painted.shape == photo.shape else cv2.resize(
