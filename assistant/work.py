@@ -279,7 +279,7 @@ def painter_inputs(guide: Guide, options: PainterOptions = PainterOptions()):
     """
     medium = Medium.parse(guide.options.medium)
     options = dataclasses.replace(options, light_to_dark=not medium.value.opaque, seed=guide.options.seed)
-    detail = None if guide.focus is None or guide.focus.is_neutral else guide.focus.detail
+    detail = None if guide.focus.is_neutral else guide.focus.detail
     return guide.target, guide.palette.rgb, options, detail
 
 

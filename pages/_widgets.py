@@ -95,7 +95,7 @@ def recipes_html(guide) -> str:
     """Each palette colour with its mixing recipe: target swatch, recipe, predicted mix, match in words."""
     if not guide.recipes:
         return swatches_html(guide.palette)
-    approximate = {p.name for p in guide.paints if p.approximate} if guide.paints is not None else set()
+    approximate = {p.name for p in guide.paints if p.approximate}
     rows = []
     amounts = guide.paint_amounts()
     for (_, ml), color, recipe in zip(amounts, guide.palette, guide.recipes):

@@ -88,7 +88,7 @@ def plan_dict(guide: Guide) -> dict:
         "generator": f"painting-assistant {__version__}",
         "options": dataclasses.asdict(guide.options),
         "image": {"width": int(width), "height": int(height)},
-        "paints": [] if guide.paints is None else [_paint_dict(p) for p in guide.paints],
+        "paints": [_paint_dict(p) for p in guide.paints],
         "palette": [
             {
                 "index": c.index,
@@ -134,8 +134,7 @@ def plan_dict(guide: Guide) -> dict:
             entry["highlight"] = _stroke_step_name(entry["index"], "_new")
     if guide.style is not None:
         plan["style"] = guide.style.plan_dict()
-    if guide.focus is not None:
-        plan["focus"] = guide.focus.as_dict()
+    plan["focus"] = guide.focus.as_dict()
     return plan
 
 
@@ -152,9 +151,7 @@ def _canvas_dict(guide: Guide) -> dict:
     }
 
 
-def _values_dict(guide: Guide) -> dict | None:
-    if guide.values is None:
-        return None
+def _values_dict(guide: Guide) -> dict:
     return {
         "levels": guide.values.levels,
         "image": "value_study.png",
@@ -192,9 +189,8 @@ def plan_json(guide: Guide) -> bytes:
 def image_files(guide: Guide) -> dict[str, np.ndarray]:
     """Every image of the guide under its file name (the ZIP / output-folder layout)."""
     files = {"original.png": guide.photo, "quantized.png": guide.quantized, "outline.png": guide.outline}
-    if guide.values is not None:
-        files["value_study.png"] = guide.values.image()
-        files["notan.png"] = guide.values.notan_image()
+    files["value_study.png"] = guide.values.image()
+    files["notan.png"] = guide.values.notan_image()
     if guide.is_stylised:
         files["stylized.png"] = guide.target
     for step, image, highlight in zip(guide.steps, guide.steps.images, guide.steps.highlights):
