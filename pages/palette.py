@@ -3,7 +3,7 @@
 import streamlit as st
 
 from assistant import GuideOptions
-from assistant.color.paints import DEFAULT_PAINTS, PRESETS, catalogue, parse_paints
+from assistant.color.paints import DEFAULT_PAINTS, PRESETS, catalogue, parse_paints, tubes_spec
 from assistant.color.palette import MAX_COLORS, MIN_COLORS
 from assistant.plan.steps import Medium
 from pages import _panels as panels
@@ -103,10 +103,7 @@ prefs.remember("paints_preset", "paints_tubes", "paints_mixable")
 if not tubes:
     st.warning("Tick at least one tube under “Your paints” to get mixing recipes.")
     st.stop()
-spec = ", ".join(f"{t}={custom[t]}" if t in custom else t for t in tubes)
-preset_id = presets.get(st.session_state["paints_preset"])
-if preset_id and tuple(tubes) == parse_paints(preset_id).names:
-    spec = preset_id
+spec = tubes_spec(tubes, colours=custom, preset=presets.get(st.session_state["paints_preset"]))
 _tubes.remember(spec)  # for this painter's next session in this browser
 
 canvas, canvas_error = canvas_controls(state.painting_target(), previous, locked=locked)

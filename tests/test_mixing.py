@@ -323,3 +323,16 @@ def test_a_photos_black_is_bone_black_straight_not_a_far_match():
     white = mixing.find_recipes(np.array([[92.0, 0.0, 0.0]]), parse_paints("ultramarine blue, bone black"))[0]
     assert white.text() == "bone black straight from the tube"  # the only grey there is ...
     assert not white.at_limit and white.verdict == "far" and white.reason == "no white"  # ... is no white
+
+
+def test_the_ticked_tubes_make_a_spec_the_preset_name_when_they_are_its_paints():
+    from assistant.color.paints import parse_paints, tubes_spec
+
+    limited = parse_paints("limited-7").names
+    assert tubes_spec(limited, preset="limited-7") == "limited-7"
+    spec = tubes_spec(("titanium white", "my green"), colours={"my green": "#3a6b35"}, preset="limited-7")
+    assert spec == "titanium white, my green=#3a6b35" and parse_paints(spec).names == ("titanium white", "my green")
+    with pytest.raises(ValueError, match="Expected at least one tube"):
+        tubes_spec(())
+    with pytest.raises(ValueError):
+        tubes_spec(("unobtainium",))

@@ -27,6 +27,7 @@ import difflib
 import functools
 import json
 import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,7 @@ __all__ = [
     "Paint",
     "PaintSet",
     "catalogue",
+    "tubes_spec",
     "parse_paints",
     "paints_from_file",
 ]
@@ -119,7 +121,7 @@ class PaintSet:
     def __len__(self) -> int:
         return len(self.paints)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Paint]:
         return iter(self.paints)
 
     @property
@@ -257,6 +259,23 @@ def parse_paints(spec: str) -> PaintSet:
         raise ValueError(f"Expected at most {MAX_PAINTS} paints. Received: {len(unique)}")
     chosen = tuple(unique.values())
     return PaintSet(chosen, canonical or ", ".join(_canonical(p) for p in chosen))
+
+
+def tubes_spec(tubes: Sequence[str], *, colours: Mapping[str, str] | None = None, preset: str | None = None) -> str:
+    """The spec of the tubes a painter ticked: ``preset`` when they are exactly its paints, else their names,
+    a tube of the painter's own as ``name=#rrggbb`` (``colours``).
+
+    Raises:
+        ValueError: no tube, or one the catalogue does not know and that has no colour.
+    """
+    if not tubes:
+        raise ValueError("Expected at least one tube. Received: none")
+    colours = colours or {}
+    spec = ", ".join(f"{tube}={colours[tube]}" if tube in colours else tube for tube in tubes)
+    if preset and tuple(tubes) == parse_paints(preset).names:
+        return preset
+    parse_paints(spec)  # every tube known or given its colour
+    return spec
 
 
 def paints_from_file(path: str | Path) -> str:
