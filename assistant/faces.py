@@ -13,43 +13,53 @@ convolutional networks"):
 Overlapping boxes are suppressed after every stage (a box is dropped when a better-scoring
 one overlaps it too much). The weights are the MIT-licensed ones shipped in the ``mtcnn``
 1.0.0 wheel on PyPI (Iván de Paz Centeno), converted once by
-``scripts/convert_face_detector.py`` into ``models/face_detector_{pnet,rnet,onet}.weights.h5``
-with the manifest ``models/face_detector.json``, which :func:`load_face_detector` checks. The
-cascade keeps that package's conventions (its box regression, thresholds of 0.6 and 0.7, and
-suppression in which a box is dropped when any better-scoring box overlaps it), so our
-faces agree with it to a fraction of a pixel (the figures are in the manifest).
+``scripts/convert_face_detector.py`` into ``models/face_detector.npz`` with the manifest
+``models/face_detector.json``, which :func:`load_face_detector` checks. The cascade keeps that
+package's conventions (its box regression, thresholds of 0.6 and 0.7, and suppression in which
+a box is dropped when any better-scoring box overlaps it), so our faces agree with it to a
+fraction of a pixel (the figures are in the manifest).
+
+The networks run in NumPy (float32 convolutions as matrix products, PReLU, max pools with
+TensorFlow's padding rule, dense layers reading the map in the Caffe order), and so do the
+image pyramid (an area resize) and the crops for R-Net and O-Net (bilinear, as
+``tf.image.crop_and_resize``): no TensorFlow, and their outputs are the Keras networks' to
+float32 rounding (the converter checks them, the round-trip test against a stored reference).
 
 Photos of any size work: the cascade runs on a copy at most :data:`MAX_SIDE` px on the long
-side and the boxes are mapped back. TensorFlow is imported only when the networks are built.
+side and the boxes are mapped back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .base import check_image, check_number
-from .models import architecture_summary, configure_threads, load_once, sha256_file
+from .models import load_once, sha256_file
 
 __all__ = [
+    "ARCHITECTURE",
     "LANDMARKS",
     "MAX_SIDE",
     "Face",
     "FaceDetector",
     "FaceDetectorFileError",
-    "build_onet",
-    "build_pnet",
-    "build_rnet",
+    "architecture_summary",
+    "array_shapes",
     "load_face_detector",
 ]
 
 MANIFEST_NAME = "face_detector.json"
-#: The three networks' weights files, by network.
-WEIGHTS = {"pnet": "face_detector_pnet.weights.h5", "rnet": "face_detector_rnet.weights.h5",
-           "onet": "face_detector_onet.weights.h5"}
+#: The three networks' weights: one NumPy archive, arrays named ``"<network>.<layer>.<kernel|bias|alpha>"``.
+WEIGHTS_NAME = "face_detector.npz"
 #: The small reference (an image and the faces in it) the round-trip test checks a load against.
 REFERENCE_NAME = "face_detector_reference.npz"
 #: The five landmarks, in O-Net's order. "left" and "right" are as seen in the picture:
@@ -67,6 +77,9 @@ _PNET_THRESHOLD, _RNET_THRESHOLD = 0.6, 0.7
 _NMS_LEVEL, _NMS_PYRAMID, _NMS_RNET, _NMS_ONET = 0.5, 0.7, 0.7, 0.7
 #: Boxes compared at a time when suppressing (bounds the memory of the overlap matrix).
 _NMS_BLOCK = 512
+#: Held while the cascade runs with NumPy's BLAS on one thread; the threadpoolctl controller, made once.
+_BLAS_LOCK = threading.Lock()
+_BLAS: list = []
 
 
 class FaceDetectorFileError(ValueError):
@@ -97,79 +110,154 @@ class Face:
 
 
 # --- the networks ---------------------------------------------------------------------------------
+#
+# Each network is its weighted layers (below, with the shapes their arrays must have, in the Keras
+# layout the weights were converted to: conv kernels (kh, kw, in, out), dense kernels (in, out),
+# PReLU slopes per channel) and the code that runs them (:func:`_pnet`, :func:`_rnet`, :func:`_onet`).
+# Convolutions are "valid" with stride 1; a max pool with ``same`` padding has ceil(n / stride)
+# outputs, its missing cells taken from the bottom and right (TensorFlow's rule).
+
+#: Weighted layers per network: ``(name, kind, shapes of its arrays)``; the arrays are
+#: ``kernel, bias`` (Conv2D, Dense) or ``alpha`` (PReLU).
+ARCHITECTURE = {
+    "pnet": (("conv1", "Conv2D", ((3, 3, 3, 10), (10,))), ("prelu1", "PReLU", ((1, 1, 10),)),
+             ("conv2", "Conv2D", ((3, 3, 10, 16), (16,))), ("prelu2", "PReLU", ((1, 1, 16),)),
+             ("conv3", "Conv2D", ((3, 3, 16, 32), (32,))), ("prelu3", "PReLU", ((1, 1, 32),)),
+             ("box", "Conv2D", ((1, 1, 32, 4), (4,))), ("face", "Conv2D", ((1, 1, 32, 2), (2,)))),
+    "rnet": (("conv1", "Conv2D", ((3, 3, 3, 28), (28,))), ("prelu1", "PReLU", ((1, 1, 28),)),
+             ("conv2", "Conv2D", ((3, 3, 28, 48), (48,))), ("prelu2", "PReLU", ((1, 1, 48),)),
+             ("conv3", "Conv2D", ((2, 2, 48, 64), (64,))), ("prelu3", "PReLU", ((1, 1, 64),)),
+             ("fc4", "Dense", ((576, 128), (128,))), ("prelu_fc4", "PReLU", ((128,),)),
+             ("box", "Dense", ((128, 4), (4,))), ("face", "Dense", ((128, 2), (2,)))),
+    "onet": (("conv1", "Conv2D", ((3, 3, 3, 32), (32,))), ("prelu1", "PReLU", ((1, 1, 32),)),
+             ("conv2", "Conv2D", ((3, 3, 32, 64), (64,))), ("prelu2", "PReLU", ((1, 1, 64),)),
+             ("conv3", "Conv2D", ((3, 3, 64, 64), (64,))), ("prelu3", "PReLU", ((1, 1, 64),)),
+             ("conv4", "Conv2D", ((2, 2, 64, 128), (128,))), ("prelu4", "PReLU", ((1, 1, 128),)),
+             ("fc5", "Dense", ((1152, 256), (256,))), ("prelu_fc5", "PReLU", ((256,),)),
+             ("box", "Dense", ((256, 4), (4,))), ("landmarks", "Dense", ((256, 10), (10,))),
+             ("face", "Dense", ((256, 2), (2,)))),
+}
+_ARRAY_NAMES = {"Conv2D": ("kernel", "bias"), "Dense": ("kernel", "bias"), "PReLU": ("alpha",)}
+#: Crops run through R-Net and O-Net this many at a time (bounds the memory of the convolutions).
+_BATCH = 128
 
 
-def _prelu(layers, name: str, *, spatial: bool = True):
-    return layers.PReLU(shared_axes=[1, 2] if spatial else None, name=name)
+def array_shapes() -> dict[str, tuple[int, ...]]:
+    """Every array the weights file must hold, ``"<network>.<layer>.<kernel|bias|alpha>"`` → its shape."""
+    return {f"{key}.{name}.{array}": shape for key, layers in ARCHITECTURE.items() for name, kind, shapes in layers
+            for array, shape in zip(_ARRAY_NAMES[kind], shapes, strict=True)}
 
 
-def build_pnet():
-    """P-Net: ``image (1, H, W, 3), normalised → box offsets (1, h, w, 4), face/not-face (1, h, w, 2)``.
+def architecture_summary(key: str) -> dict:
+    """What the manifest records of one network: its weighted layers, their parameter count and a digest.
 
-    Fully convolutional: ``h, w`` are about ``(H - 10) / 2`` and ``(W - 10) / 2``, one cell per
-    12 px window, 2 px apart. Normalised means ``(255 × pixel − 127.5) / 128``.
+    One line per weighted layer, ``"conv1 Conv2D 3x3x3x10 10"``; the digest is the sha256 of the
+    lines (the same lines :func:`assistant.models.architecture_summary` writes for the Keras
+    networks the weights were converted through, so the digest is theirs too).
     """
-    import keras
-
-    layers = keras.layers
-    image = keras.Input((None, None, 3), name="image")
-    x = _prelu(layers, "prelu1")(layers.Conv2D(10, 3, name="conv1")(image))
-    x = layers.MaxPooling2D(2, 2, padding="same", name="pool1")(x)
-    x = _prelu(layers, "prelu2")(layers.Conv2D(16, 3, name="conv2")(x))
-    x = _prelu(layers, "prelu3")(layers.Conv2D(32, 3, name="conv3")(x))
-    box = layers.Conv2D(4, 1, name="box")(x)
-    face = layers.Conv2D(2, 1, activation="softmax", name="face")(x)
-    return keras.Model(image, [box, face], name="face_pnet")
+    lines = [f"{name} {kind} " + " ".join("x".join(map(str, shape)) for shape in shapes)
+             for name, kind, shapes in ARCHITECTURE[key]]
+    parameters = sum(int(np.prod(shape)) for _, _, shapes in ARCHITECTURE[key] for shape in shapes)
+    return {"parameters": parameters, "digest": hashlib.sha256("\n".join(lines).encode()).hexdigest(),
+            "weighted_layers": lines}
 
 
-def _head(layers, x, units: int, name: str):
-    """The dense end of R-Net and O-Net: the feature map read column by column, a dense layer, PReLU."""
-    x = layers.Permute((2, 1, 3), name="columns_first")(x)  # the original (Caffe) flattening order
-    x = layers.Flatten(name="flatten")(x)
-    return _prelu(layers, f"prelu_{name}", spatial=False)(layers.Dense(units, name=name)(x))
+def _conv(x: np.ndarray, w: dict, name: str) -> np.ndarray:
+    """A "valid" convolution, stride 1: ``x`` (N, H, W, C) → (N, H - kh + 1, W - kw + 1, out)."""
+    kernel, bias = w[f"{name}.kernel"], w[f"{name}.bias"]
+    kh, kw, _, out = kernel.shape
+    n, h, width = x.shape[0], x.shape[1] - kh + 1, x.shape[2] - kw + 1
+    # The patches side by side along the channels, in the kernel's (row, column, channel) order.
+    patches = x if kh == kw == 1 else np.concatenate(
+        [x[:, i:i + h, j:j + width] for i in range(kh) for j in range(kw)], axis=3)
+    return (patches.reshape(-1, patches.shape[3]) @ kernel.reshape(-1, out) + bias).reshape(n, h, width, out)
 
 
-def build_rnet():
-    """R-Net: ``crops (B, 24, 24, 3), normalised → box offsets (B, 4), face/not-face (B, 2)``."""
-    import keras
-
-    layers = keras.layers
-    crops = keras.Input((24, 24, 3), name="crops")
-    x = _prelu(layers, "prelu1")(layers.Conv2D(28, 3, name="conv1")(crops))
-    x = layers.MaxPooling2D(3, 2, padding="same", name="pool1")(x)
-    x = _prelu(layers, "prelu2")(layers.Conv2D(48, 3, name="conv2")(x))
-    x = layers.MaxPooling2D(3, 2, name="pool2")(x)
-    x = _prelu(layers, "prelu3")(layers.Conv2D(64, 2, name="conv3")(x))
-    x = _head(layers, x, 128, "fc4")
-    box = layers.Dense(4, name="box")(x)
-    face = layers.Dense(2, activation="softmax", name="face")(x)
-    return keras.Model(crops, [box, face], name="face_rnet")
+def _prelu(x: np.ndarray, w: dict, name: str) -> np.ndarray:
+    """``max(x, 0) + alpha · min(x, 0)``, per channel, in place (``x`` is a layer's fresh output)."""
+    negative = np.minimum(x, 0.0)
+    negative *= w[f"{name}.alpha"]
+    np.maximum(x, 0.0, out=x)
+    x += negative
+    return x
 
 
-def build_onet():
-    """O-Net: ``crops (B, 48, 48, 3), normalised → box offsets (B, 4), landmarks (B, 10), face/not-face (B, 2)``.
-
-    Landmarks are fractions of the crop: five x values, then five y values, in :data:`LANDMARKS` order.
-    """
-    import keras
-
-    layers = keras.layers
-    crops = keras.Input((48, 48, 3), name="crops")
-    x = _prelu(layers, "prelu1")(layers.Conv2D(32, 3, name="conv1")(crops))
-    x = layers.MaxPooling2D(3, 2, padding="same", name="pool1")(x)
-    x = _prelu(layers, "prelu2")(layers.Conv2D(64, 3, name="conv2")(x))
-    x = layers.MaxPooling2D(3, 2, name="pool2")(x)
-    x = _prelu(layers, "prelu3")(layers.Conv2D(64, 3, name="conv3")(x))
-    x = layers.MaxPooling2D(2, 2, padding="same", name="pool3")(x)
-    x = _prelu(layers, "prelu4")(layers.Conv2D(128, 2, name="conv4")(x))
-    x = _head(layers, x, 256, "fc5")
-    box = layers.Dense(4, name="box")(x)
-    landmarks = layers.Dense(10, name="landmarks")(x)
-    face = layers.Dense(2, activation="softmax", name="face")(x)
-    return keras.Model(crops, [box, landmarks, face], name="face_onet")
+def _max_pool(x: np.ndarray, size: int, stride: int, *, same: bool = False) -> np.ndarray:
+    """Max over ``size`` × ``size`` windows ``stride`` apart; ``same``: ceil(n / stride) outputs (padding −inf)."""
+    height, width = x.shape[1:3]
+    if same:
+        rows, cols = -(-height // stride), -(-width // stride)
+        pad_h, pad_w = max(0, (rows - 1) * stride + size - height), max(0, (cols - 1) * stride + size - width)
+        x = np.pad(x, ((0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)),
+                   constant_values=-np.inf)
+    else:
+        rows, cols = (height - size) // stride + 1, (width - size) // stride + 1
+    out = None
+    for i in range(size):
+        for j in range(size):
+            part = x[:, i:i + stride * (rows - 1) + 1:stride, j:j + stride * (cols - 1) + 1:stride]
+            out = part.copy() if out is None else np.maximum(out, part, out=out)
+    return out
 
 
-BUILDERS = {"pnet": build_pnet, "rnet": build_rnet, "onet": build_onet}
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _dense(x: np.ndarray, w: dict, name: str) -> np.ndarray:
+    return x @ w[f"{name}.kernel"] + w[f"{name}.bias"]
+
+
+def _columns_first(x: np.ndarray) -> np.ndarray:
+    """(B, h, w, c) → (B, w·h·c): the feature map read column by column (the original Caffe order)."""
+    return np.ascontiguousarray(x.transpose(0, 2, 1, 3)).reshape(len(x), int(np.prod(x.shape[1:])))
+
+
+def _pnet(w: dict, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = _prelu(_conv(x, w, "conv1"), w, "prelu1")
+    x = _max_pool(x, 2, 2, same=True)
+    x = _prelu(_conv(x, w, "conv2"), w, "prelu2")
+    x = _prelu(_conv(x, w, "conv3"), w, "prelu3")
+    return _conv(x, w, "box"), _softmax(_conv(x, w, "face"))
+
+
+def _rnet(w: dict, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = _prelu(_conv(x, w, "conv1"), w, "prelu1")
+    x = _max_pool(x, 3, 2, same=True)
+    x = _prelu(_conv(x, w, "conv2"), w, "prelu2")
+    x = _max_pool(x, 3, 2)
+    x = _prelu(_conv(x, w, "conv3"), w, "prelu3")
+    x = _prelu(_dense(_columns_first(x), w, "fc4"), w, "prelu_fc4")
+    return _dense(x, w, "box"), _softmax(_dense(x, w, "face"))
+
+
+def _onet(w: dict, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = _prelu(_conv(x, w, "conv1"), w, "prelu1")
+    x = _max_pool(x, 3, 2, same=True)
+    x = _prelu(_conv(x, w, "conv2"), w, "prelu2")
+    x = _max_pool(x, 3, 2)
+    x = _prelu(_conv(x, w, "conv3"), w, "prelu3")
+    x = _max_pool(x, 2, 2, same=True)
+    x = _prelu(_conv(x, w, "conv4"), w, "prelu4")
+    x = _prelu(_dense(_columns_first(x), w, "fc5"), w, "prelu_fc5")
+    return _dense(x, w, "box"), _dense(x, w, "landmarks"), _softmax(_dense(x, w, "face"))
+
+
+def _as_input(x, side: int | None) -> np.ndarray:
+    """A network's input as float32 ``(B, H, W, 3)``; R-Net and O-Net take ``side`` × ``side`` crops."""
+    x = np.asarray(x)
+    if x.ndim != 4 or x.shape[3] != 3 or (side is not None and x.shape[1:3] != (side, side)) \
+            or not np.issubdtype(x.dtype, np.number):
+        wanted = "(1, H, W, 3)" if side is None else f"(B, {side}, {side}, 3)"
+        raise ValueError(f"Expected a network input of shape {wanted}, numbers. Received: shape {x.shape}, {x.dtype}")
+    return np.ascontiguousarray(x, np.float32)
+
+
+def _batched(network, w: dict, crops: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``network`` over ``crops`` :data:`_BATCH` at a time, the outputs joined."""
+    parts = [network(w, crops[start:start + _BATCH]) for start in range(0, max(1, len(crops)), _BATCH)]
+    return tuple(np.concatenate(outputs) for outputs in zip(*parts, strict=True))
 
 
 # --- the cascade ----------------------------------------------------------------------------------
@@ -238,27 +326,137 @@ def _moved(boxes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 def _crop_boxes(boxes: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Boxes as ``tf.image.crop_and_resize`` takes them: ``(y1, x1, y2, x2)`` over the image's side."""
+    """Boxes as :func:`_crops` takes them: ``(y1, x1, y2, x2)`` over the image's side, float32."""
     return (boxes[:, [1, 0, 3, 2]] / np.array([height, width, height, width])).astype(np.float32)
 
 
-@dataclass(frozen=True)
+def _area_table(image: np.ndarray) -> np.ndarray:
+    """The summed-area table of ``image`` (H, W, C), float64 ``(H + 2, W + 2, C)``: ``[i, j]`` = the sum above and left.
+
+    One more row and column than usual stand for the cells past the edges, which an area resize
+    takes to repeat the last ones.
+    """
+    height, width = image.shape[:2]
+    table = np.zeros((height + 2, width + 2, image.shape[2]))
+    inner = table[1:, 1:]
+    inner[:height, :width] = image
+    inner[height, :width] = image[-1]
+    inner[:, width] = inner[:, width - 1]
+    np.cumsum(inner, axis=1, out=inner)
+    np.cumsum(inner, axis=0, out=inner)
+    return table
+
+
+def _spans(size: int, new_size: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Where ``new_size`` equal spans of an axis of ``size`` cells start and stop: whole cells, fractions, the span.
+
+    TensorFlow's spans (``ResizeArea``, no corner alignment), in its float32: span ``i`` covers
+    ``[i·s, (i+1)·s)`` with ``s = size / new_size``.
+    """
+    scale = np.float32(size) / np.float32(new_size)
+    edges = (np.arange(new_size + 1, dtype=np.float32) * scale).astype(np.float64)
+    cells = np.minimum(np.floor(edges).astype(np.intp), size)
+    return cells, edges - cells, float(scale)
+
+
+def _resized(image: np.ndarray, height: int, width: int, *, table: np.ndarray | None = None) -> np.ndarray:
+    """``image`` (H, W, C) at ``height`` × ``width`` by area: what ``tf.image.resize(method="area")`` gives.
+
+    Each output pixel is the mean of the input area it covers, partly covered pixels counting by
+    the part covered (float32 out; to float32 rounding the same as TensorFlow's). Read off the
+    summed-area table (``table``: :func:`_area_table` of ``image``, when several sizes are made
+    from one image), whose value at a fractional point is the bilinear blend of its neighbours.
+    """
+    if table is None:
+        table = _area_table(image)
+    rows, down, row_span = _spans(image.shape[0], height)
+    cols, across, col_span = _spans(image.shape[1], width)
+    above = np.take(table, rows, axis=0)
+    above += down[:, None, None] * (np.take(table, rows + 1, axis=0) - above)
+    corner = np.take(above, cols, axis=1)
+    corner += across[None, :, None] * (np.take(above, cols + 1, axis=1) - corner)
+    area = corner[1:, 1:] - corner[:-1, 1:] - corner[1:, :-1] + corner[:-1, :-1]
+    return (area / (row_span * col_span)).astype(np.float32)
+
+
+def _crops(image: np.ndarray, boxes: np.ndarray, side: int) -> np.ndarray:
+    """``side`` × ``side`` bilinear crops of ``image`` (H, W, C) float32 for ``boxes`` from :func:`_crop_boxes`.
+
+    What ``tf.image.crop_and_resize`` gives: the crop's first and last samples fall on the box's
+    edges (as fractions of ``H − 1`` and ``W − 1``), samples outside the image are 0, float32
+    arithmetic in the same order.
+    """
+    steps = np.arange(side, dtype=np.float32)
+
+    def samples(low: np.ndarray, high: np.ndarray, size: int):
+        step = (high - low) * np.float32(size - 1) / np.float32(side - 1)
+        at = low[:, None] * np.float32(size - 1) + steps[None, :] * step[:, None]
+        inside = (at >= 0) & (at <= size - 1)
+        below = np.floor(at)
+        return (np.clip(below, 0, size - 1).astype(np.intp), np.clip(np.ceil(at), 0, size - 1).astype(np.intp),
+                (at - below).astype(np.float32), inside)
+
+    top, bottom, down, rows_in = samples(boxes[:, 0], boxes[:, 2], image.shape[0])
+    left, right, across, cols_in = samples(boxes[:, 1], boxes[:, 3], image.shape[1])
+    top, bottom, left, right = top[:, :, None], bottom[:, :, None], left[:, None, :], right[:, None, :]
+    across = across[:, None, :, None]
+    upper = image[top, left] + (image[top, right] - image[top, left]) * across
+    lower = image[bottom, left] + (image[bottom, right] - image[bottom, left]) * across
+    out = upper + (lower - upper) * down[:, :, None, None]
+    out[~(rows_in[:, :, None] & cols_in[:, None, :])] = 0.0
+    return out
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """NumPy's BLAS on one thread while the cascade runs, one cascade at a time.
+
+    The networks' matrix products are small (at most a few hundred million multiply-adds
+    each): a second BLAS thread saves little, and OpenBLAS's waiting threads cost CPU time, on a
+    busy machine three times the work and four times the wall time. threadpoolctl comes with
+    scikit-learn; the limit is process-wide, so detections take turns (each is ~0.1 s).
+    """
+    with _BLAS_LOCK:
+        if not _BLAS:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS.append(ThreadpoolController())
+        with _BLAS[0].limit(limits=1, user_api="blas"):
+            yield
+
+
+@dataclass(frozen=True, eq=False)
 class FaceDetector:
-    """The three networks, loaded once and shared read-only, and where they come from.
+    """The three networks' weights, loaded once and shared read-only, and where they come from.
 
     Attributes:
-        pnet, rnet, onet: the Keras models (never trained or changed after loading).
+        weights: ``"pnet"``, ``"rnet"``, ``"onet"`` → ``"<layer>.<kernel|bias|alpha>"`` → float32
+            array (read-only), shaped as :data:`ARCHITECTURE` says.
         description, provenance: in words, for the page, ``plan.json`` and the project file.
     """
 
-    pnet: object
-    rnet: object
-    onet: object
+    weights: dict
     description: str
     provenance: str
-    _propose: object = None
-    _refine: object = None
-    _output: object = None
+
+    def pnet(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """P-Net: ``pixels (1, H, W, 3)`` normalised → box offsets ``(1, h, w, 4)``, face/not-face ``(1, h, w, 2)``.
+
+        Fully convolutional: ``h, w`` are about ``(H - 10) / 2`` and ``(W - 10) / 2``, one cell per
+        12 px window, 2 px apart. Normalised means ``(255 × pixel − 127.5) / 128``.
+        """
+        return _pnet(self.weights["pnet"], _as_input(pixels, None))
+
+    def rnet(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """R-Net: ``crops (B, 24, 24, 3)`` normalised → box offsets ``(B, 4)``, face/not-face ``(B, 2)``."""
+        return _batched(_rnet, self.weights["rnet"], _as_input(crops, 24))
+
+    def onet(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """O-Net: ``crops (B, 48, 48, 3)`` normalised → box offsets ``(B, 4)``, landmarks ``(B, 10)``, face ``(B, 2)``.
+
+        Landmarks are fractions of the crop: five x values, then five y values, in :data:`LANDMARKS` order.
+        """
+        return _batched(_onet, self.weights["onet"], _as_input(crops, 48))
 
     def detect(self, image: np.ndarray, *, min_face: float = 0.04, threshold: float = 0.9) -> tuple[Face, ...]:
         """The faces in ``image``, best first.
@@ -293,7 +491,8 @@ class FaceDetector:
         if not np.isfinite(work).all():
             raise ValueError("Expected image as finite numbers in [0, 1]. Received: NaN or infinity")
         min_face_px = max(float(_CELL), min_face * min(work.shape[:2]))
-        boxes, marks = self.run_cascade(work, min_face_px, threshold)
+        with _one_blas_thread():
+            boxes, marks = self.run_cascade(work, min_face_px, threshold)
         sx, sy = width / work.shape[1], height / work.shape[0]
         faces = []
         for (x1, y1, x2, y2, score), points in zip(boxes, marks):
@@ -318,25 +517,23 @@ class FaceDetector:
             five y, in :data:`LANDMARKS` order), float64 in the image's pixels, not clipped to it,
             best first. What :meth:`detect` and the conversion check compare.
         """
-        import tensorflow as tf
-
         height, width = image.shape[:2]
         empty = np.zeros((0, 5)), np.zeros((0, 10))
         if min(height, width) < _CELL or min_face_px > min(height, width):
             return empty
-        pixels = tf.constant(_normalised(image)[None])
+        pixels = _normalised(image)
         if scales is None:
             scales = _pyramid(height, width, min_face_px)
         boxes = self._proposals(pixels, height, width, scales)
         if len(boxes):
-            offsets, face = (np.asarray(t) for t in self._refine(pixels, tf.constant(_crop_boxes(boxes, height, width))))
+            offsets, face = self.rnet(_crops(pixels, _crop_boxes(boxes, height, width), 24))
             boxes[:, 4] = face[:, 1]
             boxes = _moved(boxes, offsets)[face[:, 1] > _RNET_THRESHOLD]
             (boxes,) = _by_score(boxes)
             boxes = _squared(boxes[_suppress(boxes, _NMS_RNET)])
         if not len(boxes):
             return empty
-        offsets, points, face = (np.asarray(t) for t in self._output(pixels, tf.constant(_crop_boxes(boxes, height, width))))
+        offsets, points, face = self.onet(_crops(pixels, _crop_boxes(boxes, height, width), 48))
         side_x, side_y = boxes[:, 2:3] - boxes[:, 0:1] + 1, boxes[:, 3:4] - boxes[:, 1:2] + 1
         marks = np.concatenate([side_x * points[:, :5] + boxes[:, 0:1] - 1, side_y * points[:, 5:] + boxes[:, 1:2] - 1],
                                axis=1)
@@ -349,12 +546,10 @@ class FaceDetector:
 
     def _proposals(self, pixels, height: int, width: int, scales) -> np.ndarray:
         """P-Net over the pyramid: square boxes (N, 5) in the image's pixels, best first."""
-        import tensorflow as tf
-
-        found = []
+        found, table = [], _area_table(pixels)
         for scale in scales:
-            size = tf.constant([int(height * scale), int(width * scale)], tf.int32)
-            offsets, face = (np.asarray(t)[0] for t in self._propose(pixels, size))
+            level = _resized(pixels, int(height * scale), int(width * scale), table=table)
+            offsets, face = (t[0] for t in self.pnet(level[None]))
             rows, cols = np.nonzero(face[..., 1] > _PNET_THRESHOLD)
             if not len(rows):
                 continue
@@ -400,46 +595,40 @@ def _checked(folder: Path, manifest: dict, name: str) -> Path:
     return path
 
 
-def _load(folder: Path) -> FaceDetector:
-    import tensorflow as tf
+def _arrays(path: Path) -> dict[str, np.ndarray]:
+    """The weights file's arrays (no pickles), each checked against the shape :data:`ARCHITECTURE` gives it."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FaceDetectorFileError(f"The face detector file {path.name} cannot be read ({first}).") from exc
+    expected = array_shapes()
+    for name in sorted(expected.keys() ^ arrays.keys()):
+        where = "missing from" if name in expected else "unexpected in"
+        raise FaceDetectorFileError(f"The face detector file {path.name} does not match this code ({name} is {where} it).")
+    for name, shape in expected.items():
+        array = arrays[name]
+        if array.shape != shape or array.dtype != np.float32:
+            raise FaceDetectorFileError(
+                f"The face detector file {path.name} does not match this code ({name} is {array.dtype} "
+                f"{'x'.join(map(str, array.shape))}, expected float32 {'x'.join(map(str, shape))}).")
+        array.flags.writeable = False
+    return arrays
 
-    configure_threads()
+
+def _load(folder: Path) -> FaceDetector:
     manifest = _manifest(folder)
     architecture = manifest.get("architecture", {})
-    nets = {}
-    for key, build in BUILDERS.items():
-        path = _checked(folder, manifest, WEIGHTS[key])
-        model = build()
-        if architecture_summary(model)["digest"] != architecture.get(key, {}).get("digest"):
+    for key in ARCHITECTURE:
+        if architecture_summary(key)["digest"] != architecture.get(key, {}).get("digest"):
             raise FaceDetectorFileError(f"The face detector's {key} in {MANIFEST_NAME} was made for another "
                                         "architecture (its layer digest differs from this code's).")
-        try:
-            model.load_weights(path)
-        except (ValueError, OSError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise FaceDetectorFileError(f"The face detector file {WEIGHTS[key]} does not match this code ({first}).") \
-                from exc
-        nets[key] = model
-    pnet, rnet, onet = nets["pnet"], nets["rnet"], nets["onet"]
-    image_spec = tf.TensorSpec((1, None, None, 3), tf.float32)
-    boxes_spec = tf.TensorSpec((None, 4), tf.float32)
-
-    # One graph each, whatever the picture's size, pyramid level or number of boxes.
-    @tf.function(input_signature=[image_spec, tf.TensorSpec((2,), tf.int32)], reduce_retracing=True)
-    def propose(pixels, size):
-        return pnet(tf.image.resize(pixels, size, method="area"), training=False)
-
-    def at(model, side):
-        @tf.function(input_signature=[image_spec, boxes_spec], reduce_retracing=True)
-        def run(pixels, boxes):
-            crops = tf.image.crop_and_resize(pixels, boxes, tf.zeros(tf.shape(boxes)[:1], tf.int32), (side, side))
-            return model(crops, training=False)
-
-        return run
-
+    arrays = _arrays(_checked(folder, manifest, WEIGHTS_NAME))
+    weights = {key: {name.split(".", 1)[1]: array for name, array in arrays.items() if name.split(".", 1)[0] == key}
+               for key in ARCHITECTURE}
     provenance = manifest.get("provenance", {}).get("summary", "")
-    return FaceDetector(pnet, rnet, onet, manifest.get("description", "MTCNN face detector"), provenance,
-                        propose, at(rnet, 24), at(onet, 48))
+    return FaceDetector(weights, manifest.get("description", "MTCNN face detector"), provenance)
 
 
 def load_face_detector(weights: str | Path | None = "auto") -> FaceDetector:

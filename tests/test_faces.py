@@ -1,5 +1,6 @@
 """The face detector: the converted networks, faces on a portrait and on composites, none on landscapes, errors."""
 
+import json
 import shutil
 
 import cv2
@@ -11,9 +12,11 @@ from assistant.faces import (
     LANDMARKS,
     MANIFEST_NAME,
     REFERENCE_NAME,
-    WEIGHTS,
+    WEIGHTS_NAME,
     Face,
     FaceDetectorFileError,
+    _resized,
+    array_shapes,
     default_model_dir,
     load_face_detector,
 )
@@ -45,9 +48,8 @@ def inside(point, box, margin: float = 0.0) -> bool:
 
 
 def test_converted_networks_reproduce_the_stored_reference(detector):
-    import tensorflow as tf
-
-    reference = np.load(default_model_dir() / REFERENCE_NAME)
+    """The NumPy networks against what the Keras networks (and the TensorFlow cascade) gave on a stored picture."""
+    reference = np.load(default_model_dir() / REFERENCE_NAME, allow_pickle=False)
     picture = reference["image"].astype(np.float32) / 255.0
     faces = detector.detect(picture)
     assert len(faces) == len(reference["boxes"]) == 1
@@ -55,12 +57,38 @@ def test_converted_networks_reproduce_the_stored_reference(detector):
     assert abs(faces[0].confidence - reference["confidences"][0]) < 1e-4
     points = np.array([faces[0].landmarks[name] for name in LANDMARKS])
     assert np.abs(points - reference["landmarks"][0]).max() < 0.01
-    pixels = ((picture * 255.0 - 127.5) / 128.0)[None]  # each network alone, too
-    assert np.abs(np.asarray(detector.pnet(pixels)[1])[0, ..., 1] - reference["pnet_face"]).max() < 1e-4
-    rnet = np.concatenate([np.asarray(t) for t in detector.rnet(tf.image.resize(pixels, (24, 24), method="area"))], 1)
-    onet = np.concatenate([np.asarray(t) for t in detector.onet(tf.image.resize(pixels, (48, 48), method="area"))], 1)
+    pixels = (picture * 255.0 - 127.5) / 128.0  # each network alone, too
+    box, face = detector.pnet(pixels[None])
+    assert box.shape == (1, 59, 59, 4) and box.dtype == face.dtype == np.float32
+    assert np.abs(face[0, ..., 1] - reference["pnet_face"]).max() < 1e-4
+    rnet = np.concatenate(detector.rnet(_resized(pixels, 24, 24)[None]), 1)
+    onet = np.concatenate(detector.onet(_resized(pixels, 48, 48)[None]), 1)
     assert np.abs(rnet[0] - reference["rnet"]).max() < 1e-4
     assert np.abs(onet[0] - reference["onet"]).max() < 1e-4
+
+
+def test_area_resize_and_crops_follow_tensorflows_rules():
+    """Small cases worked by hand: area means with partly covered cells, bilinear crops with 0 outside."""
+    from assistant.faces import _crops
+
+    image = np.arange(12, dtype=np.float32).reshape(1, 12, 1)
+    assert np.allclose(_resized(image, 1, 4)[0, :, 0], [1, 4, 7, 10])  # whole cells
+    assert np.allclose(_resized(image, 1, 5)[0, :, 0], np.array([1.8, 7.4, 13.2, 19.0, 24.6]) / 2.4)  # 2.4 cells each
+    ramp = np.arange(5, dtype=np.float32)[None, :, None] * np.ones((5, 1, 1), np.float32)
+    crop = _crops(ramp, np.array([[0.0, 0.25, 1.0, 0.75], [0.0, 0.5, 1.0, 1.5]], np.float32), 3)
+    assert np.allclose(crop[0, 0, :, 0], [1, 2, 3])  # samples on the box's edges, over W - 1
+    assert np.allclose(crop[1, 0, :, 0], [2, 4, 0])  # the sample past the edge is 0
+
+
+def test_batches_of_crops_give_each_crops_own_outputs(detector):
+    crops = np.random.default_rng(1).normal(0.0, 1.0, (300, 24, 24, 3)).astype(np.float32)
+    box, face = detector.rnet(crops)  # in three batches
+    assert box.shape == (300, 4) and face.shape == (300, 2)
+    alone = detector.rnet(crops[250:251])
+    assert np.abs(alone[0] - box[250]).max() < 1e-5 and np.allclose(face.sum(axis=1), 1.0, atol=1e-5)
+    assert [t.shape for t in detector.onet(np.zeros((0, 48, 48, 3), np.float32))] == [(0, 4), (0, 10), (0, 2)]
+    with pytest.raises(ValueError, match="Expected a network input of shape"):
+        detector.rnet(np.zeros((2, 48, 48, 3), np.float32))
 
 
 def test_one_face_on_the_astronaut_with_its_features_in_place(detector):
@@ -139,9 +167,9 @@ def test_bad_settings_are_refused(detector):
 
 
 def test_altered_or_missing_files_are_one_line(tmp_path):
-    for name in (*WEIGHTS.values(), MANIFEST_NAME):
+    for name in (WEIGHTS_NAME, MANIFEST_NAME):
         shutil.copyfile(default_model_dir() / name, tmp_path / name)
-    path = tmp_path / WEIGHTS["onet"]
+    path = tmp_path / WEIGHTS_NAME
     data = bytearray(path.read_bytes())
     data[-100] ^= 0xFF
     path.write_bytes(bytes(data))
@@ -155,6 +183,43 @@ def test_altered_or_missing_files_are_one_line(tmp_path):
         load_face_detector(tmp_path / "nowhere")
 
 
+def _install(folder, arrays: dict) -> None:
+    """A weights file made of ``arrays`` with a manifest that lists it (sha256 and all)."""
+    from assistant.models import sha256_file
+
+    np.savez(folder / WEIGHTS_NAME, **arrays)
+    manifest = json.loads((default_model_dir() / MANIFEST_NAME).read_text())
+    manifest["files"] = {WEIGHTS_NAME: {"sha256": sha256_file(folder / WEIGHTS_NAME)}}
+    (folder / MANIFEST_NAME).write_text(json.dumps(manifest))
+
+
+def test_a_weights_file_for_another_architecture_is_refused(tmp_path):
+    with np.load(default_model_dir() / WEIGHTS_NAME, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    assert {name: a.shape for name, a in arrays.items()} == array_shapes()
+    for folder, change in (("shape", {"onet.fc5.kernel": np.zeros((1152, 128), np.float32)}),
+                           ("dtype", {"pnet.conv1.bias": arrays["pnet.conv1.bias"].astype(np.float64)}),
+                           ("missing", {"rnet.prelu_fc4.alpha": None}),
+                           ("extra", {"rnet.conv9.kernel": np.zeros(3, np.float32)})):
+        (tmp_path / folder).mkdir()
+        changed = {**arrays, **change}
+        _install(tmp_path / folder, {k: v for k, v in changed.items() if v is not None})
+        with pytest.raises(FaceDetectorFileError, match="does not match this code") as error:
+            load_face_detector(tmp_path / folder)
+        assert "\n" not in str(error.value) and next(iter(change)) in str(error.value)
+    (tmp_path / "pickle").mkdir()
+    _install(tmp_path / "pickle", {**arrays, "pnet.conv1.bias": np.array([{"a": 1}], dtype=object)})
+    with pytest.raises(FaceDetectorFileError, match="cannot be read"):  # never unpickled
+        load_face_detector(tmp_path / "pickle")
+    (tmp_path / "digest").mkdir()
+    _install(tmp_path / "digest", arrays)
+    manifest = json.loads((tmp_path / "digest" / MANIFEST_NAME).read_text())
+    manifest["architecture"]["rnet"]["digest"] = "0" * 64
+    (tmp_path / "digest" / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(FaceDetectorFileError, match="another architecture"):
+        load_face_detector(tmp_path / "digest")
+
+
 def test_importing_the_module_imports_no_tensorflow():
     import subprocess
     import sys
@@ -162,3 +227,21 @@ def test_importing_the_module_imports_no_tensorflow():
     code = "import sys, assistant.faces; print(sorted({'tensorflow', 'keras', 'lz4', 'joblib'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "[]", result.stderr[-2000:]
+
+
+def test_a_guide_with_auto_focus_finds_the_face_without_tensorflow():
+    """Issue 22: finding faces for ``--focus auto`` loads neither TensorFlow nor Keras (about 4 s of a guide's CPU time)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, 'tests'); from conftest import photo_array; from assistant import GuideOptions, make_guide; "
+            "guide = make_guide(photo_array('astronaut', 256), GuideOptions(max_side=256, focus='auto', n_colors=8)); "
+            "x, y, w, h = guide.focus.faces[0].box; "
+            "print(len(guide.focus.faces), round(x + w / 2), round(y + h / 2), "
+            "sorted({'tensorflow', 'keras'} & set(sys.modules)))")
+    root = default_model_dir().parent
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=root)
+    assert result.returncode == 0, result.stderr[-2000:]
+    faces, cx, cy, modules = result.stdout.strip().splitlines()[-1].split(" ", 3)
+    assert modules == "[]", result.stdout
+    assert faces == "1" and 100 < int(cx) < 125 and 50 < int(cy) < 70, result.stdout  # her face, about (112, 59)
