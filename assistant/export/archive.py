@@ -71,20 +71,27 @@ def write_guide(guide: Guide, outdir: str | Path, *, extra_files: dict[str, byte
     (atomically: see the module's docstring). ``paper`` ("a4" or "letter") and ``grid`` (the grid
     method's lines) shape the real-size outline. Returns the paths written.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     outdir = check_output_dir(outdir)
-    pngs = png_files(guide)
+    # The PNGs are encoded beside the PDF and the outlines: OpenCV lets go of the interpreter while it
+    # compresses, so on two cores the painter waits for the longer of the two, not their sum.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="painting-assistant-png") as pool:
+        encoding = pool.submit(png_files, guide)
+        media, frames = _stroke_media(guide)
+        mp4 = None
+        if frames:
+            from ..export.media import encode_mp4
+
+            mp4 = encode_mp4(frames)
+        pdf = to_pdf(guide, grid=grid)
+        outlines = outline_files(guide, paper=paper, grid=grid)
+        pngs = encoding.result()
     files: dict[str, bytes] = dict(pngs)
     files.update(extra_files or {})
-    media, frames = _stroke_media(guide)
     files.update(media)
-    if frames:
-        from ..export.media import encode_mp4
-
-        mp4 = encode_mp4(frames)
-        if mp4:
-            files["timelapse.mp4"] = mp4
-    pdf = to_pdf(guide, grid=grid)
-    outlines = outline_files(guide, paper=paper, grid=grid)
+    if mp4:
+        files["timelapse.mp4"] = mp4
     files.update(outlines)
     files.update(
         {"plan.json": plan_json(guide), "guide.pdf": pdf,
