@@ -192,11 +192,14 @@ def _max_pool(x: np.ndarray, size: int, stride: int, *, same: bool = False) -> n
                    constant_values=-np.inf)
     else:
         rows, cols = (height - size) // stride + 1, (width - size) // stride + 1
-    out = None
+    def window(i: int, j: int) -> np.ndarray:
+        return x[:, i:i + stride * (rows - 1) + 1:stride, j:j + stride * (cols - 1) + 1:stride]
+
+    out = window(0, 0).copy()
     for i in range(size):
         for j in range(size):
-            part = x[:, i:i + stride * (rows - 1) + 1:stride, j:j + stride * (cols - 1) + 1:stride]
-            out = part.copy() if out is None else np.maximum(out, part, out=out)
+            if i or j:
+                np.maximum(out, window(i, j), out=out)
     return out
 
 
@@ -270,7 +273,7 @@ def _normalised(image: np.ndarray) -> np.ndarray:
 
 def _pyramid(height: int, width: int, min_face_px: float) -> list[float]:
     """Scales at which P-Net's 12 px window sees faces from ``min_face_px`` up to the whole picture."""
-    first, scales = _CELL / min_face_px, []
+    first, scales = _CELL / min_face_px, list[float]()
     while int(min(height, width) * first * _PYRAMID_FACTOR ** len(scales)) >= _CELL:
         scales.append(first * _PYRAMID_FACTOR ** len(scales))
     return scales
@@ -449,14 +452,16 @@ class FaceDetector:
 
     def rnet(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """R-Net: ``crops (B, 24, 24, 3)`` normalised → box offsets ``(B, 4)``, face/not-face ``(B, 2)``."""
-        return _batched(_rnet, self.weights["rnet"], _as_input(crops, 24))
+        box, face = _batched(_rnet, self.weights["rnet"], _as_input(crops, 24))
+        return box, face
 
     def onet(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """O-Net: ``crops (B, 48, 48, 3)`` normalised → box offsets ``(B, 4)``, landmarks ``(B, 10)``, face ``(B, 2)``.
 
         Landmarks are fractions of the crop: five x values, then five y values, in :data:`LANDMARKS` order.
         """
-        return _batched(_onet, self.weights["onet"], _as_input(crops, 48))
+        box, landmarks, face = _batched(_onet, self.weights["onet"], _as_input(crops, 48))
+        return box, landmarks, face
 
     def detect(self, image: np.ndarray, *, min_face: float = 0.04, threshold: float = 0.9) -> tuple[Face, ...]:
         """The faces in ``image``, best first.
@@ -485,7 +490,7 @@ class FaceDetector:
         height, width = image.shape[:2]
         ratio = min(1.0, MAX_SIDE / max(height, width))
         size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
-        work = np.ascontiguousarray(image, np.float32)
+        work: np.ndarray = np.ascontiguousarray(image, np.float32)
         if size != (width, height):
             work = cv2.resize(work, size, interpolation=cv2.INTER_AREA)
         if not np.isfinite(work).all():
