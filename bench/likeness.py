@@ -3,6 +3,7 @@
     python bench/likeness.py                 # paintable picture only (about a minute)
     python bench/likeness.py --strokes 1000  # also the brushstroke painting (slow on a CPU)
     python bench/likeness.py --crops bench/likeness.png
+    python bench/likeness.py --seed 1           # another seed (k-means and the pixel sample)
 
 For the sample portrait and composites made here (a small figure in a landscape, two faces,
 a face off-centre), at 12 colours on a 30 × 40 cm canvas (40 × 30 for a landscape):
@@ -77,7 +78,7 @@ def face_ssim(reference: np.ndarray, image: np.ndarray, boxes) -> float:
     return float(np.mean(scores)) if scores else float("nan")
 
 
-def measure(name: str, image: np.ndarray, strokes: int) -> tuple[list[str], dict]:
+def measure(name: str, image: np.ndarray, strokes: int, seed: int = 0) -> tuple[list[str], dict]:
     from assistant import GuideOptions, make_guide
     from assistant.color.palette import extract_palette, quantize
 
@@ -86,12 +87,12 @@ def measure(name: str, image: np.ndarray, strokes: int) -> tuple[list[str], dict
     canvas = CANVAS if image.shape[0] >= image.shape[1] else "40x30cm"  # the canvas turned like the photo
     for focus in ("none", "auto"):
         start = time.perf_counter()
-        guide = make_guide(image, GuideOptions(n_colors=COLOURS, canvas=canvas, focus=focus, max_side=768))
+        guide = make_guide(image, GuideOptions(n_colors=COLOURS, canvas=canvas, focus=focus, max_side=768, seed=seed))
         seconds = time.perf_counter() - start
         if found is None:
             found = make_guide(image, GuideOptions(n_colors=COLOURS, canvas=canvas, focus="auto", max_side=768)).focus
             boxes = [face.box for face in found.faces]
-            plain_palette, plain_labels = extract_palette(guide.target, COLOURS, seed=0)
+            plain_palette, plain_labels = extract_palette(guide.target, COLOURS, seed=seed)
             plain = quantize(plain_labels, plain_palette)
             reference = face_ssim(guide.photo, plain, boxes)
             pictures["photo"], pictures["k-means"] = guide.photo, plain
@@ -131,12 +132,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strokes", type=int, default=0, help="also paint this many brushstrokes (slow)")
     parser.add_argument("--crops", default="", help="write the face crops side by side to this PNG")
+    parser.add_argument("--seed", type=int, default=0, help="the guides' seed (the palette's k-means varies with it)")
     args = parser.parse_args()
     print("| subject | focus | faces | face SSIM | k-means ref | ratio | strokes SSIM | regions | ΔE00 mean | s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     results = {}
     for name, image in subjects().items():
-        rows, pictures = measure(name, image, args.strokes)
+        rows, pictures = measure(name, image, args.strokes, args.seed)
         results[name] = pictures
         print("\n".join(rows), flush=True)
     if args.crops:
