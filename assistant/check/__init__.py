@@ -277,13 +277,15 @@ class _Plan:
         return scores[best], best
 
 
-#: Long side of the photo the plan matches are made in (the canvas then covers about 3× the 96 px views).
-MATCH_SIDE = 512
+#: Long side of the photo the plan matches and the fine alignment are made in (the canvas then covers
+#: more than the 256 px views the alignment ends with).
+MATCH_SIDE = 768
 
 
 def _thumbnail(photo: np.ndarray) -> tuple[np.ndarray, float]:
     """The photo at most :data:`MATCH_SIDE` px long (area averaged) and its scale: the many small views the
-    canvas's turn and step are chosen from are cut from it, not each smoothed out of the whole photo."""
+    canvas's turn and step are chosen from and aligned in are cut from it, not each smoothed out of the whole
+    photo."""
     from ..images import resize_longest
 
     longest = max(photo.shape[:2])
@@ -310,14 +312,18 @@ def _orient(photo, thumbnail, candidates, plan: _Plan) -> tuple[np.ndarray, floa
     return best[1], best[2], best[3]
 
 
-def _align(photo, corners, plan: _Plan, step: int) -> np.ndarray:
-    """Fine alignment against the plan after ``step``: ECC homography at 96 then 256 px; the corners
-    unchanged when it fails or wanders (more than 8 % of the canvas)."""
+def _align(thumbnail, corners, plan: _Plan, step: int) -> np.ndarray:
+    """Fine alignment against the plan after ``step``: ECC homography at 96 then 256 px, in the photo's
+    ``thumbnail`` (:func:`_thumbnail`); the corners unchanged when it fails or wanders (more than 8 % of
+    the canvas)."""
     import cv2
 
     from .compare import PlanView
     from .locate import homography, rectify
 
+    thumb, factor = thumbnail
+    corners = np.asarray(corners, np.float64)
+    inner = (corners + 0.5) * factor - 0.5  # the corners in the thumbnail's pixels
     height, width = plan.shape
     warp = np.eye(3, dtype=np.float32)
     previous = None
@@ -328,23 +334,23 @@ def _align(photo, corners, plan: _Plan, step: int) -> np.ndarray:
             ratio = np.diag([shape[1] / previous[1], shape[0] / previous[0], 1.0]).astype(np.float32)
             warp = ratio @ warp @ np.linalg.inv(ratio)
         template = _detail(PlanView.of(plan.guide, shape, erode=0).after(step)).astype(np.float32)
-        seen = _detail(rectify(photo, corners, shape)).astype(np.float32)
+        seen = _detail(rectify(thumb, inner, shape)).astype(np.float32)
         if not template.any() or not seen.any():
-            return corners
+            return corners.astype(np.float32)
         try:
             _, warp = cv2.findTransformECC(template, seen, warp, cv2.MOTION_HOMOGRAPHY,
                                            (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 80, 1e-5), None, 3)
         except cv2.error:
-            return corners
+            return corners.astype(np.float32)
         previous = shape
     box = np.array([[0, 0, 1], [shape[1], 0, 1], [shape[1], shape[0], 1], [0, shape[0], 1]], dtype=np.float64)
     inside = box @ warp.astype(np.float64).T
     inside = inside[:, :2] / inside[:, 2:]
     if not np.isfinite(inside).all() or np.abs(inside - box[:, :2]).max() > 0.08 * max(shape):
-        return corners
-    back = np.linalg.inv(homography(corners, shape))
+        return corners.astype(np.float32)
+    back = np.linalg.inv(homography(inner, shape))
     moved = np.concatenate([inside, np.ones((4, 1))], axis=1) @ back.T
-    return (moved[:, :2] / moved[:, 2:]).astype(np.float32)
+    return ((moved[:, :2] / moved[:, 2:] + 0.5) / factor - 0.5).astype(np.float32)
 
 
 def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptions(), corners=None,
@@ -400,12 +406,12 @@ def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptio
                 found_by = "features"
     report(0.3, "Straightening the canvas")
     if options.align and match > 0.2:
-        aligned = _align(photo, chosen, plan, step)
+        aligned = _align(thumbnail, chosen, plan, step)
         better, _ = plan.match(thumbnail, aligned)
         if better >= match:
             chosen, match = aligned, better
     rectified = rectify(photo, chosen, plan.shape)
-    small = rectify(photo, chosen, plan.analysis)
+    small = rectified if plan.analysis == plan.shape else rectify(photo, chosen, plan.analysis)
     _check_photo(small, match, plan)
 
     report(0.5, "Taking out the light")
