@@ -140,7 +140,8 @@ def extract_palette(
             the values it needs); None = every pixel alike.
         keep: CIELAB colours that must each have a paint within :data:`KEY_KEEP_DISTANCE` (the skin of
             a found face, :func:`~assistant.plan.focus.skin_colours`); with at least
-            :data:`KEY_KEEP_MIN_COLORS` paints, each one missing takes the place of the paint most like another.
+            :data:`KEY_KEEP_MIN_COLORS` paints, each one missing takes the place of the paint most like another,
+            and the other paints settle around the kept ones (:func:`_refine_centres`).
 
     Returns:
         ``(palette, labels)``: the palette sorted dark to light with coverage filled
