@@ -257,3 +257,24 @@ def test_a_line_two_pixels_wide_stays_where_the_detail_is_finest():
     assert (cleaned[20, 5:35] == 0).all()  # narrower than the brush's tip
     assert (cleaned[10:12, 45:75] == 0).all()  # the background keeps the wider limit
     assert (clean_labels(labels, min_area=10, min_width=2, smooth=0)[10:12, 5:35] == 1).all()  # the width, not area
+
+
+def test_regions_are_numbered_as_a_per_colour_labelling_numbers_them():
+    """find_regions labels every colour in one pass; the ids stay those of labelling colour by colour
+    (OpenCV, 4-connected, in reading order), so plans and projects keep their region numbers."""
+    import cv2
+
+    from assistant.plan.regions import find_regions
+
+    rng = np.random.default_rng(3)
+    for small in (rng.integers(0, 5, (30, 40)), rng.integers(0, 9, (12, 16))):
+        labels = cv2.resize(small.astype(np.uint8), (160, 120), interpolation=cv2.INTER_NEAREST).astype(np.int32)
+        expected_ids, expected_labels, offset = np.zeros(labels.shape, np.int32), [], 0
+        for value in np.unique(labels):
+            count, comp = cv2.connectedComponents((labels == value).astype(np.uint8), connectivity=4)
+            expected_ids[comp > 0] = comp[comp > 0] + offset - 1
+            expected_labels += [value] * (count - 1)
+            offset += count - 1
+        regions = find_regions(labels)
+        assert np.array_equal(regions.ids, expected_ids) and regions.labels.tolist() == expected_labels
+        assert regions.areas.sum() == labels.size

@@ -279,17 +279,8 @@ def find_regions(labels: np.ndarray) -> Regions:
     import cv2
 
     height, width = labels.shape
-    ids = np.zeros((height, width), dtype=np.int32)
-    region_labels: list[np.ndarray] = []
-    offset = 0
-    for value in np.unique(labels):
-        mask = (labels == value).astype(np.uint8)
-        count, comp = cv2.connectedComponents(mask, connectivity=4, ltype=cv2.CV_32S)
-        inside = comp > 0
-        ids[inside] = comp[inside] + offset - 1
-        region_labels.append(np.full(count - 1, value, dtype=np.int32))
-        offset += count - 1
-    n = offset
+    ids, region_labels = _components(labels)
+    n = len(region_labels)
     areas = np.bincount(ids.ravel(), minlength=n).astype(np.int64)
 
     # Distance to the nearest pixel of another region (or the canvas edge).
@@ -311,18 +302,36 @@ def find_regions(labels: np.ndarray) -> Regions:
     anchors = np.stack(np.unravel_index(deepest[first], (height, width)), axis=1).astype(np.int32).reshape(n, 2)
     return Regions(
         ids=ids,
-        labels=np.concatenate(region_labels) if region_labels else np.zeros(0, np.int32),
+        labels=region_labels,
         areas=areas,
         depths=depths,
         anchors=anchors,
     )
 
 
+def _components(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 4-connected regions of a label map: their ids per pixel and their labels.
+
+    One labelling pass for every colour at once; ids are numbered colour by colour, and within a colour
+    by the region's first pixel in reading order, so a region keeps the number it always had.
+    """
+    from skimage.measure import label
+
+    components = label(labels, connectivity=1, background=int(labels.min()) - 1)  # 1…n by first pixel
+    count = int(components.max())
+    colour = np.empty(count + 1, np.int32)
+    colour[components.ravel()] = labels.ravel()
+    order = np.lexsort((np.arange(count), colour[1:]))
+    number = np.empty(count + 1, np.int32)
+    number[1 + order] = np.arange(count, dtype=np.int32)
+    return number[components], colour[1:][order]
+
+
 def _majority_filter(labels: np.ndarray, size: int) -> np.ndarray:
     """Each pixel takes the most frequent label in a size×size window."""
     import cv2
 
-    values = np.unique(labels)
+    values = np.flatnonzero(np.bincount(labels.ravel()))  # the labels present, in order (np.unique sorts)
     best = np.full(labels.shape, -1.0, dtype=np.float32)
     result = labels.copy()
     for value in values:
