@@ -165,11 +165,11 @@ def extract_palette(
     flat = keys.ravel()
     chosen = slice(None) if flat.size <= sample_size else rng.choice(flat.size, size=sample_size, replace=False)
     sample = flat[chosen]
+    sample_keys, inverse = _distinct_keys(sample)
+    sample_counts = np.bincount(inverse, weights=None if weights is None else weights.ravel()[chosen],
+                                minlength=len(sample_keys))
     if weights is None:
-        sample_keys, sample_counts = np.unique(sample, return_counts=True)
-    else:
-        sample_keys, inverse = np.unique(sample, return_inverse=True)
-        sample_counts = np.bincount(inverse.ravel(), weights=weights.ravel()[chosen], minlength=len(sample_keys))
+        sample_counts = sample_counts.astype(np.int64)
     sample_lab = rgb_to_lab(_key_to_rgb(sample_keys)).astype(np.float64)
 
     centres = _fit_centres(sample_lab, sample_counts, int(n_colors), seed=seed, refine_steps=refine_steps)
@@ -182,7 +182,7 @@ def extract_palette(
         centres = kept
 
     # Label all pixels: CIEDE2000-nearest centre per distinct colour, then a lookup.
-    all_keys, inverse = np.unique(flat, return_inverse=True)
+    all_keys, inverse = _distinct_keys(flat)
     nearest = _nearest_de2000(rgb_to_lab(_key_to_rgb(all_keys)), centres)
     labels = nearest[inverse].reshape(keys.shape).astype(np.int32)
 
@@ -199,7 +199,7 @@ def palette_from_colors(image: np.ndarray, colors_lab: np.ndarray) -> tuple[Pale
     _check_image(image)
     centres = np.asarray(colors_lab, dtype=np.float64).reshape(-1, 3)
     keys = _bin_keys(image)
-    all_keys, inverse = np.unique(keys.ravel(), return_inverse=True)
+    all_keys, inverse = _distinct_keys(keys.ravel())
     nearest = _nearest_de2000(rgb_to_lab(_key_to_rgb(all_keys)), centres)
     return _ordered_palette(centres, nearest[inverse].reshape(keys.shape).astype(np.int32))
 
@@ -304,6 +304,16 @@ def _check_image(image: np.ndarray) -> None:
 def _bin_keys(image: np.ndarray) -> np.ndarray:
     q = (np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint32)) >> (8 - _BITS)
     return (q[..., 0] << (2 * _BITS)) | (q[..., 1] << _BITS) | q[..., 2]
+
+
+def _distinct_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct colour keys in order and each key's index among them (what ``np.unique`` with
+    ``return_inverse`` gives), by counting over every possible key instead of sorting a million."""
+    present = np.bincount(keys, minlength=1 << (3 * _BITS)) > 0
+    distinct = np.flatnonzero(present).astype(keys.dtype)
+    index = np.zeros(present.size, np.intp)
+    index[distinct] = np.arange(len(distinct))
+    return distinct, index[keys]
 
 
 def _key_to_rgb(keys: np.ndarray) -> np.ndarray:
