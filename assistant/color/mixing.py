@@ -439,6 +439,8 @@ def _nearest(index: np.ndarray, low: np.ndarray, lab: np.ndarray, target: np.nda
     best_row, best = None, bound
     batch = 4096
     while index.size:
+        take: np.ndarray | slice
+        rest: np.ndarray | slice
         if index.size > 4 * batch:  # only big candidate sets are worth partitioning
             split = np.argpartition(low, batch)
             take, rest = split[:batch], split[batch:]
@@ -542,7 +544,7 @@ def recipe_from_row(table: MixingTable, row: int, target: np.ndarray | None = No
     return Recipe(
         parts=tuple(names),
         hex=hex_from_xyz(xyz),
-        lab=tuple(round(float(v), 2) for v in lab),
+        lab=(round(float(lab[0]), 2), round(float(lab[1]), 2), round(float(lab[2]), 2)),
         delta_e=round(error, 3),
         approximate=any(paint.approximate for paint, _, _ in pairs),
         reason=reason,

@@ -428,6 +428,7 @@ def told_apart(names: list[str], lab: np.ndarray) -> list[str]:
         if len(members) < 2:
             continue
         members.sort(key=lambda i: (lab[i][0], i))
+        words: tuple[str, ...]
         if len(members) == 2:
             a, b = members
             if abs(lab[b][0] - lab[a][0]) >= 3:
@@ -471,8 +472,8 @@ def _ordered_palette(centres_lab: np.ndarray, labels: np.ndarray) -> tuple[Palet
     colors = tuple(
         PaletteColor(
             index=rank + 1,
-            rgb=tuple(int(v) for v in rgb8[i]),
-            lab=tuple(round(float(v), 2) for v in lab[i]),
+            rgb=(int(rgb8[i][0]), int(rgb8[i][1]), int(rgb8[i][2])),
+            lab=(round(float(lab[i][0]), 2), round(float(lab[i][1]), 2), round(float(lab[i][2]), 2)),
             name=names[rank],
             coverage=0.0,
         )

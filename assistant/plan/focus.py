@@ -346,7 +346,8 @@ def _face_detail(face, height: int, width: int) -> np.ndarray:
     marks = face.landmarks
     for name in ("left_eye", "right_eye", "nose"):
         if name in marks:
-            detail = np.maximum(detail, _disc(height, width, *marks[name], w * (0.14 if "eye" in name else 0.1), 1.0))
+            mx, my = marks[name]
+            detail = np.maximum(detail, _disc(height, width, mx, my, w * (0.14 if "eye" in name else 0.1), 1.0))
     if "mouth_left" in marks and "mouth_right" in marks:  # the whole mouth: lips and teeth
         (lx, ly), (rx, ry) = marks["mouth_left"], marks["mouth_right"]
         span = max(math.hypot(rx - lx, ry - ly), 1.0)

@@ -104,8 +104,8 @@ def clean_labels(
         regions = find_regions(result)
         too_small = _too_small(regions, *limits.of(regions))
         if image is not None and palette_lab is not None and too_small.any():
-            too_small &= ~_accents(result, regions, costs, *limits.of(regions), limits.accent(regions, accent),
-                                   too_small)
+            areas, widths = limits.of(regions)
+            too_small &= ~_accents(result, regions, costs, areas, widths, limits.accent(regions, accent), too_small)
         if not too_small.any() or too_small.all():
             break
         unknown = too_small[regions.ids]
@@ -127,8 +127,8 @@ class _Limits:
             return self.min_area, self.min_width
         from .focus import area_scale
 
-        mean = np.bincount(regions.ids.ravel(), weights=self.detail.ravel(), minlength=len(regions))
-        mean /= np.maximum(regions.areas, 1)
+        mean = np.bincount(regions.ids.ravel(), weights=self.detail.ravel(), minlength=len(regions)) / np.maximum(
+            regions.areas, 1)
         scale = area_scale(mean, self.fine_ratio)
         # Lines as fine as the brush's tip where the detail is; masses widen with the square root of their area.
         widths = np.where(mean >= FINE_DETAIL, self.fine_width, self.min_width * np.sqrt(np.maximum(scale, 1.0)))

@@ -330,7 +330,7 @@ def describe_place(regions: Regions, members, *, most: int = 2) -> str:
     biggest = sorted(members, key=lambda r: (-int(regions.areas[r]), r))[:most]
     if regions.areas[biggest[0]] / total < 0.03:  # many small pieces: where most of them are
         return _scattered(regions, members)
-    words = []
+    words: list[str] = []
     for region in biggest:
         share = regions.areas[region] / total
         if share < 0.002 and words:
@@ -386,24 +386,25 @@ def soft_edges(labels: np.ndarray, image: np.ndarray, *, min_length: int | None 
     k = int(labels.max()) + 1
     own_l = np.bincount(labels.ravel(), weights=lightness.ravel(), minlength=k) / np.maximum(
         np.bincount(labels.ravel(), minlength=k), 1)
-    pairs, grads = [], []
+    pairs: list[np.ndarray] = []
+    grads: list[np.ndarray] = []
     for a, b, g in ((labels[:, :-1], labels[:, 1:], gradient[:, :-1]), (labels[:-1], labels[1:], gradient[:-1])):
         differ = a != b
         low, high = np.minimum(a, b)[differ], np.maximum(a, b)[differ]
         pairs.append(low.astype(np.int64) * k + high)
         grads.append(g[differ])
-    keys, grads = np.concatenate(pairs), np.concatenate(grads)
+    keys, gradients = np.concatenate(pairs), np.concatenate(grads)
     if keys.size == 0:
         return ()
     length = np.bincount(keys, minlength=k * k)
-    mean = np.bincount(keys, weights=grads, minlength=k * k) / np.maximum(length, 1)
+    mean = np.bincount(keys, weights=gradients, minlength=k * k) / np.maximum(length, 1)
     found = []
     for key in np.flatnonzero(length >= min_length):
-        a, b = divmod(int(key), k)
-        limit = min(2.0, abs(own_l[a] - own_l[b]) / softness + 0.3)
+        one, other = divmod(int(key), k)
+        limit = min(2.0, abs(own_l[one] - own_l[other]) / softness + 0.3)
         if mean[key] < limit:
-            found.append((int(length[key]), a + 1, b + 1))
-    return tuple((a, b) for _, a, b in sorted(found, key=lambda t: (-t[0], t[1], t[2])))
+            found.append((int(length[key]), one + 1, other + 1))
+    return tuple((one, other) for _, one, other in sorted(found, key=lambda t: (-t[0], t[1], t[2])))
 
 
 def _describe_focal(medium: Medium, colors: tuple[int, ...], focus_name: str, brush: Brush | None) -> tuple[str, str]:

@@ -98,11 +98,11 @@ def value_study(image: np.ndarray, *, levels: int = 3, min_area: int | None = No
         raise ValueError(f"Expected a detail map of size {(height, width)}. Received: detail.shape={np.shape(detail)}")
     lightness = rgb_to_lab(image)[..., 0].astype(np.float32)
     sigma = max(1.0, 0.006 * max(height, width))  # squint: small detail melts into its mass
-    squinted = cv2.GaussianBlur(lightness, (0, 0), sigma)
+    squinted = np.asarray(cv2.GaussianBlur(lightness, (0, 0), sigma), np.float32)
     if detail is not None:  # a face is looked at closely: a lighter squint where the detail is
         weight = np.clip(2.0 * np.asarray(detail, np.float32) - 1.0, 0.0, 1.0)
         sharp = cv2.GaussianBlur(lightness, (0, 0), max(0.7, sigma / 4))
-        squinted = squinted * (1.0 - weight) + sharp * weight
+        squinted = (squinted * (1.0 - weight) + sharp * weight).astype(np.float32)
     lightness = squinted
     sample = lightness[:: max(1, height // 256), :: max(1, width // 256)].ravel()
     if float(sample.max() - sample.min()) < 1e-3:  # a flat picture is one value
@@ -113,11 +113,11 @@ def value_study(image: np.ndarray, *, levels: int = 3, min_area: int | None = No
         notan_cut = float(threshold_otsu(sample))
     min_area = max(16, height * width // 400) if min_area is None else int(min_area)
     # Where the detail is highest a mass may be as small as an eye: 1/40 of the big masses' size.
-    fine = {} if detail is None else {"detail": detail, "fine_area": max(4, min_area // 40), "fine_width": 2}
+    fine_area = max(4, min_area // 40)
     labels = clean_labels(np.digitize(lightness, cuts).astype(np.int32), min_area=min_area, min_width=5, smooth=7,
-                          **fine)
+                          detail=detail, fine_area=fine_area, fine_width=2)
     notan = clean_labels((lightness > notan_cut).astype(np.int32), min_area=min_area, min_width=5, smooth=7,
-                         **fine) > 0
+                         detail=detail, fine_area=fine_area, fine_width=2) > 0
     return ValueStudy(levels, labels, tuple(round(float(c), 1) for c in cuts), notan)
 
 
