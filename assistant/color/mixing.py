@@ -1,6 +1,6 @@
 """Kubelka–Munk paint mixing and recipes from the paints a painter owns.
 
-The model, written out so that anyone can check it (``tests/test_mixing.py`` does, with an
+The model, written out so that anyone can check it (``tests/test_color_mixing.py`` does, with an
 independent implementation built on colour-science):
 
 1. Two-constant Kubelka–Munk: a mix of paints in volume parts ``p_i`` has
