@@ -432,8 +432,12 @@ def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptio
         fine, fine_view = small, view
     else:  # the regions judged finer than the light was fitted: small ones get their pixels back
         fine, fine_view = rectify(photo, chosen, fine_shape), PlanView.of(guide, fine_shape, erode=JUDGE_ERODE)
+    # One channel clipped (a light orange's red under a lamp), or all three (white paper): each is "at least
+    # this much". Two: the one left sets the level of a neutral highlight, as light.correct takes it back;
+    # raised to a colour, that one channel would carry all of the colour difference (a light a little off in
+    # it would read as a strong hue).
     clipped = fine >= CLIPPED
-    clipped &= clipped.sum(axis=-1, keepdims=True) == 1  # two or three: a highlight, taken back as neutral
+    clipped &= clipped.sum(axis=-1, keepdims=True) != 2
     judged = judge(light.correct(fine), fine_view, off_delta_e=options.off_delta_e,
                    painted_share=options.painted_share, clipped=clipped)
     regions = _region_checks(guide, judged, region_advice)
