@@ -30,6 +30,7 @@ from .color.palette import (
     quantize,
     recentre_palette,
 )
+from .images import to_uint8
 from .plan.focus import DetailMap, detail_map, importance, parse_focus, parse_marks, skin_colours
 from .plan.regions import Regions, clean_labels, default_min_area, find_regions, outline_image
 from .plan.steps import Medium, PaintingStep, StepPlan, plan_steps, render_steps, soft_edges
@@ -364,7 +365,7 @@ def make_guide(
     ground = first_image if Medium.parse(options.medium).value.opaque else None
     cumulative, highlights = render_steps(regions, palette, steps, ground=ground)
     steps = (first, *(dataclasses.replace(step, index=step.index + 1) for step in steps))
-    cumulative, highlights = [first_image, *cumulative], [first_highlight, *highlights]
+    cumulative, highlights = [to_uint8(first_image), *cumulative], [to_uint8(first_highlight), *highlights]
     if focus.name:
         notes = (*notes, f"Most detail goes to {focus.name}; the rest is simplified into bigger shapes.")
     if focus.note:
@@ -470,7 +471,8 @@ def with_value_levels(guide: Guide, levels: int) -> Guide:
     first, image, highlight = first_step(values, guide.palette, medium=options.medium,
                                          brush=_toning_brush(guide.canvas, options.medium))
     plan = guide.steps
-    steps = StepPlan((first, *plan.steps[1:]), (image, *plan.images[1:]), (highlight, *plan.highlights[1:]))
+    steps = StepPlan((first, *plan.steps[1:]), (to_uint8(image), *plan.images[1:]),
+                     (to_uint8(highlight), *plan.highlights[1:]))
     return dataclasses.replace(guide, options=options, values=values, steps=steps)
 
 

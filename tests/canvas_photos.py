@@ -177,7 +177,7 @@ def paint_canvas(guide, step: int, *, seed: int = 0, scale: int = 2, off_share: 
     canvas = np.empty((size[1], size[0], 3), dtype=np.float32)
     canvas[:] = white
     if step >= 1 and opaque:  # the toning wash and the value underpainting, a little off as well
-        ground = cv2.resize(guide.steps.images[0], size, interpolation=cv2.INTER_LINEAR)
+        ground = cv2.resize(guide.steps.picture(0), size, interpolation=cv2.INTER_LINEAR)
         ground = cv2.remap(ground, map_x * scale, map_y * scale, cv2.INTER_LINEAR)
         from assistant.color.spaces import rgb_to_lab
 

@@ -25,6 +25,7 @@ from assistant.canvas import (
 from assistant.export import plan_json, write_guide
 from assistant.export.svg import to_svg
 from assistant.export.tiles import OVERLAP, PAPERS, full_size_pdf, tile_layout, tiles_pdf
+from assistant.images import to_uint8
 from assistant.plan.steps import step_brush
 from assistant.plan.values import earth_colour, value_study
 
@@ -203,7 +204,7 @@ def test_first_step_is_the_value_study(framed, chelsea_small):
     assert first.title.startswith("Tone the canvas") and first.regions == () and first.brush in first.instruction
     assert first.colors == (earth_colour(framed.palette),)
     assert [s.index for s in framed.steps] == list(range(1, len(framed.steps) + 1))
-    assert np.allclose(framed.steps.images[-1], framed.quantized)
+    assert np.array_equal(framed.steps.images[-1], to_uint8(framed.quantized))
     wet = make_guide(chelsea_small, GuideOptions(n_colors=8, medium="watercolour", value_levels=5))
     assert wet.steps[0].title == "Value sketch and the whites to save" and wet.values.levels == 5
     assert "paper is your white" in wet.mixing_advice and framed.mixing_advice == ""

@@ -70,7 +70,7 @@ def test_apparent_aspect_of_a_tilted_rectangle():
 
 
 def test_light_correction_takes_out_a_warm_uneven_light_and_keeps_a_wrong_colour(guide):
-    planned = guide.steps.images[-1]
+    planned = guide.steps.picture(-1)
     height, width = planned.shape[:2]
     y, x = np.mgrid[0:height, 0:width] / max(height, width)
     light = ((0.55 + 0.5 * x) * (1 - 0.25 * y**2))[..., None] * kelvin_gains(3000) ** 0.6

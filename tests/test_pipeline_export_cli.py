@@ -12,6 +12,7 @@ import pytest
 
 from assistant import Cancelled, GuideOptions, make_guide
 from assistant.export import plan_json, to_pdf, to_zip, write_guide
+from assistant.images import to_uint8
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +29,8 @@ def test_guide_is_complete(guide, chelsea_small):
     assert guide.quantized.shape == chelsea_small.shape
     assert np.array_equal(guide.photo, chelsea_small)
     # The last cumulative image is the whole quantised picture.
-    assert np.allclose(guide.steps.images[-1], guide.quantized)
+    assert np.array_equal(guide.steps.images[-1], to_uint8(guide.quantized)) and guide.steps.images[-1].dtype == np.uint8
+    assert np.allclose(guide.steps.picture(-1), guide.quantized, atol=0.5 / 255)
 
 
 def test_progress_is_reported_and_cancel_stops(chelsea_small):

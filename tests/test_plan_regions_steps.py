@@ -3,6 +3,7 @@ import pytest
 from conftest import photo_array
 
 from assistant.color.palette import extract_palette
+from assistant.images import to_uint8
 from assistant.plan.regions import clean_labels, default_min_area, find_regions, outline_image
 from assistant.plan.steps import Medium, plan_steps, render_steps
 
@@ -166,11 +167,12 @@ def test_render_steps_cumulative_and_highlight():
     cumulative, highlights = render_steps(regions, palette, steps)
     assert len(cumulative) == len(steps) == len(highlights)
     final = cumulative[-1]
-    assert np.allclose(final, palette.rgb[regions.labels][regions.ids])
+    assert final.dtype == np.uint8  # 8-bit pictures: a quarter of float32
+    assert np.array_equal(final, to_uint8(palette.rgb[regions.labels][regions.ids]))
     first_region = steps[0].regions[0]
     inside = regions.ids == first_region
-    assert np.allclose(cumulative[0][inside], palette.rgb[0])
-    assert np.allclose(cumulative[0][~np.isin(regions.ids, steps[0].regions)], 1.0)
+    assert np.array_equal(cumulative[0][inside], np.broadcast_to(to_uint8(palette.rgb[0]), (inside.sum(), 3)))
+    assert (cumulative[0][~np.isin(regions.ids, steps[0].regions)] == 255).all()
 
 
 def test_steps_say_where_they_paint():

@@ -78,7 +78,7 @@ class PlanView:
         for s in guide.steps:
             step[list(s.regions)] = s.index
         toned = Medium.parse(guide.options.medium).value.opaque
-        ground = (cv2.resize(guide.steps.images[0], (width, height), interpolation=cv2.INTER_AREA) if toned
+        ground = (cv2.resize(guide.steps.picture(0), (width, height), interpolation=cv2.INTER_AREA) if toned
                   else np.broadcast_to(WHITE, (height, width, 3)).copy())
         # Each region's core: at least `erode` px from its border, or its middle where it is thinner than that.
         border = np.zeros(ids.shape, bool)

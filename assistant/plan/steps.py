@@ -111,7 +111,8 @@ class StepPlan(Sequence):
     """The ordered steps with the canvas after each and what is new in each.
 
     A sequence of :class:`PaintingStep` (``len``, indexing and iteration give steps);
-    ``images[k]`` and ``highlights[k]`` belong to ``steps[k]``.
+    ``images[k]`` and ``highlights[k]`` belong to ``steps[k]``. The pictures are 8-bit RGB
+    (a quarter of float32: a guide holds two per step); :meth:`picture` gives one as float32.
     """
 
     steps: tuple[PaintingStep, ...]
@@ -130,6 +131,10 @@ class StepPlan(Sequence):
 
     def __getitem__(self, index):
         return self.steps[index]
+
+    def picture(self, index: int) -> np.ndarray:
+        """The canvas after step ``index`` (0-based) as float32 ``(H, W, 3)`` in [0, 1]."""
+        return self.images[index].astype(np.float32) / np.float32(255.0)
 
 
 def plan_steps(
@@ -436,11 +441,12 @@ def render_steps(
     shows between the areas painted later); default: plain ``canvas_color``.
 
     Returns:
-        ``(cumulative, highlights)``: lists of float32 ``(H, W, 3)`` images in [0, 1].
-        In a highlight the new paint is at full strength, the rest faded and the new
-        areas outlined in magenta.
+        ``(cumulative, highlights)``: lists of uint8 ``(H, W, 3)`` RGB pictures. In a highlight
+        the new paint is at full strength, the rest faded and the new areas outlined in magenta.
     """
     import cv2
+
+    from ..images import to_uint8
 
     colors = palette.rgb[regions.labels]  # colour per region
     step_of_region = np.full(len(regions), -1, dtype=np.int32)
@@ -453,15 +459,14 @@ def render_steps(
     canvas[:] = np.asarray(canvas_color, dtype=np.float32) if ground is None else ground
     cumulative, highlights = [], []
     kernel = np.ones((3, 3), np.uint8)
-    for k in range(len(steps)):
+    for k in range(len(steps)):  # one float canvas, painted on step by step; each step kept as 8-bit
         new = step_map == k
-        canvas = canvas.copy()
         canvas[new] = painted_rgb[new]
-        cumulative.append(canvas)
+        cumulative.append(to_uint8(canvas))
         faded = canvas * 0.35 + 0.65
         faded[new] = canvas[new]
         mask = new.astype(np.uint8)
         edge = (cv2.dilate(mask, kernel) - cv2.erode(mask, kernel)) > 0
         faded[edge] = (0.85, 0.1, 0.6)
-        highlights.append(faded.astype(np.float32))
+        highlights.append(to_uint8(faded))
     return cumulative, highlights
