@@ -453,20 +453,24 @@ def render_steps(
     for k, step in enumerate(steps):
         step_of_region[list(step.regions)] = k
     step_map = step_of_region[regions.ids]
-    painted_rgb = colors[regions.ids]
-
-    canvas = np.empty_like(painted_rgb)
-    canvas[:] = np.asarray(canvas_color, dtype=np.float32) if ground is None else ground
+    under = np.empty(regions.ids.shape + (3,), colors.dtype)
+    under[:] = np.asarray(canvas_color, dtype=np.float32) if ground is None else ground
+    # Every pixel is its region's paint once painted and the ground before: both pictures of every step
+    # come from four 8-bit layers (paint and ground, each as it is and faded), made once.
+    paint, paint_faded = to_uint8(colors)[regions.ids], to_uint8(colors * 0.35 + 0.65)[regions.ids]
+    under_faded, under = to_uint8(under * 0.35 + 0.65), to_uint8(under)
+    magenta = to_uint8(np.array((0.85, 0.1, 0.6), colors.dtype))
     cumulative, highlights = [], []
     kernel = np.ones((3, 3), np.uint8)
-    for k in range(len(steps)):  # one float canvas, painted on step by step; each step kept as 8-bit
+    canvas, done = under.copy(), np.zeros(step_map.shape, bool)
+    for k in range(len(steps)):
         new = step_map == k
-        canvas[new] = painted_rgb[new]
-        cumulative.append(to_uint8(canvas))
-        faded = canvas * 0.35 + 0.65
-        faded[new] = canvas[new]
+        done |= new
+        canvas[new] = paint[new]
+        cumulative.append(canvas.copy())
+        highlight = np.where(done[..., None], paint_faded, under_faded)
+        highlight[new] = paint[new]
         mask = new.astype(np.uint8)
-        edge = (cv2.dilate(mask, kernel) - cv2.erode(mask, kernel)) > 0
-        faded[edge] = (0.85, 0.1, 0.6)
-        highlights.append(to_uint8(faded))
+        highlight[(cv2.dilate(mask, kernel) - cv2.erode(mask, kernel)) > 0] = magenta
+        highlights.append(highlight)
     return cumulative, highlights
