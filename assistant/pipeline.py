@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -265,6 +266,23 @@ class Guide:
         return not np.array_equal(self.target, self.photo)
 
 
+def _beside(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+    """Run ``work`` in a thread of its own while the caller goes on; its result (or error) when asked.
+
+    The value study needs only the target and the detail map, and most of its time is spent in NumPy
+    and OpenCV, which let go of the interpreter: beside the palette and the regions it costs no wait on
+    a machine with two cores. Nothing else is queued, so the thread ends with the work; a cancelled
+    guide leaves it to finish on its own.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="painting-assistant-beside")
+    try:
+        return pool.submit(work, *args, **kwargs)
+    finally:
+        pool.shutdown(wait=False)
+
+
 def make_guide(
     photo: np.ndarray,
     options: GuideOptions = GuideOptions(),
@@ -303,6 +321,8 @@ def make_guide(
     refitted = photo.shape != source_photo.shape
     report(0.0, "Finding faces and the focal point")
     focus = focus_for(source_photo, options, canvas)
+    studying = _beside(value_study, target, levels=options.value_levels,
+                       detail=None if focus.is_neutral else focus.detail)
 
     from .color.mixing import find_recipes
 
@@ -350,7 +370,7 @@ def make_guide(
     outline = outline_image(labels, regions=regions)
     quantized = quantize(labels, palette)
     report(0.65, "Making the value study")
-    values = value_study(target, levels=options.value_levels, detail=None if focus.is_neutral else focus.detail)
+    values = studying.result()
     report(0.7, "Ordering the painting steps")
     steps = plan_steps(
         regions, palette, medium=options.medium, min_steps=options.min_steps, max_steps=options.max_steps,
