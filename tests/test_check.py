@@ -353,3 +353,18 @@ def test_printed_corner_markers_find_the_canvas(guide):
     result = check_canvas(decode_image(jpeg, max_side=2048).pixels, guide)
     assert result.found_by == "markers"
     assert np.abs(result.corners - corners).max() < 0.01 * SIZE[0]
+
+
+def test_watercolour_advice_never_adds_white(guide):
+    """Watercolour is made lighter with water, not white paint; a wash too dark is lifted."""
+    from assistant.check.advice import region_advice
+
+    planned = np.asarray(guide.palette[len(guide.palette) - 1].lab)  # the lightest colour
+    darker = planned - np.array([15.0, 0.0, 0.0])
+    recipe = guide.recipes[len(guide.palette) - 1]
+    acrylic = region_advice(darker, planned, recipe=recipe, paints=guide.paints, medium="acrylic")
+    watercolour = region_advice(darker, planned, recipe=recipe, paints=guide.paints, medium="watercolor")
+    assert "too dark" in acrylic.lower() or "darker" in acrylic.lower()
+    fix = watercolour.split(":", 1)[1].split(".")[0]
+    assert "white" not in fix and ("lift" in fix or "add" in fix)
+    assert "Watercolour dries lighter" not in watercolour  # that note is for a wash too light

@@ -68,8 +68,11 @@ def _parts_vector(recipe, names: tuple[str, ...]) -> np.ndarray | None:
     return vector
 
 
-def fix_for(seen: np.ndarray, planned: np.ndarray, recipe, paints) -> str:
-    """How to bring the paint from ``seen`` back to ``planned`` by adding one paint to the recipe's mix ('' if none helps)."""
+def fix_for(seen: np.ndarray, planned: np.ndarray, recipe, paints, *, white: bool = True) -> str:
+    """How to bring the paint from ``seen`` back to ``planned`` by adding one paint to the recipe's mix ('' if none helps).
+
+    ``white=False``: no white paint is added (watercolour is made lighter with water, not white).
+    """
     from ..color.mixing import mix_lab
     from ..color.spaces import delta_e2000
 
@@ -84,6 +87,8 @@ def fix_for(seen: np.ndarray, planned: np.ndarray, recipe, paints) -> str:
     start = float(delta_e2000(np.asarray(seen, np.float64)[None], np.asarray(planned, np.float64)[None])[0])
     trials, labels = [], []
     for j, name in enumerate(names):
+        if not white and "white" in name:
+            continue
         for share in _AMOUNTS:
             added = parts.copy()
             added[j] += share / (1 - share) * parts.sum()
@@ -121,8 +126,14 @@ def region_advice(seen: np.ndarray, planned: np.ndarray, *, recipe=None, paints=
     if not words:
         return f"Slightly off in colour; compare it with swatch {number} in daylight." if number else ""
     text = " and ".join(words).capitalize()
-    fix = fix_for(seen, planned, recipe, paints)
-    if fix:
+    from ..plan.steps import Medium
+
+    medium = Medium.parse(medium).name.lower().replace("watercolor", "watercolour")  # "watercolor" too
+    watercolour = medium == "watercolour"
+    fix = fix_for(seen, planned, recipe, paints, white=not watercolour)
+    if watercolour and not fix and float(np.asarray(seen)[0] - np.asarray(planned)[0]) <= -3:
+        text += ": lift some paint with a clean, damp brush while it is wet, or leave it and paint around it"
+    elif fix:
         text += f": {fix}"
     elif recipe is not None and len(recipe.parts) == 1:
         text += f": paint it again with {recipe.parts[0][0]} straight from the tube"
