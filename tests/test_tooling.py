@@ -1,4 +1,5 @@
-"""Project tooling: the lint is clean, the package installs its command, the core's import graph stays one-way."""
+"""Project tooling: the lint and the type checker are clean, the package installs its command, the core's import
+graph stays one-way."""
 
 import shutil
 import subprocess
@@ -12,6 +13,14 @@ def test_ruff_is_clean():
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
     result = subprocess.run([ruff, "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
+
+
+def test_mypy_is_clean_over_the_core(tmp_path):
+    """Issue 22: mypy, configured in pyproject.toml, finds nothing in assistant/ (a fresh cache each run)."""
+    result = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
+    assert "Success: no issues found" in result.stdout
 
 
 def test_console_script_is_installed():

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -170,7 +171,7 @@ class CanvasCheck:
 
     def as_dict(self, guide=None) -> dict:
         """The check as plain JSON (``check.json``)."""
-        record = {
+        record: dict[str, Any] = {
             "canvas_found": True,
             "found_by": self.found_by,
             "corners": [[round(float(x), 1), round(float(y), 1)] for x, y in self.corners],
@@ -309,6 +310,7 @@ def _orient(photo, thumbnail, candidates, plan: _Plan) -> tuple[np.ndarray, floa
             total = score * (0.3 + fit) * (0.2 + max(match - 0.1, 0.0)) ** 2  # below 0.1: chance
             if best is None or total > best[0]:
                 best = (total, rolled, match, step)
+    assert best is not None  # at least one candidate, four turns
     return best[1], best[2], best[3]
 
 
@@ -338,7 +340,8 @@ def _align(thumbnail, corners, plan: _Plan, step: int) -> np.ndarray:
         if not template.any() or not seen.any():
             return corners.astype(np.float32)
         try:
-            _, warp = cv2.findTransformECC(template, seen, warp, cv2.MOTION_HOMOGRAPHY,
+            # No mask (OpenCV takes None; its type stubs want an array).
+            _, warp = cv2.findTransformECC(template, seen, warp, cv2.MOTION_HOMOGRAPHY,  # type: ignore[call-overload]
                                            (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 80, 1e-5), None, 3)
         except cv2.error:
             return corners.astype(np.float32)

@@ -204,7 +204,8 @@ def fit_light(observed: np.ndarray, expected: np.ndarray, positions: np.ndarray,
             field = np.zeros(basis.shape[1])
             field[:terms] = solution[1:]
         misfit = misfit_of(gains, flare, field)
-    light = Light(tuple(float(v) for v in gains), tuple(float(v) for v in flare), tuple(float(v) for v in field))
+    light = Light((float(gains[0]), float(gains[1]), float(gains[2])), (float(flare[0]), float(flare[1]), float(flare[2])),
+                  tuple(float(v) for v in field))
     return light, misfit
 
 

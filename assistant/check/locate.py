@@ -63,7 +63,7 @@ def rectify(photo: np.ndarray, corners: np.ndarray, shape: tuple[int, int]) -> n
     source = np.asarray(photo, dtype=np.float32)
     sigma = 0.45 * max(ratio) if max(ratio) > 1.5 else 0.0
     if sigma:
-        source = cv2.GaussianBlur(source, (0, 0), sigma)
+        source = np.asarray(cv2.GaussianBlur(source, (0, 0), sigma), np.float32)
     out = cv2.warpPerspective(source, matrix, (shape[1], shape[0]), flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)
     return np.clip(out, 0.0, 1.0)
@@ -419,9 +419,8 @@ def _fit_side(lab: np.ndarray, a: np.ndarray, b: np.ndarray, centre: np.ndarray,
             depths.append(offset)
     if len(points) < 12:
         return None
-    points = np.array(points)
-    depths = np.array(depths)
-    lines = _ransac_lines(points, unit, tolerance=max(1.5, 0.08 * reach))
+    point_array = np.array(points)
+    lines = _ransac_lines(point_array, unit, tolerance=max(1.5, 0.08 * reach))
     if not lines:
         return None
     return lines[0][0], lines[0][1]
@@ -527,7 +526,7 @@ def find_by_features(photo: np.ndarray, pictures: list[np.ndarray], *, min_inlie
 
     small = resize_longest(photo, 1024)
     factor = photo.shape[1] / small.shape[1]
-    sift = cv2.SIFT_create(nfeatures=4000)
+    sift = cv2.SIFT.create(nfeatures=4000)
     points, descriptors = sift.detectAndCompute(cv2.cvtColor(to_uint8(small), cv2.COLOR_RGB2GRAY), None)
     if descriptors is None or len(points) < min_inliers:
         return None
@@ -541,8 +540,8 @@ def find_by_features(photo: np.ndarray, pictures: list[np.ndarray], *, min_inlie
         good = [a for a, b in pairs if a.distance < 0.8 * b.distance]  # Lowe's ratio test
         if len(good) <= most:
             continue
-        source = np.float32([found[a.queryIdx].pt for a in good]).reshape(-1, 1, 2)
-        target = np.float32([points[a.trainIdx].pt for a in good]).reshape(-1, 1, 2) * factor
+        source = np.array([found[a.queryIdx].pt for a in good], np.float32).reshape(-1, 1, 2)
+        target = np.array([points[a.trainIdx].pt for a in good], np.float32).reshape(-1, 1, 2) * factor
         matrix, inliers = cv2.findHomography(source, target, cv2.RANSAC, 4.0 * factor)
         if matrix is None or int(inliers.sum()) <= most:
             continue
