@@ -261,7 +261,7 @@ def _check(args: argparse.Namespace) -> int:
     work = open_project(read_input(args.project))
     result, decoded = check_photo(work, read_input(args.photo), options=options, corners=corners)
     guide = work.guide
-    record = result.as_dict(guide)
+    record = result.check_dict(guide)
     record["photo"] = {"name": args.photo.name, "size": list(decoded.original_size),
                        "corners_in_file": (result.corners / (decoded.pixels.shape[1] / decoded.original_size[0]))
                        .round(1).tolist()}

@@ -35,7 +35,7 @@ import hashlib
 import json
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,7 +103,7 @@ class Face:
     confidence: float
     landmarks: dict[str, tuple[float, float]]
 
-    def as_dict(self) -> dict:
+    def plan_dict(self) -> dict:
         """JSON-ready: the box and landmarks to 0.01 px, the confidence to 4 decimals."""
         return {"box": [round(float(v), 2) for v in self.box], "confidence": round(float(self.confidence), 4),
                 "landmarks": {name: [round(float(x), 2), round(float(y), 2)] for name, (x, y) in self.landmarks.items()}}
@@ -511,7 +511,7 @@ class FaceDetector:
         return tuple(sorted(faces, key=lambda f: (-f.confidence, f.box[1], f.box[0])))
 
     def run_cascade(self, image: np.ndarray, min_face_px: float, threshold: float, *,
-                    scales=None) -> tuple[np.ndarray, np.ndarray]:
+                    scales: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The raw cascade on ``image`` (float32 ``(H, W, 3)`` in [0, 1], used at its size).
 
         ``scales`` are the pyramid's levels (default: from ``min_face_px`` down to 12 px on the

@@ -35,6 +35,9 @@ from .strokes.painter import PainterOptions, Painting, paint
 from .strokes.plan import StrokePlan, plan_stroke_steps, render_stroke_steps
 
 if TYPE_CHECKING:
+    from .check import CanvasCheck, CheckOptions
+    from .images import DecodedImage
+    from .strokes.renderer import LearnedRenderer
     from .style.transfer import StyleRecord
 
 __all__ = ["GuideRequest", "SetAside", "StaleResult", "Work", "add_strokes", "attach_painting", "check_photo",
@@ -257,7 +260,7 @@ def add_strokes(
     guide: Guide,
     options: PainterOptions = PainterOptions(),
     *,
-    renderer,
+    renderer: LearnedRenderer,
     on_progress: ProgressFn | None = None,
 ) -> Guide:
     """Paint the guide's target with strokes and return a guide carrying the plan.
@@ -519,7 +522,8 @@ def open_project(data: bytes, *, on_progress: ProgressFn | None = None) -> Work:
     return from_project(project, on_progress=on_progress)
 
 
-def check_photo(work: Work, photo: bytes, *, options=None, corners: np.ndarray | None = None):
+def check_photo(work: Work, photo: bytes, *, options: CheckOptions | None = None,
+                corners: np.ndarray | None = None) -> tuple[CanvasCheck, DecodedImage]:
     """Check a photo of the canvas against the work's guide: ``(CheckResult, DecodedImage)``.
 
     ``corners``: the canvas's corners in the photo file's pixels, when the painter gave them (the

@@ -175,7 +175,7 @@ def test_recipes_on_a_real_palette_read_like_a_painter_writes(seven):
         assert recipe.verdict in ("close", "noticeable", "far")
         assert (recipe.reason is not None) == (recipe.verdict == "far" or recipe.at_limit)
         assert recipe.hex.startswith("#") and len(recipe.hex) == 7
-        record = recipe.as_dict()
+        record = recipe.plan_dict()
         assert set(record) >= {"paints", "hex", "delta_e"}
     assert np.mean([r.delta_e for r in recipes]) < 3.0
     text = " / ".join(r.text() for r in recipes)
@@ -317,7 +317,7 @@ def test_a_photos_black_is_bone_black_straight_not_a_far_match():
     black = mixing.find_recipes(np.array([[0.3, 0.0, 0.0]]), paints)[0]
     assert black.text() == "bone black straight from the tube"
     assert black.delta_e > mixing.FAR and black.at_limit and black.verdict == "close"
-    assert black.reason.startswith("as dark as your paints go") and black.as_dict()["at_limit"] is True
+    assert black.reason.startswith("as dark as your paints go") and black.plan_dict()["at_limit"] is True
     brown = mixing.find_recipes(np.array([[5.3, 5.2, 5.1]]), paints)[0]  # darker, but a colour black misses
     assert not brown.at_limit and brown.verdict == "far"
     white = mixing.find_recipes(np.array([[92.0, 0.0, 0.0]]), parse_paints("ultramarine blue, bone black"))[0]

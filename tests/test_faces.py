@@ -108,7 +108,7 @@ def test_one_face_on_the_astronaut_with_its_features_in_place(detector):
     for eye in ("left_eye", "right_eye"):
         for mouth in ("mouth_left", "mouth_right"):
             assert marks[eye][1] < marks["nose"][1] < marks[mouth][1]
-    record = face.as_dict()
+    record = face.plan_dict()
     assert set(record) == {"box", "confidence", "landmarks"} and len(record["landmarks"]["nose"]) == 2
     assert detector.detect(photo) == faces  # deterministic
 

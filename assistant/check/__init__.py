@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..base import ProgressFn, check_image, check_number, no_progress
 from .light import Light
+
+if TYPE_CHECKING:
+    from ..pipeline import Guide
 
 __all__ = ["CanvasCheck", "CanvasNotFound", "CheckOptions", "RegionCheck", "check_canvas", "parse_corners"]
 
@@ -109,7 +112,7 @@ class RegionCheck:
     area: float
     judged: bool = True
 
-    def as_dict(self) -> dict:
+    def check_dict(self) -> dict:
         return {"id": self.id, "colour": self.colour, "step": self.step, "status": self.status,
                 "delta_e": None if self.delta_e is None else round(self.delta_e, 1), "advice": self.advice,
                 "area": round(self.area, 2), "judged": self.judged}
@@ -155,7 +158,7 @@ class CanvasCheck:
     def count(self, status: str) -> int:
         return sum(1 for r in self.regions if r.status == status)
 
-    def summary(self, guide=None) -> str:
+    def summary(self, guide: Guide | None = None) -> str:
         """One line: "Step 5 of 10 reached, 48 % done; 3 areas off. Next: step 6, Mid-tone shapes."."""
         steps = len(self.step_progress)
         head = ("Nothing painted yet" if self.step_reached == 0
@@ -169,7 +172,7 @@ class CanvasCheck:
         title = f", {guide.steps[self.next_step - 1].title}" if guide is not None else ""
         return text + f". Next: step {self.next_step}{title}."
 
-    def as_dict(self, guide=None) -> dict:
+    def check_dict(self, guide: Guide | None = None) -> dict:
         """The check as plain JSON (``check.json``)."""
         record: dict[str, Any] = {
             "canvas_found": True,
@@ -182,8 +185,8 @@ class CanvasCheck:
             "summary": self.summary(guide),
             "step_progress": [{"step": i + 1, "progress": round(p, 3)} for i, p in enumerate(self.step_progress)],
             "counts": {status: self.count(status) for status in STATUS},
-            "regions": [r.as_dict() for r in self.regions],
-            "light": self.light.as_dict(),
+            "regions": [r.check_dict() for r in self.regions],
+            "light": self.light.check_dict(),
             "match": round(self.match, 3),
             "notes": list(self.notes),
         }
@@ -356,7 +359,8 @@ def _align(thumbnail, corners, plan: _Plan, step: int) -> np.ndarray:
     return ((moved[:, :2] / moved[:, 2:] + 0.5) / factor - 0.5).astype(np.float32)
 
 
-def check_canvas(photo: np.ndarray, guide, *, options: CheckOptions = CheckOptions(), corners=None,
+def check_canvas(photo: np.ndarray, guide: Guide, *, options: CheckOptions = CheckOptions(),
+                 corners: np.ndarray | None = None,
                  on_progress: ProgressFn | None = None) -> CanvasCheck:
     """Check a photo of the canvas against ``guide``'s plan.
 

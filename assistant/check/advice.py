@@ -13,8 +13,13 @@ least 30 % of the error, the advice is to mix the recipe again.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..color.mixing import Recipe
+    from ..color.paints import PaintSet
 
 __all__ = ["describe_error", "fix_for", "region_advice"]
 
@@ -68,7 +73,8 @@ def _parts_vector(recipe, names: tuple[str, ...]) -> np.ndarray | None:
     return vector
 
 
-def fix_for(seen: np.ndarray, planned: np.ndarray, recipe, paints, *, white: bool = True) -> str:
+def fix_for(seen: np.ndarray, planned: np.ndarray, recipe: Recipe | None, paints: PaintSet | None, *,
+            white: bool = True) -> str:
     """How to bring the paint from ``seen`` back to ``planned`` by adding one paint to the recipe's mix ('' if none helps).
 
     ``white=False``: no white paint is added (watercolour is made lighter with water, not white).
@@ -119,7 +125,8 @@ def fix_for(seen: np.ndarray, planned: np.ndarray, recipe, paints, *, white: boo
     return f"add {name}, about {ratio} of your mix"
 
 
-def region_advice(seen: np.ndarray, planned: np.ndarray, *, recipe=None, paints=None, medium: str = "acrylic",
+def region_advice(seen: np.ndarray, planned: np.ndarray, *, recipe: Recipe | None = None,
+                  paints: PaintSet | None = None, medium: str = "acrylic",
                   number: int = 0) -> str:
     """The advice for a region painted off: what is wrong, the fix, and the medium's drying shift where it matters."""
     words = describe_error(seen, planned)

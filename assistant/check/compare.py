@@ -20,8 +20,12 @@ that shrinks with the difference, so that a step painted only in such colours st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..pipeline import Guide
 
 __all__ = ["BARE_DELTA_E", "PlanView", "Judgement", "judge"]
 
@@ -66,7 +70,7 @@ class PlanView:
     sketch: np.ndarray | None = None
 
     @classmethod
-    def of(cls, guide, shape: tuple[int, int], *, erode: int = 2) -> PlanView:
+    def of(cls, guide: Guide, shape: tuple[int, int], *, erode: int = 2) -> PlanView:
         import cv2
 
         from ..plan.steps import Medium
@@ -86,7 +90,7 @@ class PlanView:
         border[1:, :] |= ids[1:, :] != ids[:-1, :]
         distance = cv2.distanceTransform((~border).astype(np.uint8), cv2.DIST_L2, 3)
         depth = np.zeros(len(guide.regions), np.float32)
-        np.maximum.at(depth, ids.ravel(), distance.ravel())
+        np.maximum.at(depth, ids.ravel().astype(np.intp), distance.ravel())
         interior = distance >= np.minimum(float(erode) + 1.0, 0.6 * depth[ids])
         sketch = None
         if not toned and guide.values is not None:  # where step 1's pencil lines go: the value masses' borders

@@ -132,7 +132,7 @@ class Light:
         spread = ("evenly lit" if uneven < 0.15 else f"about {uneven * 100:.0f} % brighter on one side than the other")
         return f"{colour}, {spread}"
 
-    def as_dict(self) -> dict:
+    def check_dict(self) -> dict:
         return {"gains": [round(v, 4) for v in self.gains], "flare": [round(v, 4) for v in self.flare],
                 "field": [round(v, 4) for v in self.field], "words": self.words()}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -40,7 +41,7 @@ def _number(canvas: np.ndarray, text: str, centre: tuple[float, float], radius: 
 
 
 def overlay(canvas: np.ndarray, ids: np.ndarray, status: np.ndarray, numbers: np.ndarray, anchors: np.ndarray,
-            depths: np.ndarray, *, next_regions=(), legend: bool = True) -> np.ndarray:
+            depths: np.ndarray, *, next_regions: Iterable[int] = (), legend: bool = True) -> np.ndarray:
     """The corrected ``canvas`` with regions to do faded (outlined and numbered in blue when they are next) and
     regions off outlined and numbered in magenta; a legend underneath. float32 ``(H', W', 3)``."""
     import cv2

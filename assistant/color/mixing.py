@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,7 +124,7 @@ class Recipe:
             f"a touch of {name}" if n < 1 else f"{n} part{'s' if n != 1 else ''} {name}" for name, n in self.parts
         )
 
-    def as_dict(self) -> dict:
+    def plan_dict(self) -> dict:
         record = {
             "paints": [
                 {"name": name, "parts": n} if n >= 1 else {"name": name, "parts": 0, "touch": True, "share": n}
@@ -587,7 +588,7 @@ class Tint:
 _TINT_RATIOS = ((2, 1), (1, 1), (2, 3), (1, 2), (1, 3), (1, 4), (1, 6), (1, 8))
 
 
-def tints(recipes) -> dict[int, Tint]:
+def tints(recipes: Sequence[Recipe]) -> dict[int, Tint]:
     """Palette colours (1-based) that are a darker palette colour plus white: the same paints in the same
     ratios, with more white. Mixing them from the darker pile saves mixing the ratio anew and keeps the
     two colours related, as painters do with a value scale.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -108,6 +109,6 @@ def mix_xyz(k: np.ndarray, s: np.ndarray, parts: np.ndarray) -> np.ndarray:
     return reflectance @ _observer()[0]
 
 
-def masstone_hex(k, s) -> str:
+def masstone_hex(k: Sequence[float] | np.ndarray, s: Sequence[float] | np.ndarray) -> str:
     """The masstone (the paint straight from the tube) of a paint with curves ``k``, ``s`` as sRGB hex."""
     return hex_from_xyz(mix_xyz(np.array([k]), np.array([s]), np.ones(1)))

@@ -22,6 +22,7 @@ hold ``number - 1``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,7 +125,7 @@ def extract_palette(
     sample_size: int = 200_000,
     refine_steps: int = 4,
     weights: np.ndarray | None = None,
-    keep=(),
+    keep: Sequence[np.ndarray] = (),
 ) -> tuple[Palette, np.ndarray]:
     """Find ``n_colors`` paints for ``image`` and label every pixel.
 

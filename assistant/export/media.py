@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..strokes.brush import SHAPE_LAYOUT
 from ..strokes.plan import StrokePlan
+
+if TYPE_CHECKING:
+    from ..color.palette import Palette
 
 __all__ = ["encode_gif", "encode_mp4", "strokes_dict"]
 
@@ -46,7 +50,7 @@ def encode_mp4(frames: list[np.ndarray], *, fps: int = 12) -> bytes | None:
     return data or None
 
 
-def strokes_dict(plan: StrokePlan, palette) -> dict:
+def strokes_dict(plan: StrokePlan, palette: Palette) -> dict:
     """The ordered stroke list, for ``strokes.json`` and ``plan.json``."""
     painting = plan.painting
     h, w = painting.size

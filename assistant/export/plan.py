@@ -99,7 +99,7 @@ def plan_dict(guide: Guide) -> dict:
                 "coverage": c.coverage,
                 "area_cm2": amounts[i][0],
                 "paint_ml": amounts[i][1],
-                **({"recipe": guide.recipes[i].as_dict()} if guide.recipes else {}),
+                **({"recipe": guide.recipes[i].plan_dict()} if guide.recipes else {}),
                 **({"tint": dataclasses.asdict(tint_of[i + 1]), "tint_text": tint_of[i + 1].text()}
                    if i + 1 in tint_of else {}),
             }
@@ -134,7 +134,7 @@ def plan_dict(guide: Guide) -> dict:
             entry["highlight"] = _stroke_step_name(entry["index"], "_new")
     if guide.style is not None:
         plan["style"] = guide.style.plan_dict()
-    plan["focus"] = guide.focus.as_dict()
+    plan["focus"] = guide.focus.plan_dict()
     return plan
 
 

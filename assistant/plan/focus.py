@@ -19,11 +19,16 @@ formulas: :func:`importance` (how much a pixel counts when the palette is chosen
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..base import check_image
+
+if TYPE_CHECKING:
+    from ..faces import Face
 
 __all__ = ["COARSE", "NEUTRAL", "DetailMap", "Mark", "area_scale", "detail_map", "importance", "parse_focus",
            "parse_marks", "skin_colours"]
@@ -92,7 +97,7 @@ def parse_focus(text: str) -> tuple[str, tuple[float, float, float] | None]:
     return "point", (x, y, radius)
 
 
-def parse_marks(marks) -> tuple[Mark, ...]:
+def parse_marks(marks: Iterable[Mark | Sequence[float | bool]] | None) -> tuple[Mark, ...]:
     """Marks from ``(x, y, radius, keep)`` sequences (as a project file or plan.json holds them) or :class:`Mark`."""
     if marks is None:
         return ()
@@ -191,19 +196,20 @@ class DetailMap:
         return DetailMap(np.ascontiguousarray(detail, np.float32), self.mode, faces, point,
                          self.focal_radius * min(height, width) / min(out_h, out_w), self.marks, self.note)
 
-    def as_dict(self) -> dict:
+    def plan_dict(self) -> dict:
         """What plan.json records: the mode, the focal point, the faces found and the marks."""
         return {
             "mode": self.mode,
             "focal_point": None if self.focal_point is None else [round(v, 4) for v in self.focal_point],
             "focal_radius": round(float(self.focal_radius), 4),
-            "faces": [face.as_dict() for face in self.faces],
+            "faces": [face.plan_dict() for face in self.faces],
             "marks": [list(mark.as_tuple()) for mark in self.marks],
             "note": self.note,
         }
 
 
-def detail_map(image: np.ndarray, *, focus: str = "auto", marks=(), faces=None) -> DetailMap:
+def detail_map(image: np.ndarray, *, focus: str = "auto", marks: Iterable[Mark | Sequence[float | bool]] = (),
+               faces: Sequence[Face] | None = None) -> DetailMap:
     """The detail map of ``image`` (float32 ``(H, W, 3)`` in [0, 1]; not modified).
 
     Args:
@@ -247,7 +253,7 @@ def detail_map(image: np.ndarray, *, focus: str = "auto", marks=(), faces=None) 
                      float(radius), marks, note)
 
 
-def skin_colours(image: np.ndarray, faces) -> list[np.ndarray]:
+def skin_colours(image: np.ndarray, faces: Sequence[Face]) -> list[np.ndarray]:
     """The skin of the faces in ``image`` as CIELAB colours a palette must keep: the lit skin and,
     when it differs by more than 8 ΔE00, the skin in shadow.
 

@@ -324,7 +324,7 @@ def _describe(medium: Medium, phase: int, band: int, colors: tuple[int, ...], pa
     return title, instruction
 
 
-def describe_place(regions: Regions, members, *, most: int = 2) -> str:
+def describe_place(regions: Regions, members: Sequence[int], *, most: int = 2) -> str:
     """Where a step's biggest regions are, in a painter's words: "the large band across the top, a shape at
     lower left". From each region's place, extent and size; no recognition model is needed."""
     members = [int(r) for r in members]

@@ -29,14 +29,17 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..base import ProgressFn, check_image, check_int, check_number, no_progress, progress_span
 from .brush import SHAPE_LAYOUT, WIDTH_RANGE, Stroke, paint_strokes, stroke_alpha
+
+if TYPE_CHECKING:
+    from .renderer import LearnedRenderer
 
 #: Columns of :meth:`Painting.stroke_table`: layer, colour, three points (x, y), two widths.
 STROKE_COLUMNS = 10
@@ -80,7 +83,8 @@ class PainterOptions:
     seed: int = 0
 
     @classmethod
-    def from_brush_percent(cls, n_strokes: int, min_percent: float, max_percent: float, **others) -> PainterOptions:
+    def from_brush_percent(cls, n_strokes: int, min_percent: float, max_percent: float,
+                           **others: Any) -> PainterOptions:
         """Options with the brush range given in percent of the long side (as the UI and CLI show it)."""
         return cls(n_strokes=n_strokes, min_brush=min_percent / 100.0, max_brush=max_percent / 100.0, **others)
 
@@ -291,7 +295,7 @@ def paint(
     palette_rgb: np.ndarray,
     options: PainterOptions = PainterOptions(),
     *,
-    renderer,
+    renderer: LearnedRenderer | None,
     on_progress: ProgressFn | None = None,
     detail: np.ndarray | None = None,
 ) -> Painting:
@@ -429,7 +433,8 @@ def _width_bounds(options: PainterOptions, long_side: int, frame_side: float) ->
     return lo, hi
 
 
-def render_painting(strokes, palette_rgb, size, *, bristles: float = 0.0, seed: int = 0) -> np.ndarray:
+def render_painting(strokes: Sequence[Stroke], palette_rgb: np.ndarray, size: tuple[int, int], *,
+                    bristles: float = 0.0, seed: int = 0) -> np.ndarray:
     """Procedural composite of strokes (in the pixels of ``size``) on a white canvas."""
     canvas = np.ones((size[0], size[1], 3), dtype=np.float32)
     return paint_strokes(canvas, strokes, palette_rgb, bristles=bristles, seed=seed)

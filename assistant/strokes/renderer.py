@@ -27,6 +27,9 @@ import numpy as np
 from ..models import configure_threads, load_once, sha256_file
 from .brush import SHAPE_LAYOUT
 
+#: A TensorFlow tensor (TensorFlow ships no type information that mypy reads).
+Tensor = Any
+
 __all__ = [
     "RendererConfig",
     "RendererFileError",
@@ -306,17 +309,17 @@ class LearnedRenderer:
         score = f", held-out PSNR {held['psnr_db']} dB" if "psnr_db" in held else " (untrained)"
         return f"learned stroke renderer {self.size}×{self.size} px, layout v{self.config.layout_version}{score}"
 
-    def field_px(self, shapes):
+    def field_px(self, shapes: Tensor) -> Tensor:
         """TensorFlow: (N, 8) → predicted field in pixels, (N, size, size)."""
         return self.model(shapes, training=False) * self.config.field_clip
 
-    def alpha(self, shapes, *, softness: float = 1.0):
+    def alpha(self, shapes: Tensor, *, softness: float = 1.0) -> Tensor:
         """TensorFlow: coverage in [0, 1]; ``softness`` > 1 widens the edge for smoother gradients."""
         import tensorflow as tf
 
         return tf.clip_by_value(self.field_px(shapes) / softness + 0.5, 0.0, 1.0)
 
-    def render(self, shapes, *, batch_size: int = 256) -> np.ndarray:
+    def render(self, shapes: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
         """NumPy: (N, 8) or (8,) shape vectors → float32 coverage maps."""
         arr = np.asarray(shapes, dtype=np.float32)
         single = arr.ndim == 1

@@ -34,6 +34,9 @@ from ..base import ProgressFn, check_image, check_int, check_number, no_progress
 from ..images import resize_longest
 from .features import FeatureNetwork, deprocess, preprocess
 
+#: A TensorFlow tensor (TensorFlow ships no type information that mypy reads).
+Tensor = Any
+
 __all__ = [
     "PRESETS",
     "STRENGTHS",
@@ -160,7 +163,7 @@ PRESETS: dict[str, StyleOptions] = {
 STRENGTHS = ("subtle", "medium", "strong")
 
 
-def preset(name: str, **changes) -> StyleOptions:
+def preset(name: str, **changes: Any) -> StyleOptions:
     """The named settings, with ``changes`` applied (e.g. ``max_side``, ``preserve_colors``).
 
     Raises:
@@ -328,7 +331,7 @@ class StyleRecord:
 # --- losses -------------------------------------------------------------------------
 
 
-def gram_matrix(features):
+def gram_matrix(features: Tensor) -> Tensor:
     """Channel co-occurrence ``(C, C)`` of ``(H, W, C)`` features, averaged over positions.
 
     Texture without layout: which filters fire together, wherever they fire.
@@ -341,21 +344,21 @@ def gram_matrix(features):
     return tf.matmul(flat, flat, transpose_a=True) / count
 
 
-def style_loss(generated_gram, target_gram):
+def style_loss(generated_gram: Tensor, target_gram: Tensor) -> Tensor:
     """Relative squared Gram difference: scale-free, so layers weigh what we say they weigh."""
     import tensorflow as tf
 
     return tf.reduce_sum(tf.square(generated_gram - target_gram)) / (tf.reduce_sum(tf.square(target_gram)) + 1e-8)
 
 
-def content_loss(generated, target):
+def content_loss(generated: Tensor, target: Tensor) -> Tensor:
     """Relative squared feature difference: keeps the photo's structure."""
     import tensorflow as tf
 
     return tf.reduce_sum(tf.square(generated - target)) / (tf.reduce_sum(tf.square(target)) + 1e-8)
 
 
-def total_variation_loss(image):
+def total_variation_loss(image: Tensor) -> Tensor:
     """Mean squared neighbour difference of a ``(1, H, W, 3)`` image: discourages pixel noise."""
     import tensorflow as tf
 
@@ -435,7 +438,8 @@ class _Objective:
         return float(total), float(s_loss), float(c_loss), grad.numpy()[0]
 
 
-def style_grams(network: FeatureNetwork, styles: Sequence[tuple[np.ndarray, float]], side: int, layers) -> dict:
+def style_grams(network: FeatureNetwork, styles: Sequence[tuple[np.ndarray, float]], side: int,
+                layers: Sequence[str]) -> dict:
     """Weighted blend of the styles' Gram matrices at a working side length."""
     import tensorflow as tf
 
