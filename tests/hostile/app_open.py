@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def _open_upload_script():
     import streamlit as st
 
-    from pages import _state
+    from pages import _persist, _state
 
-    _state.start_session()
+    _persist.start_session()
     st.session_state["opened"] = _state.open_upload(st.session_state["upload_bytes"], st.session_state["upload_name"])
 
 
