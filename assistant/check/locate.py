@@ -398,7 +398,7 @@ def _fit_side(lab: np.ndarray, a: np.ndarray, b: np.ndarray, centre: np.ndarray,
     if np.dot(centre - (a + b) / 2, normal) < 0:
         normal = -normal  # inwards
     steps = np.arange(-reach, reach + 1.0)
-    points, depths = [], []
+    points = []
     for t in np.linspace(0.06, 0.94, 60):
         base = a + t * direction
         probe = base[None, :] + steps[:, None] * normal[None, :]
@@ -416,7 +416,6 @@ def _fit_side(lab: np.ndarray, a: np.ndarray, b: np.ndarray, centre: np.ndarray,
         for peak in peaks[:4]:
             offset = offsets[peak + 1]
             points.append(base + offset * normal)
-            depths.append(offset)
     if len(points) < 12:
         return None
     point_array = np.array(points)

@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..base import check_image, check_int, check_number
-from ..models import configure_threads, load_once, sha256_file
+from ..models import architecture_summary, configure_threads, load_once, sha256_file
 
 if TYPE_CHECKING:
     import keras
@@ -64,7 +64,6 @@ __all__ = [
     "STRENGTHS",
     "STYLE_STRENGTHS",
     "VECTOR_SIZE",
-    "architecture_summary",
     "build_predictor",
     "build_transformer",
     "default_strength",
@@ -260,15 +259,6 @@ def build_predictor() -> keras.Model:
 
 def default_model_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "models"
-
-
-def architecture_summary(model: keras.Model) -> dict:
-    """What a weights file must match: every layer with weights (name, kind, shapes), their count and a digest."""
-    layers = [f"{layer.name} {type(layer).__name__} " + " ".join("x".join(map(str, w.shape)) for w in layer.weights)
-              for layer in model.layers if layer.weights]
-    parameters = sum(int(np.prod(w.shape)) for w in model.weights)
-    return {"layers": len(model.layers), "parameters": parameters,
-            "digest": hashlib.sha256("\n".join(layers).encode()).hexdigest(), "weighted_layers": layers}
 
 
 def _picture_key(picture: np.ndarray) -> str:
