@@ -336,3 +336,17 @@ def test_the_ticked_tubes_make_a_spec_the_preset_name_when_they_are_its_paints()
         tubes_spec(())
     with pytest.raises(ValueError):
         tubes_spec(("unobtainium",))
+
+
+def test_the_written_observer_table_is_colour_sciences_own():
+    """Issue 22: the guide reads CIE 1931 2° × D65 from ``observer_table.py`` instead of importing colour-science
+    (about a second a process); the table must stay exactly what colour-science gives, or every colour would move."""
+    from assistant.color.optics import _observer, observer_from_colour
+
+    cmfs, d65 = observer_from_colour()
+    weights = cmfs * d65[:, None]
+    weights /= weights[:, 1].sum()
+    table, white = _observer()
+    assert np.array_equal(table, weights)
+    assert np.array_equal(white, weights.sum(axis=0))
+    assert np.allclose(white, [0.95047, 1.0, 1.08883], atol=2e-3)  # the D65 white point, Y = 1

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = ["K1", "K2", "SRGB_FROM_XYZ", "WAVELENGTHS", "body_reflectance", "hex_from_xyz", "masstone_hex", "mix_xyz",
-           "recover_reflectance", "saunderson", "unsaunderson", "xyz_to_lab", "xyz_to_srgb"]
+           "observer_from_colour", "recover_reflectance", "saunderson", "unsaunderson", "xyz_to_lab", "xyz_to_srgb"]
 
 #: The bands of the measured K and S curves: 380–750 nm every 10 nm.
 WAVELENGTHS = tuple(range(380, 751, 10))
@@ -33,14 +33,26 @@ def _colour():
     return colour
 
 
-@functools.cache
-def _observer() -> tuple[np.ndarray, np.ndarray]:
-    """``(weights, white)``: CIE 1931 2° × D65 at the data's bands (38, 3) with Y(white) = 1."""
+def observer_from_colour() -> tuple[np.ndarray, np.ndarray]:
+    """``(cmfs (38, 3), d65 (38,))``: the CIE 1931 2° observer and D65 at the data's bands, from colour-science."""
     colour = _colour()
     shape = colour.SpectralShape(WAVELENGTHS[0], WAVELENGTHS[-1], 10)
     cmfs = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].copy().align(shape).values
     d65 = colour.SDS_ILLUMINANTS["D65"].copy().align(shape).values
-    weights = cmfs * d65[:, None]
+    return np.asarray(cmfs, np.float64), np.asarray(d65, np.float64)
+
+
+@functools.cache
+def _observer() -> tuple[np.ndarray, np.ndarray]:
+    """``(weights, white)``: CIE 1931 2° × D65 at the data's bands (38, 3) with Y(white) = 1.
+
+    From :mod:`.observer_table` (colour-science's data written out once): importing colour-science
+    costs a guide's process about a second.
+    """
+    from .observer_table import ROWS
+
+    table = np.array(ROWS, np.float64)
+    weights = table[:, 1:4] * table[:, 4:5]
     weights /= weights[:, 1].sum()
     return weights, weights.sum(axis=0)
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .kmeans import kmeans
 from .spaces import color_name, delta_e2000, din99o_to_lab, lab_to_din99o, lab_to_rgb, rgb_to_lab
 
 __all__ = [
@@ -325,13 +326,11 @@ def _key_to_rgb(keys: np.ndarray) -> np.ndarray:
 
 def _fit_centres(lab: np.ndarray, counts: np.ndarray, n_colors: int, *, seed: int, refine_steps: int) -> np.ndarray:
     """Weighted k-means in DIN99o, then IRLS updates under CIEDE2000 assignment. Returns Lab."""
-    from sklearn.cluster import KMeans
-
     k = min(n_colors, len(lab))
     din = lab_to_din99o(lab)
     weights = counts.astype(np.float64)
-    km = KMeans(n_clusters=k, random_state=seed, n_init=4).fit(din, sample_weight=weights)
-    return _refine_centres(lab, weights, din99o_to_lab(km.cluster_centers_), steps=refine_steps)
+    centres = kmeans(din, k, weights=weights, seed=seed, n_init=4)
+    return _refine_centres(lab, weights, din99o_to_lab(centres), steps=refine_steps)
 
 
 def _refine_centres(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray, *, steps: int,
