@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import photo_array
 
 from assistant.color.kmeans import kmeans
-from conftest import photo_array
 
 
 def _photo_colours(name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -50,7 +50,7 @@ def kmeans(points: np.ndarray, n_clusters: int, *, weights: np.ndarray | None = 
         raise ValueError(f"Expected n_init >= 1. Received: n_init={n_init}")
     weight = np.ones(len(data)) if weights is None else np.asarray(weights, np.float64)
     if weight.shape != (len(data),) or not np.isfinite(weight).all() or (weight <= 0).any():
-        raise ValueError(f"Expected {len(data)} weights > 0. Received: shape={np.shape(weights)}")
+        raise ValueError(f"Expected {len(data)} weights > 0. Received: shape={weight.shape}")
 
     mean = data.mean(axis=0)
     data -= mean
