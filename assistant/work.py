@@ -645,7 +645,7 @@ def write_folder(work: Work, output: Path, *, paper: str = "a4", grid: bool = Fa
         raise ValueError("Expected a guide to write. Received: no guide")
     report(0.92, "Writing PDF, ZIP and images")
     project = to_project(work, with_plan=True)
-    written = write_guide(work.guide, output, extra_files={"guide.project": save_project(project)},
+    written = write_guide(work.guide, output, extra_files={"guide.project": lambda: save_project(project)},
                           paper=paper, grid=grid)
     report(1.0, "Done")
     return written

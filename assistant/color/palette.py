@@ -271,8 +271,11 @@ def recentre_palette(palette: Palette, labels: np.ndarray, image: np.ndarray, *,
     flat = np.asarray(labels).ravel()
     counts = np.ones(flat.size) if weights is None else np.asarray(weights, np.float64).ravel()
     centres = palette.lab.astype(np.float64).copy()
+    # Each colour's pixels in reading order, from one stable sort (not a pass over the picture per colour).
+    order = np.argsort(flat, kind="stable")
+    bounds = np.searchsorted(flat[order], np.arange(len(palette) + 1))
     for index in range(len(palette)):
-        members = flat == index
+        members = order[bounds[index]:bounds[index + 1]]
         points, count = lab[members], counts[members]
         if len(points) == 0:
             continue

@@ -190,24 +190,28 @@ class _ColourCosts:
 
 
 def _touching_costs(result: np.ndarray, regions: Regions, costs: _ColourCosts, pixels: np.ndarray) -> np.ndarray:
-    """``(n, k)`` summed cost of each region's ``pixels`` under each label that touches it (inf elsewhere)."""
-    import cv2
+    """``(n, k)`` summed cost of each region's ``pixels`` under each label that touches it (inf elsewhere).
 
+    A label touches a region when one of the region's ``pixels`` has a pixel of that label among its eight
+    neighbours; found from the asked-about pixels' neighbours alone, not a pass over the picture per label.
+    """
     n, k = len(regions), len(costs)
     ids = regions.ids[pixels]
     colours = costs.din[pixels]
+    rows, cols = np.nonzero(pixels)
+    own = result[rows, cols]
+    height, width = result.shape
+    touches = np.zeros((n, k), bool)
+    for dr, dc in ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)):
+        r, c = rows + dr, cols + dc
+        inside = (r >= 0) & (r < height) & (c >= 0) & (c < width)
+        other = result[r[inside], c[inside]]
+        differs = other != own[inside]
+        touches[ids[inside][differs], other[differs]] = True
     total = np.full((n, k), np.inf)
-    kernel = np.ones((3, 3), np.uint8)
-    for c in range(k):
-        own = result == c
-        if not own.any():
-            continue
-        near = (cv2.dilate(own.astype(np.uint8), kernel) > 0) & ~own
-        touches = np.bincount(ids, weights=near[pixels], minlength=n) > 0
-        if not touches.any():
-            continue
-        sums = np.bincount(ids, weights=costs.of(c, pixels, colours), minlength=n)
-        total[touches, c] = sums[touches]
+    for label in np.flatnonzero(touches.any(axis=0)):
+        sums = np.bincount(ids, weights=costs.of(int(label), pixels, colours), minlength=n)
+        total[touches[:, label], label] = sums[touches[:, label]]
     return total
 
 
