@@ -33,7 +33,7 @@ from .color.palette import (
 )
 from .images import to_uint8
 from .plan.focus import DetailMap, detail_map, importance, parse_focus, parse_marks, skin_colours
-from .plan.regions import Regions, clean_labels, default_min_area, find_regions, outline_image
+from .plan.regions import Regions, clean_labels, default_min_area, find_regions, outline_image, picture_din99o
 from .plan.steps import Medium, PaintingStep, StepPlan, plan_steps, render_steps, soft_edges
 from .plan.values import VALUE_LEVELS, ValueStudy, first_step, value_study
 from .style.transfer import StyleRecord
@@ -269,9 +269,9 @@ class Guide:
 def _beside(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
     """Run ``work`` in a thread of its own while the caller goes on; its result (or error) when asked.
 
-    The value study needs only the target and the detail map, and most of its time is spent in NumPy
-    and OpenCV, which let go of the interpreter: beside the palette and the regions it costs no wait on
-    a machine with two cores. Nothing else is queued, so the thread ends with the work; a cancelled
+    The value study and the picture in DIN99o need only the target (and the detail map), and most of
+    their time is spent in NumPy and OpenCV, which let go of the interpreter: beside the palette and the
+    regions they cost little wait on a machine with two cores. Nothing else is queued, so the thread ends with the work; a cancelled
     guide leaves it to finish on its own.
     """
     from concurrent.futures import ThreadPoolExecutor
@@ -323,6 +323,7 @@ def make_guide(
     focus = focus_for(source_photo, options, canvas)
     studying = _beside(value_study, target, levels=options.value_levels,
                        detail=None if focus.is_neutral else focus.detail)
+    measuring = _beside(picture_din99o, target)  # where the clean-up measures colour, also beside the palette
 
     from .color.mixing import find_recipes
 
@@ -349,7 +350,8 @@ def make_guide(
     min_area, min_width = _region_limits(options, labels.shape, mm_per_px)
     labels = clean_labels(labels, min_area=min_area, min_width=min_width, image=target, palette_lab=palette.lab,
                           detail=None if focus.is_neutral else focus.detail,
-                          fine_area=_fine_area(min_width, mm_per_px), fine_width=max(2, math.ceil(1.0 / mm_per_px)))
+                          fine_area=_fine_area(min_width, mm_per_px), fine_width=max(2, math.ceil(1.0 / mm_per_px)),
+                          image_din=measuring.result())
     if not options.mixable:  # a mixable palette keeps the mixes it was snapped to
         # Face pixels count √importance here: the skin paint stays skin-coloured although it also paints a pale
         # wall, with less pull on the background's paints than the full weight (bench/likeness.py: ΔE00 5.85 vs 5.93).

@@ -54,6 +54,46 @@ def test_a_small_region_merges_into_the_neighbour_nearest_in_colour():
         clean_labels(labels, min_area=200, image=image[:10], palette_lab=lab)
 
 
+def test_the_picture_in_din99o_made_beforehand_gives_the_same_clean_up():
+    """The guide makes the picture's DIN99o beside the palette (issue 22) and hands it in: same result, checked size."""
+    from assistant.plan.regions import picture_din99o
+
+    photo = photo_array("coffee", 120)
+    palette, labels = extract_palette(photo, 8, seed=0)
+    alone = clean_labels(labels, min_area=40, image=photo, palette_lab=palette.lab)
+    given = clean_labels(labels, min_area=40, image=photo, palette_lab=palette.lab, image_din=picture_din99o(photo))
+    assert np.array_equal(alone, given) and not np.array_equal(alone, labels)
+    with pytest.raises(ValueError, match="image_din"):
+        clean_labels(labels, min_area=40, image=photo, palette_lab=palette.lab, image_din=picture_din99o(photo[:10]))
+
+
+def test_labels_touching_a_region_are_its_pixels_eight_neighbours():
+    """The touching costs come from the asked-about pixels' neighbours; a label touches through a corner too,
+    and a region's own label never touches it: the same as dilating each label by 3 × 3 (as it was done before)."""
+    import cv2
+
+    from assistant.plan.regions import _ColourCosts, _touching_costs
+
+    rng = np.random.default_rng(4)
+    labels = cv2.resize(rng.integers(0, 5, (12, 12)).astype(np.uint8), (48, 48), interpolation=cv2.INTER_NEAREST)
+    labels = labels.astype(np.int32)
+    labels[20, 20] = 4  # a one-pixel speck
+    photo = rng.random((48, 48, 3)).astype(np.float32)
+    costs = _ColourCosts(photo, rng.random((5, 3)).astype(np.float32) * [100, 40, 40])
+    regions = find_regions(labels)
+    pixels = (regions.areas < 200)[regions.ids]
+    total = _touching_costs(labels, regions, costs, pixels)
+    for c in range(5):
+        own = labels == c
+        near = (cv2.dilate(own.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~own
+        touches = np.bincount(regions.ids[pixels], weights=near[pixels], minlength=len(regions)) > 0
+        assert np.array_equal(np.isfinite(total[:, c]), touches)
+        sums = np.bincount(regions.ids[pixels], weights=costs.of(c, pixels), minlength=len(regions))
+        assert np.array_equal(total[touches, c], sums[touches])
+    speck = regions.ids[20, 20]
+    assert not np.isfinite(total[speck, 4]) and np.isfinite(total[speck]).sum() >= 1
+
+
 def test_small_high_contrast_accents_are_kept_and_dull_specks_are_not():
     labels = np.zeros((80, 80), np.int32)
     labels[10:18, 10:18] = 1  # 64 px, a red nose on grey: an accent

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Regions", "clean_labels", "default_min_area", "find_regions", "outline_image"]
+__all__ = ["Regions", "clean_labels", "default_min_area", "find_regions", "outline_image", "picture_din99o"]
 
 
 #: Mean DIN99o distance per pixel by which every touching colour must miss a small region for it to stay.
@@ -43,6 +43,7 @@ def clean_labels(
     detail: np.ndarray | None = None,
     fine_area: int | None = None,
     fine_width: int | None = None,
+    image_din: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return a cleaned copy of ``labels`` with no region below the size limits.
 
@@ -72,6 +73,8 @@ def clean_labels(
         fine_area: the smallest region where the detail is 1 (default ``min_width²``).
         fine_width: the narrowest region where the detail is at least :data:`FINE_DETAIL`
             (the line the tip of the smallest brush draws; default ``min_width``).
+        image_din: ``image`` in DIN99o (:func:`picture_din99o`) when the caller made it already
+            (the guide makes it beside the palette, on the other core).
 
     Raises:
         ValueError: on a malformed label map, negative sizes or a picture of another size.
@@ -98,7 +101,9 @@ def clean_labels(
     if image is not None and palette_lab is not None:
         if image.shape[:2] != labels.shape:
             raise ValueError(f"Expected image of size {labels.shape}. Received: image.shape={image.shape}")
-        costs = _ColourCosts(image, palette_lab)
+        if image_din is not None and np.shape(image_din) != image.shape:
+            raise ValueError(f"Expected image_din of shape {image.shape}. Received: {np.shape(image_din)}")
+        costs = _ColourCosts(image, palette_lab, din=image_din)
         result = _merge_perceptually(result, costs, limits, accent)
     for _ in range(4):  # merging can rarely leave a new small piece; a few passes settle it
         regions = find_regions(result)
@@ -170,13 +175,20 @@ def _narrow(regions: Regions, min_width) -> np.ndarray:
     return narrow
 
 
+def picture_din99o(image: np.ndarray) -> np.ndarray:
+    """An sRGB picture float32 ``(H, W, 3)`` in DIN99o (float32), where the clean-up measures colour distances."""
+    from ..color.spaces import lab_to_din99o, rgb_to_lab
+
+    return lab_to_din99o(rgb_to_lab(image)).astype(np.float32)
+
+
 class _ColourCosts:
     """DIN99o distance from pixels to each label's colour, worked out for the pixels asked about."""
 
-    def __init__(self, image: np.ndarray, palette_lab: np.ndarray):
-        from ..color.spaces import lab_to_din99o, rgb_to_lab
+    def __init__(self, image: np.ndarray, palette_lab: np.ndarray, *, din: np.ndarray | None = None):
+        from ..color.spaces import lab_to_din99o
 
-        self.din = lab_to_din99o(rgb_to_lab(image)).astype(np.float32)
+        self.din = picture_din99o(image) if din is None else din
         self.centres = lab_to_din99o(np.asarray(palette_lab, dtype=np.float32).reshape(-1, 3)).astype(np.float32)
 
     def __len__(self) -> int:
