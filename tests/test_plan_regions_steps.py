@@ -139,6 +139,9 @@ def test_find_regions_measures_areas_and_anchor():
     inner = int(np.flatnonzero(regions.labels == 1)[0])
     row, col = regions.anchors[inner]
     assert 8 <= row <= 11 and 13 <= col <= 16
+    measured = find_regions(labels, with_anchors=False)  # the clean-up's passes: the same measures, no anchors
+    assert np.array_equal(measured.ids, regions.ids) and np.array_equal(measured.depths, regions.depths)
+    assert measured.anchors.shape == (0, 2)
 
 
 def test_outline_has_borders_and_numbers():

@@ -106,7 +106,7 @@ def clean_labels(
         costs = _ColourCosts(image, palette_lab, din=image_din)
         result = _merge_perceptually(result, costs, limits, accent)
     for _ in range(4):  # merging can rarely leave a new small piece; a few passes settle it
-        regions = find_regions(result)
+        regions = find_regions(result, with_anchors=False)
         too_small = _too_small(regions, *limits.of(regions))
         if image is not None and palette_lab is not None and too_small.any():
             areas, widths = limits.of(regions)
@@ -247,7 +247,7 @@ def _accents(result, regions: Regions, costs, min_area, min_width, accent: float
 def _merge_perceptually(result, costs, limits: _Limits, accent: float, passes: int = 6):
     """Merge each small region, whole, into the touching label nearest in colour to its pixels."""
     for _ in range(passes):
-        regions = find_regions(result)
+        regions = find_regions(result, with_anchors=False)
         min_area, min_width = limits.of(regions)
         accent_here = limits.accent(regions, accent)
         small = _too_small(regions, min_area, min_width)
@@ -277,7 +277,8 @@ class Regions:
         labels: palette label of each region, shape ``(n,)``.
         areas: pixel count of each region.
         depths: distance (px) from the deepest point of each region to its border.
-        anchors: ``(n, 2)`` ``(row, col)`` of that deepest point, where the number goes.
+        anchors: ``(n, 2)`` ``(row, col)`` of that deepest point, where the number goes (empty ``(0, 2)``
+            when made ``with_anchors=False``: the clean-up's passes, which only measure).
     """
 
     ids: np.ndarray
@@ -290,8 +291,9 @@ class Regions:
         return len(self.labels)
 
 
-def find_regions(labels: np.ndarray) -> Regions:
-    """Split a label map into 4-connected regions and measure them."""
+def find_regions(labels: np.ndarray, *, with_anchors: bool = True) -> Regions:
+    """Split a label map into 4-connected regions and measure them (``with_anchors``: also find where each
+    number goes)."""
     import cv2
 
     height, width = labels.shape
@@ -302,10 +304,11 @@ def find_regions(labels: np.ndarray) -> Regions:
     # Distance to the nearest pixel of another region (or the canvas edge).
     interior = np.zeros((height + 2, width + 2), dtype=np.uint8)
     border = np.zeros((height, width), dtype=bool)
-    border[:, 1:] |= ids[:, 1:] != ids[:, :-1]
-    border[:, :-1] |= ids[:, :-1] != ids[:, 1:]
-    border[1:, :] |= ids[1:, :] != ids[:-1, :]
-    border[:-1, :] |= ids[:-1, :] != ids[1:, :]
+    across, down = ids[:, 1:] != ids[:, :-1], ids[1:, :] != ids[:-1, :]
+    border[:, 1:] |= across
+    border[:, :-1] |= across
+    border[1:, :] |= down
+    border[:-1, :] |= down
     interior[1:-1, 1:-1] = (~border).astype(np.uint8)  # the zero frame is the canvas edge
     distance = cv2.distanceTransform(interior, cv2.DIST_L2, 5)[1:-1, 1:-1]
     # Deepest point of each region: a running maximum, then the first pixel reaching it
@@ -313,9 +316,11 @@ def find_regions(labels: np.ndarray) -> Regions:
     flat_ids, flat_distance = ids.ravel(), distance.ravel()
     depths = np.full(n, -1.0, dtype=np.float32)
     np.maximum.at(depths, flat_ids, flat_distance)
-    deepest = np.flatnonzero(flat_distance == depths[flat_ids])
-    _, first = np.unique(flat_ids[deepest], return_index=True)
-    anchors = np.stack(np.unravel_index(deepest[first], (height, width)), axis=1).astype(np.int32).reshape(n, 2)
+    anchors = np.zeros((0, 2), np.int32)
+    if with_anchors:
+        deepest = np.flatnonzero(flat_distance == depths[flat_ids])
+        _, first = np.unique(flat_ids[deepest], return_index=True)
+        anchors = np.stack(np.unravel_index(deepest[first], (height, width)), axis=1).astype(np.int32).reshape(n, 2)
     return Regions(
         ids=ids,
         labels=region_labels,
