@@ -235,3 +235,19 @@ def test_white_photos_of_many_sizes_stay_within_one_after_every_resize():
     for height, width in sizes[:8]:  # the decoder's own path (strips into the working size) too
         data = encode(Image.new("RGB", (width, height), (255, 255, 255)), "PNG")
         assert decode_image(data, max_side=97).pixels.max() <= 1.0
+
+
+def test_fast_png_keeps_every_pixel_and_stays_about_as_small(chelsea_small):
+    """The guide's PNGs filter every row one way (issue 22): the same pixels, at most a few per cent more bytes."""
+    import cv2
+
+    from assistant.images import encode_png
+    from assistant.plan.regions import outline_image
+
+    labels = np.zeros((200, 300), np.int32)
+    labels[50:150, 80:220] = 1
+    for image in (chelsea_small, outline_image(labels)):
+        fast, thorough = encode_png(image, compression=1, fast=True), encode_png(image, compression=1)
+        back = cv2.cvtColor(cv2.imdecode(np.frombuffer(fast, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        assert np.array_equal(back, to_uint8(image))
+        assert len(fast) <= 1.1 * len(thorough)

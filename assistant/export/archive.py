@@ -31,8 +31,8 @@ __all__ = ["check_output_dir", "outline_files", "to_zip", "write_guide"]
 
 
 def png_files(guide: Guide) -> dict[str, bytes]:
-    """Every image of the guide as PNG bytes under its file name (fast compression)."""
-    return {name: encode_png(image, compression=1) for name, image in image_files(guide).items()}
+    """Every image of the guide as PNG bytes under its file name (fast compression and filtering)."""
+    return {name: encode_png(image, compression=1, fast=True) for name, image in image_files(guide).items()}
 
 
 def outline_files(guide: Guide, *, paper: str = "a4", grid: bool = False) -> dict[str, bytes]:
