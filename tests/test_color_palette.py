@@ -209,3 +209,48 @@ def test_paints_settle_around_a_kept_skin_paint():
     spread = delta_e2000(grey_lab[0][None], grey_lab[1][None])[0]
     assert delta_e2000(grey_lab, dark[None]).max() < spread  # ... which sits between them, not on one
     assert delta_e2000(palette.lab, skin[None]).min() < 2.0
+
+
+def test_with_weights_a_kept_colour_takes_the_place_of_the_paint_missed_least():
+    """Issue 21: the skin paint replaced "the paint most like another", often one of two blues that each paint a
+    large part of a sky; with the detail map's weights it now replaces the paint whose colours lose least."""
+    image = np.zeros((100, 500, 3), np.float32)
+    image[:, :200] = (0.25, 0.35, 0.6)  # two blues 4.5 ΔE00 apart, 40 % of the picture each
+    image[:, 200:400] = (0.3, 0.4, 0.65)
+    image[:, 400:480] = 0.5  # a grey, and a dark grey 15 ΔE00 from it on 4 %
+    image[:, 480:] = 0.35
+    skin_rgb = np.array([0.85, 0.6, 0.45], np.float32)
+    image[45:55, 430:440] = skin_rgb
+    skin = rgb_to_lab(skin_rgb[None, None])[0, 0]
+    lab = rgb_to_lab(image)
+
+    def mean_error(palette, labels):
+        return float(delta_e2000(lab, rgb_to_lab(quantize(labels, palette))).mean())
+
+    alike, alike_labels = extract_palette(image, 4, seed=0, keep=[skin])
+    cheap, cheap_labels = extract_palette(image, 4, seed=0, keep=[skin], weights=np.ones(image.shape[:2]))
+    assert alike_labels[0, 0] == alike_labels[0, 300]  # without weights (focus="none") the blues share a paint
+    assert cheap_labels[0, 0] != cheap_labels[0, 300] and cheap_labels[0, 450] == cheap_labels[0, 490]
+    assert delta_e2000(cheap.lab, skin[None]).min() < 2.0
+    assert mean_error(cheap, cheap_labels) < 0.6 * mean_error(alike, alike_labels)
+
+
+def test_the_background_counts_by_area_and_the_focal_area_by_its_weight():
+    """Issue 21: weighting the background by what stands out (0.4–2.1 ×) cost the whole picture its colours;
+    only weights above FOCAL_WEIGHT (a face, the focal point) change the palette."""
+    from assistant.color.palette import FOCAL_WEIGHT
+
+    photo = photo_array("chelsea", 96)
+    background = np.random.default_rng(0).uniform(0.4, FOCAL_WEIGHT, photo.shape[:2])
+    weighted, weighted_labels = extract_palette(photo, 8, seed=0, weights=background)
+    plain, plain_labels = extract_palette(photo, 8, seed=0)
+    assert np.array_equal(weighted.lab, plain.lab) and np.array_equal(weighted_labels, plain_labels)
+
+    ramp = np.broadcast_to(np.linspace(0.1, 0.9, 400)[None, :, None], (200, 400, 3)).astype(np.float32).copy()
+    patch = np.array([0.62, 0.5, 0.42], np.float32)  # a muted brown on 1.1 % of a grey ramp: no key colour
+    ramp[80:110, 180:210] = patch
+    patch_lab = rgb_to_lab(patch[None, None])[0, 0]
+    focal = np.ones(ramp.shape[:2])
+    focal[80:110, 180:210] = 12.0  # the detail map's finest detail
+    assert delta_e2000(extract_palette(ramp, 5, seed=0)[0].lab, patch_lab[None]).min() > 10.0
+    assert delta_e2000(extract_palette(ramp, 5, seed=0, weights=focal)[0].lab, patch_lab[None]).min() < 3.0

@@ -57,6 +57,10 @@ KEY_MIN_COLORS = 6
 #: own, from KEY_KEEP_MIN_COLORS paints up: a painter sees a smaller shift in skin than in a wall.
 KEY_KEEP_DISTANCE = 6.0
 KEY_KEEP_MIN_COLORS = 4
+#: With ``weights``, a pixel weighing at most this counts as its area alone: above what the detail map gives a place
+#: for standing out alone (12 ** 0.3 ≈ 2.1, :func:`~assistant.plan.focus.importance`); a face, the focal point and
+#: a painter's marks weigh more.
+FOCAL_WEIGHT = 2.2
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,10 @@ def extract_palette(
         refine_steps: IRLS centre updates after k-means (0 = plain DIN99o k-means).
         weights: float ``(H, W)`` > 0, how much each pixel counts when the colours are
             chosen (the detail map's :func:`~assistant.plan.focus.importance`: a face gets
-            the values it needs); None = every pixel alike.
+            the values it needs); None = every pixel alike. Pixels above :data:`FOCAL_WEIGHT`
+            (the focal area) count by the square root of their weight, the others by their
+            area (:func:`_palette_weights`), and a kept or key colour takes the place of the
+            paint missed least (:func:`_keep_key_colours`): the background keeps its colours.
         keep: CIELAB colours that must each have a paint within :data:`KEY_KEEP_DISTANCE` (the skin of
             a found face, :func:`~assistant.plan.focus.skin_colours`); with at least
             :data:`KEY_KEEP_MIN_COLORS` paints, each one missing takes the place of the paint most like another,
@@ -162,6 +169,7 @@ def extract_palette(
         weights = np.asarray(weights, np.float64)
         if weights.shape != image.shape[:2] or not np.isfinite(weights).all() or (weights <= 0).any():
             raise ValueError(f"Expected weights > 0 of shape {image.shape[:2]}. Received: shape={weights.shape}")
+        weights = _palette_weights(weights)
     rng = np.random.default_rng(seed)
     keys = _bin_keys(image)
     flat = keys.ravel()
@@ -177,7 +185,8 @@ def extract_palette(
     centres = _fit_centres(sample_lab, sample_counts, int(n_colors), seed=seed, refine_steps=refine_steps)
     keep = [np.asarray(c, np.float64).reshape(3) for c in keep] if len(centres) >= KEY_KEEP_MIN_COLORS else []
     if keep or len(centres) >= KEY_MIN_COLORS:
-        kept = _keep_key_colours(sample_lab, sample_counts, centres, keep=keep, general=len(centres) >= KEY_MIN_COLORS)
+        kept = _keep_key_colours(sample_lab, sample_counts, centres, keep=keep, general=len(centres) >= KEY_MIN_COLORS,
+                                 by_cost=weights is not None)
         fixed = np.any(kept != centres, axis=1)
         if fixed.any():
             kept = _refine_centres(sample_lab, sample_counts, kept, steps=refine_steps, fixed=fixed)
@@ -327,6 +336,17 @@ def _key_to_rgb(keys: np.ndarray) -> np.ndarray:
     return ((channels.astype(np.float32) + 0.5) / (1 << _BITS)).reshape(-1, 3)
 
 
+def _palette_weights(weights: np.ndarray) -> np.ndarray:
+    """How much each pixel counts in the palette, from the caller's ``weights``: the focal area (above
+    :data:`FOCAL_WEIGHT`) by the square root of its weight (a face at 12 × counts 3.5 ×), the rest by area.
+
+    The whole picture is painted from the palette, so the background counts by area: weighting it by what stands
+    out (0.4–2.1 ×) painted a dusk sky, 72 % of a picture, with one navy; and the full weight of a face bought
+    little likeness for much of the background's colour (bench/likeness.py, whole-picture ΔE00).
+    """
+    return np.where(weights > FOCAL_WEIGHT, np.sqrt(weights), 1.0)
+
+
 def _fit_centres(lab: np.ndarray, counts: np.ndarray, n_colors: int, *, seed: int, refine_steps: int) -> np.ndarray:
     """Weighted k-means in DIN99o, then IRLS updates under CIEDE2000 assignment. Returns Lab."""
     k = min(n_colors, len(lab))
@@ -389,28 +409,55 @@ def _key_candidates(lab: np.ndarray, weights: np.ndarray) -> list[np.ndarray]:
 
 
 def _keep_key_colours(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray, *, keep=(),
-                      general: bool = True) -> np.ndarray:
+                      general: bool = True, by_cost: bool = False) -> np.ndarray:
     """``centres`` with each colour of ``keep`` farther than :data:`KEY_KEEP_DISTANCE`, then each key colour
     (:func:`_key_candidates`, when ``general``) farther than :data:`KEY_DISTANCE` from every paint put in
-    place of the paint most like another."""
+    place of the paint most like another, or with ``by_cost`` of the paint missed least (:func:`_cheapest_paint`)."""
     centres = np.array(centres, dtype=np.float64)
+    weights = np.asarray(weights, np.float64)
     fixed: set[int] = set()
     wanted = [(c, KEY_KEEP_DISTANCE) for c in keep]
     if general:
-        wanted += [(c, KEY_DISTANCE) for c in _key_candidates(lab, weights.astype(np.float64))]
+        wanted += [(c, KEY_DISTANCE) for c in _key_candidates(lab, weights)]
     for colour, distance in wanted:
         if delta_e2000(centres, colour[None, :]).min() <= distance:
             continue
-        pairwise = _de2000_matrix(centres, centres)
-        pairwise[np.diag_indices(len(centres))] = np.inf
-        closeness = pairwise.min(axis=1)
-        closeness[list(fixed)] = np.inf
-        if not np.isfinite(closeness).any():
+        if by_cost:
+            loss = _replacement_costs(lab, weights, centres, colour)
+        else:
+            loss = _de2000_matrix(centres, centres)
+            loss[np.diag_indices(len(centres))] = np.inf
+            loss = loss.min(axis=1)
+        loss[list(fixed)] = np.inf
+        if not np.isfinite(loss).any():
             break
-        j = int(np.argmin(closeness))
+        j = int(np.argmin(loss))
         centres[j] = colour
         fixed.add(j)
     return centres
+
+
+def _replacement_costs(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """For each paint of ``centres``, the weighted CIEDE2000 the colours ``lab`` (counted by ``weights``) would
+    lose if ``colour`` took its place: what its colours pay going to their next paint (``colour`` among them),
+    less what ``colour`` saves the others.
+
+    The paint "most like another" is often one of two blues that each cover a third of a sky; the paint missed
+    least is the one whose colours another paint (or the kept one) serves almost as well.
+    """
+    distances = _de2000_matrix(lab, np.vstack([centres, colour[None, :]]))
+    now = distances[:, :-1].min(axis=1)
+    nearest = distances[:, :-1].argmin(axis=1)
+    # Each colour's distance with paint j gone and ``colour`` added: its best other paint for the colours of j,
+    # the nearer of its paint and ``colour`` for the rest.
+    with_colour = np.minimum(now, distances[:, -1])
+    base = float((weights * with_colour).sum())
+    costs = np.empty(len(centres))
+    for j in range(len(centres)):
+        members = nearest == j
+        others = np.delete(distances[members], j, axis=1).min(axis=1)
+        costs[j] = base - float((weights[members] * with_colour[members]).sum()) + float((weights[members] * others).sum())
+    return costs
 
 
 def _de2000_matrix(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
