@@ -254,3 +254,23 @@ def test_the_background_counts_by_area_and_the_focal_area_by_its_weight():
     focal[80:110, 180:210] = 12.0  # the detail map's finest detail
     assert delta_e2000(extract_palette(ramp, 5, seed=0)[0].lab, patch_lab[None]).min() > 10.0
     assert delta_e2000(extract_palette(ramp, 5, seed=0, weights=focal)[0].lab, patch_lab[None]).min() < 3.0
+
+
+def test_the_focal_area_counts_at_most_its_share_of_the_palette():
+    """Issue 21: a big face at full weight took paints the whole picture paid for; the focal area counts by the
+    square root of its weight, together at most FOCAL_SHARE of the palette's attention, never less than its area."""
+    from assistant.color.palette import FOCAL_SHARE, FOCAL_WEIGHT, _palette_weights
+
+    weights = np.full((100, 100), 0.5)
+    weights[:2, :] = 12.0  # a small face: 2 % of the picture
+    counts = _palette_weights(weights)
+    assert np.allclose(counts[:2], np.sqrt(12.0)) and np.all(counts[2:] == 1.0)
+
+    weights[:5, :] = 12.0  # a big face: 5 % of the picture, 15 % of the attention at √12
+    counts = _palette_weights(weights)
+    focal = weights > FOCAL_WEIGHT
+    assert counts[focal].sum() / counts.sum() == pytest.approx(FOCAL_SHARE)
+    assert np.all(counts[~focal] == 1.0) and np.all(counts[focal] > 1.0)
+
+    weights[:50, :] = 12.0  # half the picture: counts by its area, no less
+    assert np.all(_palette_weights(weights) == 1.0)
