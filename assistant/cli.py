@@ -196,6 +196,26 @@ def _list_paints() -> int:
     return 0
 
 
+def _prefetch(*modules: str) -> None:
+    """Import ``modules`` in a background thread while the photo is decoded and the guide begins.
+
+    The guide's own work is mostly NumPy and OpenCV, which let go of the interpreter, so on a second core
+    the imports it will need later (about half a second, the PDF writer's included) cost the painter
+    little wait. An import that fails here fails again, with its message, where it is needed.
+    """
+    import importlib
+    import threading
+
+    def load() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # the import where the module is used reports it
+                continue
+
+    threading.Thread(target=load, name="painting-assistant-imports", daemon=True).start()
+
+
 def _guide(args: argparse.Namespace) -> int:
     """``guide PHOTO|PROJECT -o OUT``: the workflow (:func:`assistant.work.open_bytes`) and its folder."""
     from .export.archive import check_output_dir
@@ -204,6 +224,7 @@ def _guide(args: argparse.Namespace) -> int:
     if not args.photo.is_file():
         raise ValueError(f"No such file: {args.photo}")
     check_output_dir(args.output)  # a bad -o is refused before any work
+    _prefetch("skimage.color", "skimage.measure", "skimage.filters", "scipy.ndimage", "fpdf")
     request = GuideRequest.from_flags(vars(args))
     bar = _progress_bar(not args.quiet)
     shown: list[bool] = []  # a note after the bar has started goes on a line of its own

@@ -272,3 +272,20 @@ def test_cli_focus_point_and_circles_reach_plan_json(tmp_path):
     assert plan["options"]["marks"] == [[0.6, 0.8, 0.15, True], [0.1, 0.9, 0.1, False]]
     assert plan["focus"]["mode"] == "point" and plan["focus"]["faces"]  # her face is still found
     assert plan["steps"][-1]["title"] == "Finish the focal point"
+
+
+def test_the_guide_command_imports_ahead_in_the_background_and_a_failing_import_is_harmless():
+    """Issue 22: the CLI imports what the guide needs later beside the decoding (about 0.2 s of a 3.4 s wait);
+    a module that cannot be imported there stops the background thread quietly (its real use reports it)."""
+    import threading
+
+    from assistant.cli import _prefetch
+
+    assert "tabnanny" not in sys.modules and "pickletools" not in sys.modules
+    before = {t.ident for t in threading.enumerate()}
+    _prefetch("no_such_module_for_the_test", "tabnanny")
+    _prefetch("pickletools")
+    for thread in threading.enumerate():
+        if thread.ident not in before and thread.name == "painting-assistant-imports":
+            thread.join(timeout=30)
+    assert "tabnanny" in sys.modules and "pickletools" in sys.modules
