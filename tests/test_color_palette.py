@@ -274,3 +274,29 @@ def test_the_focal_area_counts_at_most_its_share_of_the_palette():
 
     weights[:50, :] = 12.0  # half the picture: counts by its area, no less
     assert np.all(_palette_weights(weights) == 1.0)
+
+
+def test_what_the_painter_asks_to_simplify_gets_fewer_paints():
+    """Issue 21: a "simplify here" mark lowers the detail map below anything it gives on its own, and those pixels
+    count less in the palette (in proportion), so the paints go where the painter wants them."""
+    from assistant.color.palette import SIMPLIFY_WEIGHT, _palette_weights
+    from assistant.plan.focus import Mark, detail_map, importance
+
+    rng = np.random.default_rng(1)
+    ramp = np.linspace(0.1, 0.9, 200)[None, :, None]
+    blues = np.broadcast_to(ramp * np.array([0.3, 0.5, 1.0]), (120, 200, 3))
+    greens = np.broadcast_to(ramp * np.array([0.3, 1.0, 0.3]), (120, 200, 3))
+    picture = np.clip(np.concatenate([blues, greens], axis=0) + rng.normal(0, 0.01, (240, 200, 3)), 0, 1)
+    picture = picture.astype(np.float32)
+    plain = detail_map(picture, focus="auto")
+    simplified = detail_map(picture, focus="auto", marks=[Mark(0.5, 0.25, 0.6, keep=False)])  # the blue half
+    assert _palette_weights(importance(plain.detail)).min() == 1.0  # the map alone never goes below the floor
+    counts = _palette_weights(importance(simplified.detail))
+    assert counts[:60].mean() < 0.5 and counts[180:].min() == 1.0 and counts.min() >= 1 / 12 / SIMPLIFY_WEIGHT - 1e-9
+
+    def blue_paints(weights):
+        palette, _ = extract_palette(picture, 8, seed=0, weights=importance(weights))
+        lab = palette.lab.astype(np.float64)
+        return int(np.sum(lab[:, 2] < -5))  # b* < -5: blue
+
+    assert blue_paints(simplified.detail) < blue_paints(plain.detail)

@@ -64,6 +64,10 @@ FOCAL_WEIGHT = 2.2
 #: ... and the focal area together counts at most this share of the picture (never less than its area): a face needs a
 #: few paints whatever its size, and what a big face takes beyond them the whole picture pays for.
 FOCAL_SHARE = 0.08
+#: ... and a pixel weighing less than this counts less, in proportion: the least the detail map gives on its own
+#: (12 ** -0.4 where nothing stands out), so only a painter's "simplify here" goes below it, and what the painter
+#: asked to simplify gets fewer paints.
+SIMPLIFY_WEIGHT = 12.0 ** -0.4
 
 
 @dataclass(frozen=True)
@@ -342,14 +346,15 @@ def _key_to_rgb(keys: np.ndarray) -> np.ndarray:
 def _palette_weights(weights: np.ndarray) -> np.ndarray:
     """How much each pixel counts in the palette, from the caller's ``weights``: the focal area (above
     :data:`FOCAL_WEIGHT`) by the square root of its weight (a face at 12 × counts 3.5 ×), scaled down to at most
-    :data:`FOCAL_SHARE` of the whole but never below 1; the rest by area.
+    :data:`FOCAL_SHARE` of the whole but never below 1; what the painter asked to simplify (below
+    :data:`SIMPLIFY_WEIGHT`) less, in proportion; the rest by area.
 
     The whole picture is painted from the palette, so the background counts by area: weighting it by what stands
     out (0.4–2.1 ×) painted a dusk sky, 72 % of a picture, with one navy; and the full weight of a face bought
     little likeness for much of the background's colour (bench/likeness.py, whole-picture ΔE00).
     """
     focal = weights > FOCAL_WEIGHT
-    counts = np.where(focal, np.sqrt(weights), 1.0)
+    counts = np.where(focal, np.sqrt(weights), np.minimum(weights / SIMPLIFY_WEIGHT, 1.0))
     extra, rest = float(counts[focal].sum()), float(counts[~focal].sum())
     if extra > FOCAL_SHARE / (1.0 - FOCAL_SHARE) * rest:
         scale = FOCAL_SHARE / (1.0 - FOCAL_SHARE) * rest / extra
