@@ -356,7 +356,7 @@ def make_guide(
         # Face pixels count √importance here: the skin paint stays skin-coloured although it also paints a pale
         # wall, with less pull on the background's paints than the full weight (bench/likeness.py: ΔE00 5.85 vs 5.93).
         palette, labels = recentre_palette(palette, labels, target,
-                                           weights=None if weights is None else np.sqrt(weights))
+                                           weights=None if weights is None else np.sqrt(weights), keep=skin)
     palette, labels, notes = distinct_palette(palette, labels, requested=options.n_colors, merged=snapped)
     report(0.5, "Writing mixing recipes")
     recipes = find_recipes(palette.lab, paints, gamut_only=options.mixable)

@@ -300,3 +300,32 @@ def test_what_the_painter_asks_to_simplify_gets_fewer_paints():
         return int(np.sum(lab[:, 2] < -5))  # b* < -5: blue
 
     assert blue_paints(simplified.detail) < blue_paints(plain.detail)
+
+
+def test_recentring_keeps_a_kept_skin_paint_near_the_skin():
+    """Issue 21: a small figure's skin paint also paints a pale grey wall; recentred on all its pixels it drifted
+    8 ΔE00 towards the grey and her face read grey. With ``keep`` it stops KEY_HOLD_DISTANCE from the skin."""
+    from assistant.color.palette import KEY_HOLD_DISTANCE, palette_from_colors, recentre_palette
+
+    skin_rgb, grey_rgb, dark_rgb = (0.93, 0.78, 0.70), (0.80, 0.80, 0.80), (0.15, 0.12, 0.10)
+    image = np.empty((60, 100, 3), np.float32)
+    image[:, :20] = skin_rgb  # the face: a fifth of what the skin paint paints
+    image[:, 20:80] = grey_rgb  # the wall, painted with the same paint
+    image[:, 80:] = dark_rgb
+    skin = rgb_to_lab(np.array([[skin_rgb]], np.float32))[0, 0].astype(np.float64)
+    dark = rgb_to_lab(np.array([[dark_rgb]], np.float32))[0, 0].astype(np.float64)
+    palette, _ = palette_from_colors(image, np.array([skin, dark]))
+    labels = np.zeros((60, 100), np.int32)
+    labels[:, 80:] = 1 if palette.lab[1, 0] < palette.lab[0, 0] else 0
+    labels[:, :80] = 1 - labels[0, 80]
+    skin_paint = int(labels[0, 0])
+
+    drifted, _ = recentre_palette(palette, labels, image)
+    held, _ = recentre_palette(palette, labels, image, keep=[skin])
+
+    def nearest(p):
+        return float(delta_e2000(p.lab.astype(np.float64), skin[None]).min())
+
+    assert nearest(drifted) > 2 * KEY_HOLD_DISTANCE  # the wall pulls it to the grey
+    assert KEY_HOLD_DISTANCE - 0.1 <= nearest(held) <= KEY_HOLD_DISTANCE  # held at the distance, towards the wall
+    assert np.allclose(held.lab[1 - skin_paint], drifted.lab[1 - skin_paint])  # the other paint moves as before

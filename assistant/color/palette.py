@@ -57,6 +57,9 @@ KEY_MIN_COLORS = 6
 #: own, from KEY_KEEP_MIN_COLORS paints up: a painter sees a smaller shift in skin than in a wall.
 KEY_KEEP_DISTANCE = 6.0
 KEY_KEEP_MIN_COLORS = 4
+#: When the palette is recentred after the clean-up, a kept colour's paint moves at most until it is this far from
+#: it (CIEDE2000): skin read grey at 6 (a small figure's skin paint also paints a pale wall).
+KEY_HOLD_DISTANCE = 3.0
 #: With ``weights``, a pixel weighing at most this counts as its area alone: above what the detail map gives a place
 #: for standing out alone (12 ** 0.3 ≈ 2.1, :func:`~assistant.plan.focus.importance`); a face, the focal point and
 #: a painter's marks weigh more.
@@ -272,7 +275,8 @@ def distinct_palette(
 
 
 def recentre_palette(palette: Palette, labels: np.ndarray, image: np.ndarray, *, steps: int = 4,
-                     weights: np.ndarray | None = None) -> tuple[Palette, np.ndarray]:
+                     weights: np.ndarray | None = None,
+                     keep: Sequence[np.ndarray] = ()) -> tuple[Palette, np.ndarray]:
     """Move each colour to the pixels it paints now, after region clean-up changed them.
 
     Each centre becomes the geometric median (Weiszfeld iterations, ``steps`` of them) in
@@ -280,6 +284,9 @@ def recentre_palette(palette: Palette, labels: np.ndarray, image: np.ndarray, *,
     difference to them, robust to the few odd pixels a merged speck brings in.
     ``weights`` (float ``(H, W)`` > 0, as for :func:`extract_palette`) make some pixels count
     more: the skin paint stays the skin's colour although it also paints a pale grey wall.
+    ``keep``: CIELAB colours kept by :func:`extract_palette` (a face's skin): the paint within
+    :data:`KEY_KEEP_DISTANCE` of one moves at most until it is that far from it (a small figure's skin
+    paint, also painting a grey wall, drifted 8 ΔE00 towards the grey and her face read grey).
     Returns the re-ordered palette and label map.
     """
     _check_image(image)
@@ -300,7 +307,28 @@ def recentre_palette(palette: Palette, labels: np.ndarray, image: np.ndarray, *,
             inverse = count / np.maximum(np.linalg.norm(points - centre, axis=1), 0.5)
             centre = (points * inverse[:, None]).sum(axis=0) / inverse.sum()
         centres[index] = centre
+    _hold_kept(palette.lab.astype(np.float64), centres, keep)
     return _ordered_palette(centres, np.asarray(labels, dtype=np.int32))
+
+
+def _hold_kept(before: np.ndarray, centres: np.ndarray, keep: Sequence[np.ndarray]) -> None:
+    """Pull each paint that served a kept colour (within :data:`KEY_KEEP_DISTANCE` of it ``before``) back along
+    its move until it is within that distance again (bisection on the segment; ``centres`` changed in place)."""
+    for colour in keep:
+        colour = np.asarray(colour, np.float64).reshape(1, 3)
+        served = delta_e2000(before, colour)
+        j = int(np.argmin(served))
+        if served[j] > KEY_KEEP_DISTANCE or delta_e2000(centres[j:j + 1], colour)[0] <= KEY_HOLD_DISTANCE:
+            continue
+        near, far = 0.0, 1.0  # fractions of the move: within the distance at ``near``, beyond it at ``far``
+        for _ in range(12):
+            middle = (near + far) / 2
+            point = before[j] + middle * (centres[j] - before[j])
+            if delta_e2000(point[None], colour)[0] <= KEY_HOLD_DISTANCE:
+                near = middle
+            else:
+                far = middle
+        centres[j] = before[j] + near * (centres[j] - before[j])
 
 
 def quantize(labels: np.ndarray, palette: Palette) -> np.ndarray:
