@@ -159,7 +159,8 @@ def extract_palette(
             paint missed least (:func:`_keep_key_colours`): the background keeps its colours.
         keep: CIELAB colours that must each have a paint within :data:`KEY_KEEP_DISTANCE` (the skin of
             a found face, :func:`~assistant.plan.focus.skin_colours`); with at least
-            :data:`KEY_KEEP_MIN_COLORS` paints, each one missing takes the place of the paint most like another,
+            :data:`KEY_KEEP_MIN_COLORS` paints, each one missing takes the place of the paint most like another
+            (with ``weights``, of the paint missed least),
             and the other paints settle around the kept ones (:func:`_refine_centres`).
 
     Returns:
@@ -285,8 +286,9 @@ def recentre_palette(palette: Palette, labels: np.ndarray, image: np.ndarray, *,
     ``weights`` (float ``(H, W)`` > 0, as for :func:`extract_palette`) make some pixels count
     more: the skin paint stays the skin's colour although it also paints a pale grey wall.
     ``keep``: CIELAB colours kept by :func:`extract_palette` (a face's skin): the paint within
-    :data:`KEY_KEEP_DISTANCE` of one moves at most until it is that far from it (a small figure's skin
-    paint, also painting a grey wall, drifted 8 ΔE00 towards the grey and her face read grey).
+    :data:`KEY_KEEP_DISTANCE` of one moves at most until it is :data:`KEY_HOLD_DISTANCE` from it, or stays
+    where it was when it was farther already (a small figure's skin paint, also painting a grey wall,
+    drifted 8 ΔE00 towards the grey and her face read grey).
     Returns the re-ordered palette and label map.
     """
     _check_image(image)
@@ -313,7 +315,8 @@ def recentre_palette(palette: Palette, labels: np.ndarray, image: np.ndarray, *,
 
 def _hold_kept(before: np.ndarray, centres: np.ndarray, keep: Sequence[np.ndarray]) -> None:
     """Pull each paint that served a kept colour (within :data:`KEY_KEEP_DISTANCE` of it ``before``) back along
-    its move until it is within that distance again (bisection on the segment; ``centres`` changed in place)."""
+    its move until it is within :data:`KEY_HOLD_DISTANCE` of it (bisection on the segment from where it was;
+    ``centres`` changed in place)."""
     for colour in keep:
         colour = np.asarray(colour, np.float64).reshape(1, 3)
         served = delta_e2000(before, colour)
