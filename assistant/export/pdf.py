@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -421,6 +421,23 @@ def _picture_pair(doc: _GuidePdf, first: np.ndarray, second: np.ndarray, caption
     return a, b
 
 
+def _mix_list(doc: _GuidePdf, guide: Guide, numbers: Sequence[int]) -> None:
+    """What to mix for a step: one line a colour, its swatch beside it (a paragraph of ten recipes was hard to
+    follow with a brush in hand, and fpdf's line breaking slows down with the square of a paragraph's length)."""
+    pdf, margin, usable = doc.pdf, doc.margin, doc.usable
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("helvetica", "B", 9)
+    pdf.cell(0, 5, "Mix:", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 9)
+    for number in numbers:
+        if pdf.get_y() > _BOTTOM - 5:
+            pdf.add_page()
+        y = pdf.get_y()
+        doc.swatch(guide.palette[number - 1].rgb, margin, y + 0.5, 7, 3.5)
+        pdf.set_xy(margin + 9, y)
+        pdf.multi_cell(usable - 9, 4.5, _latin1(_recipe_line(guide, number)), new_x="LMARGIN", new_y="NEXT")
+
+
 def _step_pages(doc: _GuidePdf, guide: Guide) -> None:
     pdf = doc.pdf
     for step, highlight, image in zip(guide.steps, guide.steps.highlights, guide.steps.images):
@@ -428,8 +445,9 @@ def _step_pages(doc: _GuidePdf, guide: Guide) -> None:
         doc.heading(f"Step {step.index} of {len(guide.steps)}: {step.title}", 16)
         doc.body(step.instruction, 12)
         if step.colors:
-            doc.body(f"Colours: {', '.join(str(c) for c in step.colors)} - {step.area:.1f}% of the canvas.", 10)
-            doc.body("Mix: " + "; ".join(_recipe_line(guide, c) for c in step.colors), 9)
+            share = f"{step.area:.1f}%" if step.area >= 0.05 else "under 0.1%"  # not "0.0%" for a few dots
+            doc.body(f"Colours: {', '.join(str(c) for c in step.colors)} - {share} of the canvas.", 10)
+            _mix_list(doc, guide, step.colors)
         new = "New in this step (outlined)" if step.regions else "The value masses of this step"
         _picture_pair(doc, highlight, image, (new, "The canvas after this step"), pdf.get_y() + 3)
 
