@@ -222,6 +222,17 @@ def _steps(n, pause=0.01, result="done"):
     return work
 
 
+def _until(release, message, fraction, result):
+    """Work that reports ``message`` at ``fraction`` until ``release`` is set, then returns ``result``."""
+    def work(on_progress):
+        while not release.is_set():
+            on_progress(fraction, message)
+            time.sleep(0.01)
+        return result
+
+    return work
+
+
 def test_job_runs_in_background_and_reports_progress():
     job = Job("style", _steps(50, 0.02), label="Repainting").start()
     time.sleep(0.3)
@@ -285,13 +296,7 @@ def test_failures_become_one_line():
 def test_board_one_job_per_kind_and_session_and_no_cross_talk():
     board = JobBoard(grace_seconds=60)
     release = threading.Event()
-
-    def wait(on_progress):
-        while not release.is_set():
-            on_progress(0.1, "waiting")
-            time.sleep(0.01)
-        return "result"
-
+    wait = _until(release, "waiting", 0.1, "result")
     a = board.start("session-a", "style", wait)
     with pytest.raises(RuntimeError, match="already running"):
         board.start("session-a", "style", wait)
@@ -321,14 +326,7 @@ def test_a_job_lives_while_a_tab_is_connected_however_long_since_its_last_page_r
     board = JobBoard(grace_seconds=0.2, connected=lambda client: tabs.get(client, False))
     board.heartbeat("painter", "tab-1")
     release = threading.Event()
-
-    def long_run(on_progress):
-        while not release.is_set():
-            on_progress(0.5, "painting")
-            time.sleep(0.01)
-        return "done"
-
-    job = board.start("painter", "strokes", long_run)
+    job = board.start("painter", "strokes", _until(release, "painting", 0.5, "done"))
     time.sleep(0.6)  # three grace times without a heartbeat: the connected tab keeps it going
     assert job.running
     tabs["tab-1"] = False  # the tab is closed: the job stops after the grace time, and says why
