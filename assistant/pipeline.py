@@ -32,7 +32,7 @@ from .color.palette import (
     recentre_palette,
 )
 from .images import to_uint8
-from .plan.focus import DetailMap, detail_map, importance, parse_focus, parse_marks, skin_colours
+from .plan.focus import FEATURE_FRACTION, DetailMap, detail_map, importance, parse_focus, parse_marks, skin_colours
 from .plan.regions import Regions, clean_labels, default_min_area, find_regions, outline_image, picture_din99o
 from .plan.steps import Medium, PaintingStep, StepPlan, plan_steps, render_steps, soft_edges
 from .plan.values import VALUE_LEVELS, ValueStudy, first_step, value_study
@@ -40,6 +40,7 @@ from .style.transfer import StyleRecord
 
 if TYPE_CHECKING:
     from .strokes.plan import StrokePlan
+    from .faces import Face
 
 __all__ = ["MAX_SEED", "MAX_SIDE", "Cancelled", "Guide", "GuideOptions", "ProgressFn", "make_guide", "with_value_levels"]
 
@@ -350,7 +351,7 @@ def make_guide(
     min_area, min_width = _region_limits(options, labels.shape, mm_per_px)
     labels = clean_labels(labels, min_area=min_area, min_width=min_width, image=target, palette_lab=palette.lab,
                           detail=None if focus.is_neutral else focus.detail,
-                          fine_area=_fine_area(min_width, mm_per_px), fine_width=max(2, math.ceil(1.0 / mm_per_px)),
+                          fine_area=_fine_area(min_width, mm_per_px, focus.faces), fine_width=max(2, math.ceil(1.0 / mm_per_px)),
                           image_din=measuring.result())
     if not options.mixable:  # a mixable palette keeps the mixes it was snapped to
         # Face pixels count √importance here: the skin paint stays skin-coloured although it also paints a pale
@@ -470,9 +471,16 @@ def focus_for(photo: np.ndarray, options: GuideOptions, canvas: Canvas | None = 
     return found if box[:2] == (height, width) else found.fitted(box[:2], box)
 
 
-def _fine_area(min_width: int, mm_per_px: float) -> int:
-    """The smallest region where the detail is finest: a 2 × 2 mm touch of the smallest brush."""
-    return max(2 * min_width**2, math.ceil(4.0 / mm_per_px**2))
+def _fine_area(min_width: int, mm_per_px: float, faces: Sequence[Face] = ()) -> int:
+    """The smallest region where the detail is finest: a 2 × 2 mm touch of the smallest brush; in a small face,
+    a square :data:`~assistant.plan.focus.FEATURE_FRACTION` of the smallest face's width across, down to the
+    1 mm² dot of that brush's tip (a face 35 mm wide lost its eyes and the shading of its nose to the 2 × 2 mm
+    touch: bench/likeness.py)."""
+    area = max(2 * min_width**2, math.ceil(4.0 / mm_per_px**2))
+    if faces:
+        side = min(face.box[2] for face in faces) * FEATURE_FRACTION
+        area = min(area, max(math.ceil(1.0 / mm_per_px**2), math.ceil(side * side)))
+    return area
 
 
 def _toning_brush(canvas: Canvas, medium: str) -> Brush:

@@ -86,6 +86,29 @@ def test_without_faces_the_focal_point_is_where_things_stand_out():
     assert found.detail[55, 95] > found.detail[10, 10]
 
 
+def test_around_a_face_what_stands_out_gets_no_extra_detail():
+    """A portrait's background is simplified: its contrast is no finer than a guide without a map."""
+    image = photo_array("coffee", 128)
+    alone = detail_map(image, focus="auto", faces=())
+    with_face = detail_map(image, focus="auto", faces=(_face(4.0, 4.0, 16.0, 20.0),))
+    far = np.zeros(image.shape[:2], bool)
+    far[60:, 60:] = True  # away from the face and its focal disc
+    assert alone.detail[far].max() > NEUTRAL + 0.05  # the cup's rim stands out
+    assert with_face.detail[far].max() <= NEUTRAL + 1e-6
+    assert with_face.detail[far].min() >= 0.3 - 1e-6
+
+
+def test_a_small_face_keeps_shapes_down_to_the_brush_tip():
+    from assistant.pipeline import _fine_area
+
+    mm_per_px = 0.585  # 683 px across 40 cm
+    assert _fine_area(3, mm_per_px) == 18  # a 2 x 2 mm touch (and at least 2 x min_width²)
+    assert _fine_area(3, mm_per_px, (_face(0.0, 0.0, 300.0, 360.0),)) == 18  # a big face: as before
+    assert _fine_area(3, mm_per_px, (_face(0.0, 0.0, 59.0, 76.0),)) == 4  # 59 px / 30 = 2 px across
+    # the smallest of the faces decides, and never below the 1 mm² dot of the brush's tip (3 px here)
+    assert _fine_area(3, mm_per_px, (_face(0.0, 0.0, 300.0, 360.0), _face(0.0, 0.0, 20.0, 24.0))) == 3
+
+
 def test_detail_map_is_cut_like_the_photo_for_the_canvas():
     from assistant import GuideOptions
     from assistant.pipeline import focus_for

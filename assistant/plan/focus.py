@@ -30,7 +30,7 @@ from ..base import check_image
 if TYPE_CHECKING:
     from ..faces import Face
 
-__all__ = ["COARSE", "NEUTRAL", "DetailMap", "Mark", "area_scale", "detail_map", "importance", "parse_focus",
+__all__ = ["COARSE", "FEATURE_FRACTION", "NEUTRAL", "DetailMap", "Mark", "area_scale", "detail_map", "importance", "parse_focus",
            "parse_marks", "skin_colours"]
 
 #: The detail value of a guide without a detail map: every stage behaves as before.
@@ -39,6 +39,10 @@ NEUTRAL = 0.5
 COARSE = 2.0
 #: How much more a pixel of finest detail counts than a neutral one when the palette is chosen.
 IMPORTANCE = 12.0
+#: Detail of what stands out (saliency 1) away from a face, and of the plainest background (saliency 0).
+SALIENT_DETAIL, PLAIN_DETAIL = 0.65, 0.3
+#: The smallest shape kept in a face, as a fraction of its width: half a pupil across.
+FEATURE_FRACTION = 1 / 30
 #: Default focal radius, as a fraction of the picture's short side.
 FOCUS_RADIUS = 0.15
 _MODES = ("auto", "none")
@@ -239,7 +243,10 @@ def detail_map(image: np.ndarray, *, focus: str = "auto", marks: Iterable[Mark |
         if faces is None:
             faces, note = _find_faces(image)
         salient = measuring.result()
-    detail = (0.3 + 0.35 * salient).astype(np.float32)
+    # With a face to paint, what stands out elsewhere gets no more detail than a guide without a map (teachers
+    # simplify around the sitter): the background's contrast bought a portrait 10–20 % more regions, no likeness.
+    top = NEUTRAL if faces else SALIENT_DETAIL
+    detail = (PLAIN_DETAIL + (top - PLAIN_DETAIL) * salient).astype(np.float32)
     for face in faces:
         detail = np.maximum(detail, _face_detail(face, height, width))
     radius = FOCUS_RADIUS
