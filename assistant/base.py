@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 
 __all__ = ["ZIP_TIME", "Cancelled", "ProgressFn", "check_image", "check_int", "check_number", "deterministic_zip",
-           "no_progress", "one_line", "progress_span"]
+           "no_progress", "one_line", "on_two_cores", "progress_span"]
+
+T = TypeVar("T")
 
 #: ``on_progress(fraction, message, preview=None)``: the one progress signature.
 ProgressFn = Callable[..., None]
@@ -44,6 +47,26 @@ def progress_span(on_progress: ProgressFn | None, start: float, span: float) -> 
         report(round(start + span * min(1.0, max(0.0, fraction)), 9), message, preview)
 
     return scaled
+
+
+def on_two_cores(work: Callable[[int], T], count: int) -> list[T]:
+    """``[work(0), …, work(count - 1)]``, the even and odd ones on two threads.
+
+    For pieces of NumPy and OpenCV work that do not depend on each other and let go of the interpreter (the
+    step pictures, each paint's pixels): on two cores about half the wait, the same results in the same order.
+    """
+    if count < 2:
+        return [work(index) for index in range(count)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="painting-assistant-odd") as pool:
+        odd = pool.submit(lambda: [work(index) for index in range(1, count, 2)])
+        even = [work(index) for index in range(0, count, 2)]
+        results = odd.result()
+    merged: list[T] = []
+    for index in range(count):
+        merged.append(even[index // 2] if index % 2 == 0 else results[index // 2])
+    return merged
 
 
 def check_image(image: object, name: str = "image", *, min_side: int = 8) -> np.ndarray:

@@ -39,8 +39,8 @@ from .plan.values import VALUE_LEVELS, ValueStudy, first_step, value_study
 from .style.transfer import StyleRecord
 
 if TYPE_CHECKING:
-    from .strokes.plan import StrokePlan
     from .faces import Face
+    from .strokes.plan import StrokePlan
 
 __all__ = ["MAX_SEED", "MAX_SIDE", "Cancelled", "Guide", "GuideOptions", "ProgressFn", "make_guide", "with_value_levels"]
 

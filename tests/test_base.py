@@ -36,3 +36,30 @@ def test_check_image_accepts_rgb_and_refuses_the_rest():
         check_image(image, "target", min_side=16)
     with pytest.raises(ValueError, match="shape=None"):
         check_image([[1, 2, 3]])
+
+
+def test_on_two_cores_keeps_order_and_runs_each_piece_once():
+    import threading
+
+    from assistant.base import on_two_cores
+
+    seen: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def work(index: int) -> int:
+        with lock:
+            seen.append((index, threading.current_thread().name))
+        return index * index
+
+    assert on_two_cores(work, 7) == [0, 1, 4, 9, 16, 25, 36]
+    assert sorted(i for i, _ in seen) == list(range(7))
+    assert {name for i, name in seen if i % 2} != {name for i, name in seen if not i % 2}  # two threads
+    assert on_two_cores(work, 1) == [0] and on_two_cores(work, 0) == []
+
+    def fails(index: int) -> int:
+        if index == 3:
+            raise ValueError("Expected a piece. Received: 3")
+        return index
+
+    with pytest.raises(ValueError, match="Received: 3"):
+        on_two_cores(fails, 5)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..base import on_two_cores
 from .kmeans import kmeans
 from .spaces import color_name, delta_e2000, din99o_to_lab, lab_to_din99o, lab_to_rgb, rgb_to_lab
 
@@ -299,16 +300,19 @@ def recentre_palette(palette: Palette, labels: np.ndarray, image: np.ndarray, *,
     # Each colour's pixels in reading order, from one stable sort (not a pass over the picture per colour).
     order = np.argsort(flat, kind="stable")
     bounds = np.searchsorted(flat[order], np.arange(len(palette) + 1))
-    for index in range(len(palette)):
+
+    def median(index: int) -> np.ndarray:
         members = order[bounds[index]:bounds[index + 1]]
         points, count = lab[members], counts[members]
         if len(points) == 0:
-            continue
+            return centres[index]
         centre = np.average(points, axis=0, weights=count)
         for _ in range(steps):
             inverse = count / np.maximum(np.linalg.norm(points - centre, axis=1), 0.5)
             centre = (points * inverse[:, None]).sum(axis=0) / inverse.sum()
-        centres[index] = centre
+        return centre
+
+    centres = np.array(on_two_cores(median, len(palette)), np.float64).reshape(-1, 3)  # each colour on its own
     _hold_kept(palette.lab.astype(np.float64), centres, keep)
     return _ordered_palette(centres, np.asarray(labels, dtype=np.int32))
 
@@ -507,7 +511,8 @@ def _replacement_costs(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray
 
 
 def _de2000_matrix(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    return np.stack([delta_e2000(lab, centre[None, :]) for centre in centres], axis=1)
+    """``(n, k)`` CIEDE2000 from each colour to each centre (the centres shared between two threads)."""
+    return np.stack(on_two_cores(lambda j: delta_e2000(lab, centres[j][None, :]), len(centres)), axis=1)
 
 
 def _nearest_de2000(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..base import on_two_cores
+
 __all__ = ["Regions", "clean_labels", "default_min_area", "find_regions", "outline_image", "picture_din99o"]
 
 
@@ -221,9 +223,12 @@ def _touching_costs(result: np.ndarray, regions: Regions, costs: _ColourCosts, p
         differs = other != own[inside]
         touches[ids[inside][differs], other[differs]] = True
     total = np.full((n, k), np.inf)
-    for label in np.flatnonzero(touches.any(axis=0)):
-        sums = np.bincount(ids, weights=costs.of(int(label), pixels, colours), minlength=n)
-        total[touches[:, label], label] = sums[touches[:, label]]
+    touching = np.flatnonzero(touches.any(axis=0))
+    # Each label's sums on its own (shared between two threads).
+    sums = on_two_cores(lambda j: np.bincount(ids, weights=costs.of(int(touching[j]), pixels, colours), minlength=n),
+                        len(touching))
+    for label, summed in zip(touching, sums):
+        total[touches[:, label], label] = summed[touches[:, label]]
     return total
 
 
@@ -349,10 +354,28 @@ def _components(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _majority_filter(labels: np.ndarray, size: int) -> np.ndarray:
-    """Each pixel takes the most frequent label in a size×size window."""
+    """Each pixel takes the most frequent label in a size×size window.
+
+    The top and bottom halves are filtered on two threads, each with the ``size // 2`` rows beyond its edge
+    that its windows reach (the window counts are whole numbers, so each half's sums are exactly the whole
+    picture's)."""
+    values = np.flatnonzero(np.bincount(labels.ravel()))  # the labels present, in order (np.unique sorts)
+    height, reach = labels.shape[0], size // 2
+    if height < 4 * size:
+        return _majority_rows(labels, size, values)
+    middle = height // 2
+    bands = ((0, middle, 0, middle + reach), (middle, height, middle - reach, height))
+
+    def band(index: int) -> np.ndarray:
+        start, stop, low, high = bands[index]
+        return _majority_rows(labels[low:high], size, values)[start - low:stop - low]
+
+    return np.concatenate(on_two_cores(band, 2), axis=0)
+
+
+def _majority_rows(labels: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
     import cv2
 
-    values = np.flatnonzero(np.bincount(labels.ravel()))  # the labels present, in order (np.unique sorts)
     best = np.full(labels.shape, -1.0, dtype=np.float32)
     result = labels.copy()
     for value in values:

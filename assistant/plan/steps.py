@@ -21,6 +21,7 @@ from enum import Enum
 
 import numpy as np
 
+from ..base import on_two_cores
 from ..canvas import BRUSHES, SMALLEST_BRUSH, Brush, nearest_brush
 from ..color.palette import Palette
 from .regions import Regions
@@ -473,16 +474,19 @@ def render_steps(
     paint_faded = _packed(to_uint8(colors * 0.35 + 0.65))[regions.ids]
     under_faded, under = _packed(to_uint8(under * 0.35 + 0.65)), _packed(to_uint8(under))
     magenta = _packed(to_uint8(np.array([(0.85, 0.1, 0.6)], colors.dtype)))[0]
-    cumulative, highlights = [], []
     kernel = np.ones((3, 3), np.uint8)
-    canvas, done = under, np.zeros(step_map.shape, bool)
-    for k in range(len(steps)):
+    painted = step_map >= 0
+
+    def pictures(k: int) -> tuple[np.ndarray, np.ndarray]:
         new = step_map == k
-        done |= new
-        canvas = np.where(new, paint, canvas)
-        cumulative.append(_unpacked(canvas))
+        done = painted & (step_map <= k)
+        canvas = np.where(done, paint, under)
         highlight = np.where(new, paint, np.where(done, paint_faded, under_faded))
         mask = new.astype(np.uint8)
         highlight[(cv2.dilate(mask, kernel) - cv2.erode(mask, kernel)) > 0] = magenta
-        highlights.append(_unpacked(highlight))
+        return _unpacked(canvas), _unpacked(highlight)
+
+    # Each step's pair of pictures depends on the step map alone, so the steps are shared between two threads.
+    made = on_two_cores(pictures, len(steps))
+    cumulative, highlights = [pair[0] for pair in made], [pair[1] for pair in made]
     return cumulative, highlights
