@@ -351,8 +351,8 @@ def make_guide(
     min_area, min_width = _region_limits(options, labels.shape, mm_per_px)
     labels = clean_labels(labels, min_area=min_area, min_width=min_width, image=target, palette_lab=palette.lab,
                           detail=None if focus.is_neutral else focus.detail,
-                          fine_area=_fine_area(min_width, mm_per_px, focus.faces), fine_width=max(2, math.ceil(1.0 / mm_per_px)),
-                          image_din=measuring.result())
+                          fine_area=_fine_area(min_width, mm_per_px), fine_width=max(2, math.ceil(1.0 / mm_per_px)),
+                          image_din=measuring.result(), feature_area=_feature_area(min_width, mm_per_px, focus.faces))
     if not options.mixable:  # a mixable palette keeps the mixes it was snapped to
         # Face pixels count √importance here: the skin paint stays skin-coloured although it also paints a pale
         # wall, with less pull on the background's paints than the full weight (bench/likeness.py: ΔE00 5.85 vs 5.93).
@@ -471,16 +471,20 @@ def focus_for(photo: np.ndarray, options: GuideOptions, canvas: Canvas | None = 
     return found if box[:2] == (height, width) else found.fitted(box[:2], box)
 
 
-def _fine_area(min_width: int, mm_per_px: float, faces: Sequence[Face] = ()) -> int:
-    """The smallest region where the detail is finest: a 2 × 2 mm touch of the smallest brush; in a small face,
-    a square :data:`~assistant.plan.focus.FEATURE_FRACTION` of the smallest face's width across, down to the
-    1 mm² dot of that brush's tip (a face 35 mm wide lost its eyes and the shading of its nose to the 2 × 2 mm
-    touch: bench/likeness.py)."""
-    area = max(2 * min_width**2, math.ceil(4.0 / mm_per_px**2))
-    if faces:
-        side = min(face.box[2] for face in faces) * FEATURE_FRACTION
-        area = min(area, max(math.ceil(1.0 / mm_per_px**2), math.ceil(side * side)))
-    return area
+def _fine_area(min_width: int, mm_per_px: float) -> int:
+    """The smallest region where the detail is finest: a 2 × 2 mm touch of the smallest brush."""
+    return max(2 * min_width**2, math.ceil(4.0 / mm_per_px**2))
+
+
+def _feature_area(min_width: int, mm_per_px: float, faces: Sequence[Face]) -> int | None:
+    """The smallest region inside a face: a square :data:`~assistant.plan.focus.FEATURE_FRACTION` of the smallest
+    face's width across, down to the 1 mm² dot of the smallest brush's tip and at most :func:`_fine_area` (a face
+    35 mm wide lost its eyes and the shading of its nose to the 2 × 2 mm touch: bench/likeness.py); None without
+    faces."""
+    if not faces:
+        return None
+    side = min(face.box[2] for face in faces) * FEATURE_FRACTION
+    return min(_fine_area(min_width, mm_per_px), max(math.ceil(1.0 / mm_per_px**2), math.ceil(side * side)))
 
 
 def _toning_brush(canvas: Canvas, medium: str) -> Brush:

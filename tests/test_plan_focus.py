@@ -99,14 +99,34 @@ def test_around_a_face_what_stands_out_gets_no_extra_detail():
 
 
 def test_a_small_face_keeps_shapes_down_to_the_brush_tip():
-    from assistant.pipeline import _fine_area
+    from assistant.pipeline import _feature_area, _fine_area
 
     mm_per_px = 0.585  # 683 px across 40 cm
     assert _fine_area(3, mm_per_px) == 18  # a 2 x 2 mm touch (and at least 2 x min_width²)
-    assert _fine_area(3, mm_per_px, (_face(0.0, 0.0, 300.0, 360.0),)) == 18  # a big face: as before
-    assert _fine_area(3, mm_per_px, (_face(0.0, 0.0, 59.0, 76.0),)) == 4  # 59 px / 30 = 2 px across
+    assert _feature_area(3, mm_per_px, ()) is None
+    assert _feature_area(3, mm_per_px, (_face(0.0, 0.0, 300.0, 360.0),)) == 18  # a big face: as elsewhere
+    assert _feature_area(3, mm_per_px, (_face(0.0, 0.0, 59.0, 76.0),)) == 4  # 59 px / 30 = 2 px across
     # the smallest of the faces decides, and never below the 1 mm² dot of the brush's tip (3 px here)
-    assert _fine_area(3, mm_per_px, (_face(0.0, 0.0, 300.0, 360.0), _face(0.0, 0.0, 20.0, 24.0))) == 3
+    assert _feature_area(3, mm_per_px, (_face(0.0, 0.0, 300.0, 360.0), _face(0.0, 0.0, 20.0, 24.0))) == 3
+
+
+def test_the_feature_area_holds_inside_the_face_not_around_it():
+    """A 3 x 3 px shape stays in a face's skin (detail 0.9: 8 px at least with a 4-px feature area) and goes in the
+    hair around it (the focal disc, 0.85: 33 px)."""
+    from assistant.plan.focus import FACE_DETAIL, FOCAL_DETAIL
+    from assistant.plan.regions import clean_labels, find_regions
+
+    labels = np.zeros((60, 80), np.int32)
+    labels[20:23, 20:23] = 1  # in the face
+    labels[20:23, 60:63] = 1  # in the hair
+    detail = np.full(labels.shape, FOCAL_DETAIL, np.float32)
+    detail[:, :40] = FACE_DETAIL
+    kept = clean_labels(labels, min_area=140, min_width=3, smooth=0, detail=detail, fine_area=18, fine_width=2,
+                        feature_area=4)
+    assert kept[20:23, 20:23].all() and not kept[20:23, 60:63].any()
+    assert len(find_regions(kept)) == 2
+    without = clean_labels(labels, min_area=140, min_width=3, smooth=0, detail=detail, fine_area=18, fine_width=2)
+    assert not without.any()  # the 2 x 2 mm touch (18 px) takes both
 
 
 def test_detail_map_is_cut_like_the_photo_for_the_canvas():

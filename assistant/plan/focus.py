@@ -30,7 +30,7 @@ from ..base import check_image
 if TYPE_CHECKING:
     from ..faces import Face
 
-__all__ = ["COARSE", "FEATURE_FRACTION", "NEUTRAL", "DetailMap", "Mark", "area_scale", "detail_map", "importance", "parse_focus",
+__all__ = ["COARSE", "FACE_DETAIL", "FEATURE_FRACTION", "FOCAL_DETAIL", "NEUTRAL", "DetailMap", "Mark", "area_scale", "detail_map", "importance", "parse_focus",
            "parse_marks", "skin_colours"]
 
 #: The detail value of a guide without a detail map: every stage behaves as before.
@@ -43,6 +43,8 @@ IMPORTANCE = 12.0
 SALIENT_DETAIL, PLAIN_DETAIL = 0.65, 0.3
 #: The smallest shape kept in a face, as a fraction of its width: half a pupil across.
 FEATURE_FRACTION = 1 / 30
+#: Detail of a face's skin (its features 1); the focal disc around a face (hair, neck) is 0.85.
+FACE_DETAIL, FOCAL_DETAIL = 0.9, 0.85
 #: Default focal radius, as a fraction of the picture's short side.
 FOCUS_RADIUS = 0.15
 _MODES = ("auto", "none")
@@ -261,7 +263,7 @@ def detail_map(image: np.ndarray, *, focus: str = "auto", marks: Iterable[Mark |
     else:
         focal = _peak(salient)
     detail = np.maximum(detail, _disc(height, width, focal[0] * width, focal[1] * height,
-                                      radius * min(height, width), 0.85))
+                                      radius * min(height, width), FOCAL_DETAIL))
     return DetailMap(_apply_marks(detail, marks), mode, tuple(faces), (float(focal[0]), float(focal[1])),
                      float(radius), marks, note)
 
@@ -361,7 +363,7 @@ def _face_detail(face, height: int, width: int) -> np.ndarray:
     rows, cols = np.mgrid[0:height, 0:width].astype(np.float32)
     cx, cy = x + w / 2, y + h / 2
     inside = ((cols - cx) / (0.6 * w)) ** 2 + ((rows - cy) / (0.7 * h)) ** 2
-    detail = 0.9 * _soft(1.0 - inside, 0.25)
+    detail = FACE_DETAIL * _soft(1.0 - inside, 0.25)
     marks = face.landmarks
     for name in ("left_eye", "right_eye", "nose"):
         if name in marks:

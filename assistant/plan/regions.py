@@ -22,6 +22,8 @@ __all__ = ["Regions", "clean_labels", "default_min_area", "find_regions", "outli
 ACCENT_CONTRAST = 12.0
 #: Detail (see :mod:`assistant.plan.focus`) from which borders are not smoothed (the perceptual merge still takes specks).
 FINE_DETAIL = 0.75
+#: Mean detail of a region inside a face (its skin is 0.9, the focal disc around it 0.85): ``feature_area`` applies.
+FEATURE_DETAIL = 0.88
 
 
 def default_min_area(height: int, width: int) -> int:
@@ -46,6 +48,7 @@ def clean_labels(
     fine_area: int | None = None,
     fine_width: int | None = None,
     image_din: np.ndarray | None = None,
+    feature_area: int | None = None,
 ) -> np.ndarray:
     """Return a cleaned copy of ``labels`` with no region below the size limits.
 
@@ -77,6 +80,8 @@ def clean_labels(
             (the line the tip of the smallest brush draws; default ``min_width``).
         image_din: ``image`` in DIN99o (:func:`picture_din99o`) when the caller made it already
             (the guide makes it beside the palette, on the other core).
+        feature_area: the smallest region inside a face (mean detail of at least :data:`FEATURE_DETAIL`), when
+            smaller than ``fine_area``: a small face's eyes and the shading of its nose (default ``fine_area``).
 
     Raises:
         ValueError: on a malformed label map, negative sizes or a picture of another size.
@@ -93,7 +98,8 @@ def clean_labels(
     if detail is not None and np.shape(detail) != labels.shape:
         raise ValueError(f"Expected a detail map of size {labels.shape}. Received: detail.shape={np.shape(detail)}")
     fine_area = max(1, min_width**2) if fine_area is None else int(fine_area)
-    limits = _Limits(min_area, min_width, detail, fine_area, min_width if fine_width is None else int(fine_width))
+    limits = _Limits(min_area, min_width, detail, fine_area, min_width if fine_width is None else int(fine_width),
+                     fine_area if feature_area is None else int(feature_area))
     result = np.ascontiguousarray(labels, dtype=np.int32).copy()
     if smooth > 1:
         smoothed = _majority_filter(result, smooth | 1)
@@ -123,10 +129,12 @@ def clean_labels(
 class _Limits:
     """The smallest area and width each region may have: fixed, or following the detail map."""
 
-    def __init__(self, min_area: int, min_width: int, detail: np.ndarray | None, fine_area: int, fine_width: int):
+    def __init__(self, min_area: int, min_width: int, detail: np.ndarray | None, fine_area: int, fine_width: int,
+                 feature_area: int):
         self.min_area, self.min_width, self.fine_width = min_area, min_width, min(fine_width, min_width)
         self.detail = None if detail is None else np.asarray(detail, np.float64)
         self.fine_ratio = min(1.0, fine_area / max(min_area, 1))
+        self.feature_ratio = min(self.fine_ratio, feature_area / max(min_area, 1))
 
     def of(self, regions: Regions) -> tuple:
         """``(areas, widths)``: numbers, or one per region of ``regions``."""
@@ -137,6 +145,8 @@ class _Limits:
         mean = np.bincount(regions.ids.ravel(), weights=self.detail.ravel(), minlength=len(regions)) / np.maximum(
             regions.areas, 1)
         scale = area_scale(mean, self.fine_ratio)
+        if self.feature_ratio < self.fine_ratio:  # inside a face, not its hair or neck
+            scale = np.where(mean >= FEATURE_DETAIL, area_scale(mean, self.feature_ratio), scale)
         # Lines as fine as the brush's tip where the detail is; masses widen with the square root of their area.
         widths = np.where(mean >= FINE_DETAIL, self.fine_width, self.min_width * np.sqrt(np.maximum(scale, 1.0)))
         return self.min_area * scale, widths
