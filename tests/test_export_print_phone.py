@@ -172,3 +172,25 @@ def test_tubes_are_read_from_this_browser_only(monkeypatch):
     assert _tubes.recall() == (("bone black", "titanium white"), {})
     Context.cookies = {}
     assert _tubes.recall() is None
+
+
+def test_outline_paths_are_written_as_fpdfs_polyline_writes_them():
+    """The outline's paths go to the page in one piece each: the same bytes as ``FPDF.polyline`` (fpdf pinned)."""
+    import numpy as np
+    from fpdf import FPDF
+
+    from assistant.export.tiles import stroke_polyline
+
+    rng = np.random.default_rng(3)
+    paths = [rng.uniform(0, 300, (n, 2)) for n in (2, 7, 40)]
+    pages = []
+    for ours in (False, True):
+        pdf = FPDF(unit="mm", format=(297, 420))
+        pdf.add_page()
+        for path in paths:
+            if ours:
+                stroke_polyline(pdf, path, 12.5, 7.25, 0.7)
+            else:
+                pdf.polyline([(12.5 + px * 0.7, 7.25 + py * 0.7) for px, py in path], style="D")
+        pages.append(bytes(pdf.pages[1].contents))
+    assert pages[0] == pages[1] and pages[0].count(b" l\n") == 1 + 6 + 39
