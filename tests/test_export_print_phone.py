@@ -194,3 +194,25 @@ def test_outline_paths_are_written_as_fpdfs_polyline_writes_them():
                 pdf.polyline([(12.5 + px * 0.7, 7.25 + py * 0.7) for px, py in path], style="D")
         pages.append(bytes(pdf.pages[1].contents))
     assert pages[0] == pages[1] and pages[0].count(b" l\n") == 1 + 6 + 39
+
+
+@pytest.mark.parametrize("text", ["3. light skin (warmer): 6 parts titanium white + 1 part yellow ochre",
+                                  "A long instruction that does not fit on one line of a narrow column. " * 3,
+                                  "two\nlines"])
+def test_paragraph_writes_what_multi_cell_writes(text):
+    from fpdf import FPDF
+
+    from assistant.export.tiles import paragraph
+
+    pages = []
+    for ours in (False, True):
+        pdf = FPDF(unit="mm", format="A4")
+        pdf.add_page()
+        pdf.set_font("helvetica", "", 9)
+        pdf.set_xy(30, 40)
+        if ours:
+            paragraph(pdf, 120, 4.5, text)
+        else:
+            pdf.multi_cell(120, 4.5, text, new_x="LMARGIN", new_y="NEXT")
+        pages.append((bytes(pdf.pages[1].contents), pdf.get_x(), pdf.get_y()))
+    assert pages[0] == pages[1]

@@ -13,6 +13,7 @@ import numpy as np
 from .. import __version__
 from ..images import encode_jpeg
 from ..pipeline import Guide
+from .tiles import paragraph
 
 if TYPE_CHECKING:
     from ..color.mixing import Recipe
@@ -83,7 +84,7 @@ class _GuidePdf:
     def body(self, text: str, size: int = 11) -> None:
         self.pdf.set_text_color(0, 0, 0)
         self.pdf.set_font("helvetica", "", size)
-        self.pdf.multi_cell(0, 6 * size / 11, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        paragraph(self.pdf, 0, 6 * size / 11, _latin1(text))
 
     def picture(self, image: np.ndarray, x: float, y: float, w: float, h_max: float, caption: str, *,
                 quality: int = 92, caption_size: float = 9) -> Placed:
@@ -435,7 +436,7 @@ def _mix_list(doc: _GuidePdf, guide: Guide, numbers: Sequence[int]) -> None:
         y = pdf.get_y()
         doc.swatch(guide.palette[number - 1].rgb, margin, y + 0.5, 7, 3.5)
         pdf.set_xy(margin + 9, y)
-        pdf.multi_cell(usable - 9, 4.5, _latin1(_recipe_line(guide, number)), new_x="LMARGIN", new_y="NEXT")
+        paragraph(pdf, usable - 9, 4.5, _latin1(_recipe_line(guide, number)))
 
 
 def _step_pages(doc: _GuidePdf, guide: Guide) -> None:
@@ -490,8 +491,7 @@ def _stroke_layer_page(doc: _GuidePdf, guide: Guide, plan: StrokePlan, layer: La
         doc.swatch(guide.palette[step.color - 1].rgb, margin, y + 0.5, 8, 5)
         pdf.set_xy(margin + 10, y)
         pdf.set_font("helvetica", "", 9)
-        pdf.multi_cell(usable - 10, 4.5, _latin1(f"Step {step.index}: {step.instruction}"),
-                       new_x="LMARGIN", new_y="NEXT")
+        paragraph(pdf, usable - 10, 4.5, _latin1(f"Step {step.index}: {step.instruction}"))
         pdf.ln(1)
     # Where each step's strokes go: small pictures, new strokes at full strength, in rows of four; a page
     # never holds a single row of them when there are more (like the palette rows).
