@@ -329,3 +329,27 @@ def test_recentring_keeps_a_kept_skin_paint_near_the_skin():
     assert nearest(drifted) > 2 * KEY_HOLD_DISTANCE  # the wall pulls it to the grey
     assert KEY_HOLD_DISTANCE - 0.1 <= nearest(held) <= KEY_HOLD_DISTANCE  # held at the distance, towards the wall
     assert np.allclose(held.lab[1 - skin_paint], drifted.lab[1 - skin_paint])  # the other paint moves as before
+
+
+def test_delta_e2000_matrix_is_scikit_images_ciede2000_column_by_column():
+    """Same numbers (bit for bit) as scikit-image's CIEDE2000, greys, hue wrap-round and Sharma's pairs included."""
+    from skimage.color import deltaE_ciede2000
+
+    from assistant.color.spaces import delta_e2000_matrix
+
+    rng = np.random.default_rng(7)
+    lab = np.column_stack([rng.uniform(0, 100, 500), rng.uniform(-90, 90, 500), rng.uniform(-90, 90, 500)])
+    lab[:20, 1:] = 0.0  # greys: no hue
+    lab[20:30, 1] = 0.0
+    # Sharma, Wu & Dalal (2005), pairs 1 and 7 (hue across the 0/360 line) and 25.
+    pairs = np.array([[50.0, 2.6772, -79.7751], [50.0, 0.0, -82.7485], [50.0, -1.3802, -84.2814],
+                      [50.0, 0.0, 0.0], [50.0, 2.5, 0.0], [60.2574, -34.0099, 36.2677], [60.4626, -34.1751, 39.4387]])
+    lab = np.vstack([lab, pairs])
+    centres = np.vstack([pairs, lab[rng.choice(len(lab), 5)], [[50.0, 0.0, 0.0]]])
+    ours = delta_e2000_matrix(lab, centres)
+    theirs = np.stack([deltaE_ciede2000(lab, np.broadcast_to(c, lab.shape)) for c in centres], axis=1)
+    assert ours.shape == (len(lab), len(centres)) and np.array_equal(ours, theirs)
+    assert ours[-7, 1] == pytest.approx(2.0425, abs=1e-4)  # Sharma's pair 1
+    assert ours[-4, -1] == 0.0 and ours[-3, 4] == 0.0  # a colour to itself
+    assert delta_e2000_matrix(lab[:3], centres[:0]).shape == (3, 0)
+    assert np.all(lab[-1] == [60.4626, -34.1751, 39.4387])  # inputs untouched

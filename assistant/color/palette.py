@@ -29,7 +29,7 @@ import numpy as np
 
 from ..base import on_two_cores
 from .kmeans import kmeans
-from .spaces import color_name, delta_e2000, din99o_to_lab, lab_to_din99o, lab_to_rgb, rgb_to_lab
+from .spaces import color_name, delta_e2000, delta_e2000_matrix, din99o_to_lab, lab_to_din99o, lab_to_rgb, rgb_to_lab
 
 __all__ = [
     "MAX_COLORS",
@@ -511,8 +511,8 @@ def _replacement_costs(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray
 
 
 def _de2000_matrix(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """``(n, k)`` CIEDE2000 from each colour to each centre (the centres shared between two threads)."""
-    return np.stack(on_two_cores(lambda j: delta_e2000(lab, centres[j][None, :]), len(centres)), axis=1)
+    """``(n, k)`` CIEDE2000 from each colour to each centre."""
+    return delta_e2000_matrix(lab, centres)
 
 
 def _nearest_de2000(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ import numpy as np
 __all__ = [
     "color_name",
     "delta_e2000",
+    "delta_e2000_matrix",
     "din99o_to_lab",
     "lab_to_din99o",
     "lab_to_rgb",
@@ -74,6 +75,68 @@ def delta_e2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
 
     lab1, lab2 = np.broadcast_arrays(np.asarray(lab1, np.float64), np.asarray(lab2, np.float64))
     return deltaE_ciede2000(lab1, lab2)
+
+
+def delta_e2000_matrix(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """CIEDE2000 from each of ``lab`` ``(n, 3)`` to each of ``centres`` ``(k, 3)``: ``(n, k)``, the same numbers
+    as :func:`delta_e2000` column by column, a centre at a time on two threads.
+
+    The formula (Sharma, Wu & Dalal 2005) step for step as :func:`delta_e2000` (scikit-image) takes it, with
+    each colour's own chroma worked out once for all the centres instead of once a centre.
+    """
+    from ..base import on_two_cores
+
+    lab = np.asarray(lab, np.float64).reshape(-1, 3)
+    centres = np.asarray(centres, np.float64).reshape(-1, 3)
+    lightness, a, b = (np.ascontiguousarray(lab[:, i]) for i in range(3))
+    chroma = np.hypot(a, b)
+    columns = on_two_cores(lambda j: _ciede2000_column(lightness, a, b, chroma, centres[j]), len(centres))
+    return np.stack(columns, axis=1) if columns else np.zeros((len(lab), 0))
+
+
+def _ciede2000_column(L1: np.ndarray, a1: np.ndarray, b1: np.ndarray, chroma1: np.ndarray,
+                      centre: np.ndarray) -> np.ndarray:
+    """CIEDE2000 (kL = kC = kH = 1) from colours ``(L1, a1, b1)`` (chroma ``chroma1``) to one Lab ``centre``."""
+    L2, a2, b2 = centre
+    two_pi = 2 * np.pi
+    # a* stretched by how grey the pair is on average (G), then chroma and hue in that space.
+    c7 = (0.5 * (chroma1 + np.hypot(a2, b2))) ** 7
+    scale = 1 + 0.5 * (1 - np.sqrt(c7 / (c7 + 25**7)))
+    x1, x2 = a1 * scale, a2 * scale
+    C1, h1 = np.hypot(x1, b1), np.arctan2(b1, x1)
+    h1 += np.where(h1 < 0.0, two_pi, 0)
+    C2, h2 = np.hypot(x2, b2), np.arctan2(b2, x2)
+    h2 += np.where(h2 < 0.0, two_pi, 0)
+    # Lightness: weighted less far from L* 50.
+    tmp = (0.5 * (L1 + L2) - 50) ** 2
+    L_term = (L2 - L1) / (1 + 0.015 * tmp / np.sqrt(20 + tmp))
+    # Chroma.
+    Cbar = 0.5 * (C1 + C2)
+    C_term = (C2 - C1) / (1 + 0.045 * Cbar)
+    # Hue: the difference the short way round the circle, 0 when either colour is grey.
+    h_diff, h_sum, CC = h2 - h1, h1 + h2, C1 * C2
+    grey = CC == 0.0
+    dH = np.where(h_diff > np.pi, h_diff - two_pi, np.where(h_diff < -np.pi, h_diff + two_pi, h_diff))
+    dH[grey] = 0.0
+    dH_term = 2 * np.sqrt(CC) * np.sin(dH / 2)
+    apart = ~grey & (np.abs(h_diff) > np.pi)
+    Hbar = np.where(apart & (h_sum < two_pi), h_sum + two_pi, np.where(apart & (h_sum >= two_pi), h_sum - two_pi,
+                                                                        h_sum))
+    Hbar = np.where(grey, Hbar * 2, Hbar)
+    Hbar *= 0.5
+    T = (1 - 0.17 * np.cos(Hbar - np.deg2rad(30)) + 0.24 * np.cos(2 * Hbar)
+         + 0.32 * np.cos(3 * Hbar + np.deg2rad(6)) - 0.20 * np.cos(4 * Hbar - np.deg2rad(63)))
+    H_term = dH_term / (1 + 0.015 * Cbar * T)
+    # The blue region's rotation term.
+    c7 = Cbar**7
+    Rc = 2 * np.sqrt(c7 / (c7 + 25**7))
+    dtheta = np.deg2rad(30) * np.exp(-(((np.rad2deg(Hbar) - 275) / 25) ** 2))
+    R_term = -np.sin(2 * dtheta) * Rc * C_term * H_term
+    dE2 = L_term**2
+    dE2 += C_term**2
+    dE2 += H_term**2
+    dE2 += R_term
+    return np.sqrt(np.maximum(dE2, 0))
 
 
 # Hue sectors in CIELAB hue angle (degrees), each starting at the given angle.
