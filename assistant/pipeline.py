@@ -320,11 +320,10 @@ def make_guide(
     target = photo if source_target is source_photo else fit_image(target, canvas, fit=options.fit, anchor=anchor)
     mm_per_px = canvas.mm_per_px(photo.shape[1])
     refitted = photo.shape != source_photo.shape
+    # Where the clean-up measures colour: made on the other core while faces are looked for.
+    measuring = _beside(picture_din99o, target)
     report(0.0, "Finding faces and the focal point")
     focus = focus_for(source_photo, options, canvas)
-    studying = _beside(value_study, target, levels=options.value_levels,
-                       detail=None if focus.is_neutral else focus.detail)
-    measuring = _beside(picture_din99o, target)  # where the clean-up measures colour, also beside the palette
 
     from .color.mixing import find_recipes
 
@@ -349,6 +348,9 @@ def make_guide(
     palette, labels, _ = distinct_palette(palette, labels)
     snapped += found - len(palette)
     min_area, min_width = _region_limits(options, labels.shape, mm_per_px)
+    # The value study on the other core while the regions are cleaned (the palette uses both cores itself).
+    studying = _beside(value_study, target, levels=options.value_levels,
+                       detail=None if focus.is_neutral else focus.detail)
     labels = clean_labels(labels, min_area=min_area, min_width=min_width, image=target, palette_lab=palette.lab,
                           detail=None if focus.is_neutral else focus.detail,
                           fine_area=_fine_area(min_width, mm_per_px), fine_width=max(2, math.ceil(1.0 / mm_per_px)),
