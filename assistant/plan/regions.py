@@ -10,6 +10,7 @@ point deepest inside it, sized to fit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -135,6 +136,15 @@ class _Limits:
         self.detail = None if detail is None else np.asarray(detail, np.float64)
         self.fine_ratio = min(1.0, fine_area / max(min_area, 1))
         self.feature_ratio = min(self.fine_ratio, feature_area / max(min_area, 1))
+        self._summed: tuple[Regions, np.ndarray] | None = None
+
+    def _detail_sums(self, regions: Regions) -> np.ndarray:
+        """Each region's summed detail (made once per label map: every pass asks two or three times)."""
+        assert self.detail is not None
+        if self._summed is None or self._summed[0] is not regions:
+            sums = np.bincount(regions.ids.ravel(), weights=self.detail.ravel(), minlength=len(regions))
+            self._summed = (regions, sums)
+        return self._summed[1]
 
     def of(self, regions: Regions) -> tuple:
         """``(areas, widths)``: numbers, or one per region of ``regions``."""
@@ -142,8 +152,7 @@ class _Limits:
             return self.min_area, self.min_width
         from .focus import area_scale
 
-        mean = np.bincount(regions.ids.ravel(), weights=self.detail.ravel(), minlength=len(regions)) / np.maximum(
-            regions.areas, 1)
+        mean = self._detail_sums(regions) / np.maximum(regions.areas, 1)
         scale = area_scale(mean, self.fine_ratio)
         if self.feature_ratio < self.fine_ratio:  # inside a face, not its hair or neck
             scale = np.where(mean >= FEATURE_DETAIL, area_scale(mean, self.feature_ratio), scale)
@@ -157,8 +166,7 @@ class _Limits:
         below :data:`~assistant.plan.focus.NEUTRAL`."""
         if self.detail is None:
             return accent
-        mean = np.bincount(regions.ids.ravel(), weights=self.detail.ravel(), minlength=len(regions))
-        mean = np.clip(2.0 * mean / np.maximum(regions.areas, 1) - 1.0, 0.0, 1.0)
+        mean = np.clip(2.0 * self._detail_sums(regions) / np.maximum(regions.areas, 1) - 1.0, 0.0, 1.0)
         return accent * np.power(1.0 / 3.0, mean)
 
 
@@ -309,23 +317,14 @@ class Regions:
 def find_regions(labels: np.ndarray, *, with_anchors: bool = True) -> Regions:
     """Split a label map into 4-connected regions and measure them (``with_anchors``: also find where each
     number goes)."""
-    import cv2
 
     height, width = labels.shape
-    ids, region_labels = _components(labels)
+    # The regions and each pixel's distance to the nearest other region, on two threads: two 4-neighbours
+    # lie in different regions exactly when their labels differ, so the distance needs no region ids.
+    made: list[Any] = on_two_cores(lambda k: _distance_to_border(labels) if k else _components(labels), 2)
+    (ids, region_labels), distance = made
     n = len(region_labels)
     areas = np.bincount(ids.ravel(), minlength=n).astype(np.int64)
-
-    # Distance to the nearest pixel of another region (or the canvas edge).
-    interior = np.zeros((height + 2, width + 2), dtype=np.uint8)
-    border = np.zeros((height, width), dtype=bool)
-    across, down = ids[:, 1:] != ids[:, :-1], ids[1:, :] != ids[:-1, :]
-    border[:, 1:] |= across
-    border[:, :-1] |= across
-    border[1:, :] |= down
-    border[:-1, :] |= down
-    interior[1:-1, 1:-1] = (~border).astype(np.uint8)  # the zero frame is the canvas edge
-    distance = cv2.distanceTransform(interior, cv2.DIST_L2, 5)[1:-1, 1:-1]
     # Deepest point of each region: a running maximum, then the first pixel reaching it
     # (linear time; scipy's maximum_position sorts every pixel, slow with many regions).
     flat_ids, flat_distance = ids.ravel(), distance.ravel()
@@ -343,6 +342,22 @@ def find_regions(labels: np.ndarray, *, with_anchors: bool = True) -> Regions:
         depths=depths,
         anchors=anchors,
     )
+
+
+def _distance_to_border(labels: np.ndarray) -> np.ndarray:
+    """Each pixel's distance to the nearest pixel of another region or the canvas edge (float32)."""
+    import cv2
+
+    height, width = labels.shape
+    interior = np.zeros((height + 2, width + 2), dtype=np.uint8)
+    border = np.zeros((height, width), dtype=bool)
+    across, down = labels[:, 1:] != labels[:, :-1], labels[1:, :] != labels[:-1, :]
+    border[:, 1:] |= across
+    border[:, :-1] |= across
+    border[1:, :] |= down
+    border[:-1, :] |= down
+    interior[1:-1, 1:-1] = (~border).astype(np.uint8)  # the zero frame is the canvas edge
+    return cv2.distanceTransform(interior, cv2.DIST_L2, 5)[1:-1, 1:-1]
 
 
 def _components(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
