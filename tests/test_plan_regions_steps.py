@@ -233,6 +233,11 @@ def test_steps_say_where_they_paint():
     assert describe_place(regions, [of[2]]) == "the shape at lower left"
     assert describe_place(regions, [of[3]]) == "the strip down the right"
     assert describe_place(regions, [of[1], of[2]]) == "the large band across the top, the shape at lower left"
+    pair = np.zeros((90, 120), np.int32)
+    pair[60:80, 81:99] = 1  # two shapes at lower right, apart
+    pair[60:80, 102:120] = 1
+    two = find_regions(pair)
+    assert describe_place(two, [r for r in range(len(two)) if two.labels[r] == 1]) == "two shapes at lower right"
     crumbs = np.zeros((90, 120), np.int32)
     crumbs[70:72, 10:12] = crumbs[80:82, 30:32] = crumbs[5:7, 100:102] = 1
     small = find_regions(crumbs)

@@ -336,10 +336,10 @@ def describe_place(regions: Regions, members: Sequence[int], *, most: int = 2) -
     biggest = sorted(members, key=lambda r: (-int(regions.areas[r]), r))[:most]
     if regions.areas[biggest[0]] / total < 0.03:  # many small pieces: where most of them are
         return _scattered(regions, members)
-    words: list[str] = []
+    shapes: list[tuple[str, str, str]] = []  # (size, noun, where)
     for region in biggest:
         share = regions.areas[region] / total
-        if share < 0.002 and words:
+        if share < 0.002 and shapes:
             break
         rows, cols = np.nonzero(regions.ids == region)
         top, bottom, left, right = rows.min() / height, (rows.max() + 1) / height, cols.min() / width, (cols.max() + 1) / width
@@ -348,13 +348,22 @@ def describe_place(regions: Regions, members: Sequence[int], *, most: int = 2) -
         vertical = ("top", "middle", "bottom")[min(2, int(centre_y * 3))]
         horizontal = ("left", "centre", "right")[min(2, int(centre_x * 3))]
         if right - left >= 0.8 and bottom - top <= 0.45:
-            words.append(f"{size}band across the {vertical}")
+            shapes.append((size, "band", f"across the {vertical}"))
         elif bottom - top >= 0.8 and right - left <= 0.45:
-            words.append(f"{size}strip down the {horizontal}")
+            shapes.append((size, "strip", f"down the {horizontal}"))
         else:
             place = {"top": "upper", "middle": "", "bottom": "lower"}[vertical]
-            spot = "the centre" if (place, horizontal) == ("", "centre") else f"{place} {horizontal}".strip()
-            words.append(f"{size}shape at {spot}" if spot != "the centre" else f"{size}shape in the centre")
+            spot = f"{place} {horizontal}".strip()
+            shapes.append((size, "shape", "in the centre" if spot == "centre" else f"at {spot}"))
+    # Two shapes in the same place are "two shapes at lower right", not the same words twice.
+    words: list[str] = []
+    for index, (size, noun, where) in enumerate(shapes):
+        twins = [k for k, other in enumerate(shapes) if other[1:] == (noun, where)]
+        if len(twins) == 1:
+            words.append(f"{size}{noun} {where}")
+        elif twins[0] == index:
+            count = {2: "two", 3: "three"}.get(len(twins), str(len(twins)))
+            words.append(f"{count} {noun}s {where}")
     return ", ".join(words)
 
 
