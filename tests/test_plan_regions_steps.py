@@ -238,6 +238,9 @@ def test_steps_say_where_they_paint():
     pair[60:80, 102:120] = 1
     two = find_regions(pair)
     assert describe_place(two, [r for r in range(len(two)) if two.labels[r] == 1]) == "two shapes at lower right"
+    side = np.zeros((90, 120), np.int32)
+    side[35:55, 95:115] = 1  # halfway down the right edge
+    assert describe_place(find_regions(side), [1]) == "the shape on the right"
     crumbs = np.zeros((90, 120), np.int32)
     crumbs[70:72, 10:12] = crumbs[80:82, 30:32] = crumbs[5:7, 100:102] = 1
     small = find_regions(crumbs)

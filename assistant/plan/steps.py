@@ -353,8 +353,9 @@ def describe_place(regions: Regions, members: Sequence[int], *, most: int = 2) -
             shapes.append((size, "strip", f"down the {horizontal}"))
         else:
             place = {"top": "upper", "middle": "", "bottom": "lower"}[vertical]
-            spot = f"{place} {horizontal}".strip()
-            shapes.append((size, "shape", "in the centre" if spot == "centre" else f"at {spot}"))
+            where = f"at {place} {horizontal}" if place else "in the centre" if horizontal == "centre" else \
+                f"on the {horizontal}"
+            shapes.append((size, "shape", where))
     # Two shapes in the same place are "two shapes at lower right", not the same words twice.
     words: list[str] = []
     for index, (size, noun, where) in enumerate(shapes):
