@@ -397,7 +397,7 @@ def _recipe_line(guide: Guide, number: int) -> str:
     if not guide.recipes:
         return f"{number} {color.name} ({color.hex})"
     recipe = guide.recipes[number - 1]
-    return f"{number} ({color.name}): {recipe.text()}, {recipe.verdict} match"
+    return f"{number} {color.name}: {recipe.text()}, {recipe.verdict} match"
 
 
 # --- the steps -----------------------------------------------------------------------------------------

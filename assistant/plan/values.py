@@ -149,7 +149,7 @@ def first_step(
         step = PaintingStep(
             1,
             "Tone the canvas and underpaint the values",
-            f"Thin colour {number} ({colour.name}) and tone the whole canvas with it"
+            f"Thin colour {number}, {colour.name}, and tone the whole canvas with it"
             + (f" using {brush.words}" if brush is not None else "")
             + "; then, with the same colour, "
             f"block in the darkest masses of the value study ({darkest:.0f}% of the canvas) and wipe out the "
