@@ -130,10 +130,10 @@ def test_pdf_has_a_mixing_page_and_steps_name_their_recipes(guide, tmp_path):
     pdf.write_bytes(to_pdf(guide))
     pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
     text = [" ".join(page.split()) for page in pages]  # a recipe may wrap anywhere: words, not lines, are checked
-    # Each colour of a step's mix list starts a line of its own ("3 (maroon): 5 parts ..."), beside its swatch.
+    # Each colour of a step's mix list starts a line of its own ("3 maroon (darker): 5 parts ..."), beside its swatch.
     for page in (p for p in pages if p.startswith("Step ")):
         colours = re.search(r"Colours: ([\d, ]+) -", " ".join(page.split())).group(1).split(", ")
-        starts = [line for line in page.splitlines() if re.match(r"\d+ \(", line)]
+        starts = [line for line in page.splitlines() if re.match(r"\d+ [a-z][a-z ()-]*: ", line)]
         assert [line.split(" ")[0] for line in starts] == colours, page
     mixing = next(t for t in text if "Palette and mixing recipes" in t)
     assert "titanium white" in mixing and "part" in mixing and " match" in mixing and "dE" not in mixing
