@@ -63,9 +63,8 @@ def on_two_cores(work: Callable[[int], T], count: int) -> list[T]:
         odd = pool.submit(lambda: [work(index) for index in range(1, count, 2)])
         even = [work(index) for index in range(0, count, 2)]
         results = odd.result()
-    merged: list[T] = []
-    for index in range(count):
-        merged.append(even[index // 2] if index % 2 == 0 else results[index // 2])
+    merged = even + results
+    merged[0::2], merged[1::2] = even, results
     return merged
 
 

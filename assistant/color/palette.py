@@ -419,7 +419,7 @@ def _refine_centres(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray, *
     centres = lab_to_din99o(np.asarray(centres, np.float64))
     free = np.ones(len(centres), bool) if fixed is None else ~np.asarray(fixed, bool)
     for _ in range(steps if free.any() else 0):
-        distances = _de2000_matrix(lab, din99o_to_lab(centres))
+        distances = delta_e2000_matrix(lab, din99o_to_lab(centres))
         nearest, error = distances.argmin(axis=1), distances.min(axis=1)
         for j in np.flatnonzero(free):
             members = nearest == j
@@ -475,7 +475,7 @@ def _keep_key_colours(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray,
         if by_cost:
             loss = _replacement_costs(lab, weights, centres, colour)
         else:
-            loss = _de2000_matrix(centres, centres)
+            loss = delta_e2000_matrix(centres, centres)
             loss[np.diag_indices(len(centres))] = np.inf
             loss = loss.min(axis=1)
         loss[list(fixed)] = np.inf
@@ -495,7 +495,7 @@ def _replacement_costs(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray
     The paint "most like another" is often one of two blues that each cover a third of a sky; the paint missed
     least is the one whose colours another paint (or the kept one) serves almost as well.
     """
-    distances = _de2000_matrix(lab, np.vstack([centres, colour[None, :]]))
+    distances = delta_e2000_matrix(lab, np.vstack([centres, colour[None, :]]))
     now = distances[:, :-1].min(axis=1)
     nearest = distances[:, :-1].argmin(axis=1)
     # Each colour's distance with paint j gone and ``colour`` added: its best other paint for the colours of j,
@@ -510,13 +510,8 @@ def _replacement_costs(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray
     return costs
 
 
-def _de2000_matrix(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """``(n, k)`` CIEDE2000 from each colour to each centre."""
-    return delta_e2000_matrix(lab, centres)
-
-
 def _nearest_de2000(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    return _de2000_matrix(lab.astype(np.float64), centres).argmin(axis=1)
+    return delta_e2000_matrix(lab, centres).argmin(axis=1)
 
 
 def told_apart(names: list[str], lab: np.ndarray) -> list[str]:

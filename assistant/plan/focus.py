@@ -363,13 +363,8 @@ def _face_detail(face, height: int, width: int) -> np.ndarray:
     Worked out in the window the ellipse covers (0 outside it, as the formulas give there): a fifth of the time.
     """
     x, y, w, h = face.box
-    cx, cy = x + w / 2, y + h / 2
     detail = np.zeros((height, width), np.float32)
-    (y0, y1), (x0, x1) = _span(cy, 0.7 * h, height), _span(cx, 0.6 * w, width)
-    if y0 < y1 and x0 < x1:
-        rows, cols = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-        inside = ((cols - cx) / (0.6 * w)) ** 2 + ((rows - cy) / (0.7 * h)) ** 2
-        detail[y0:y1, x0:x1] = FACE_DETAIL * _soft(1.0 - inside, 0.25)
+    _raise_ellipse(detail, x + w / 2, y + h / 2, 0.6 * w, 0.7 * h, 0.25, FACE_DETAIL)
     marks = face.landmarks
     for name in ("left_eye", "right_eye", "nose"):
         if name in marks:
@@ -378,13 +373,20 @@ def _face_detail(face, height: int, width: int) -> np.ndarray:
     if "mouth_left" in marks and "mouth_right" in marks:  # the whole mouth: lips and teeth
         (lx, ly), (rx, ry) = marks["mouth_left"], marks["mouth_right"]
         span = max(math.hypot(rx - lx, ry - ly), 1.0)
-        mx, my = (lx + rx) / 2, (ly + ry) / 2
-        (y0, y1), (x0, x1) = _span(my, 0.45 * span, height), _span(mx, 0.75 * span, width)
-        if y0 < y1 and x0 < x1:
-            rows, cols = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-            inside = ((cols - mx) / (0.75 * span)) ** 2 + ((rows - my) / (0.45 * span)) ** 2
-            detail[y0:y1, x0:x1] = np.maximum(detail[y0:y1, x0:x1], _soft(1.0 - inside, 0.35))
-    return detail.astype(np.float32)
+        _raise_ellipse(detail, (lx + rx) / 2, (ly + ry) / 2, 0.75 * span, 0.45 * span, 0.35, 1.0)
+    return detail
+
+
+def _raise_ellipse(detail: np.ndarray, cx: float, cy: float, rx: float, ry: float, edge: float,
+                   value: float) -> None:
+    """Raise ``detail`` (float32, in place) to ``value`` inside an ellipse, falling smoothly to 0 over ``edge``
+    of its (squared) radius: worked out only in the window the ellipse covers."""
+    height, width = detail.shape
+    (y0, y1), (x0, x1) = _span(cy, ry, height), _span(cx, rx, width)
+    if y0 < y1 and x0 < x1:
+        rows, cols = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        inside = ((cols - cx) / rx) ** 2 + ((rows - cy) / ry) ** 2
+        detail[y0:y1, x0:x1] = np.maximum(detail[y0:y1, x0:x1], value * _soft(1.0 - inside, edge))
 
 
 def _span(centre: float, radius: float, size: int) -> tuple[int, int]:
