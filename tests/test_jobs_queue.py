@@ -16,7 +16,8 @@ from jobs_helpers import ROOT, RedisServer, Workers, pid_of, wait_for
 from assistant.jobs import BY_USER, SESSION_GONE, JobQueue, probe_request
 from assistant.jobs import queue as queue_module
 
-DEAD_AFTER = 3.0  # seconds without a beat before a worker counts as dead (15 in production)
+DEAD_AFTER = 5.0  # seconds without a beat before a worker counts as dead (15 in production; at 3 a worker
+# starved of the CPU by a busy machine was once taken for dead in the middle of its job, and the killed-worker test failed)
 
 
 @pytest.fixture(scope="module")
