@@ -29,7 +29,16 @@ import numpy as np
 
 from ..base import on_two_cores
 from .kmeans import kmeans
-from .spaces import color_name, delta_e2000, delta_e2000_matrix, din99o_to_lab, lab_to_din99o, lab_to_rgb, rgb_to_lab
+from .spaces import (
+    color_name,
+    delta_e2000,
+    delta_e2000_matrix,
+    din99o_to_lab,
+    distance_to,
+    lab_to_din99o,
+    lab_to_rgb,
+    rgb_to_lab,
+)
 
 __all__ = [
     "MAX_COLORS",
@@ -309,7 +318,7 @@ def recentre_palette(palette: Palette, labels: np.ndarray, image: np.ndarray, *,
             return centres[index]
         centre = np.average(points, axis=0, weights=count)
         for _ in range(steps):
-            inverse = count / np.maximum(np.linalg.norm(points - centre, axis=1), 0.5)
+            inverse = count / np.maximum(distance_to(points, centre), 0.5)
             centre = (points * inverse[:, None]).sum(axis=0) / inverse.sum()
         return centre
 

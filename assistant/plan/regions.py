@@ -218,7 +218,9 @@ class _ColourCosts:
         """Distance of the ``pixels`` (a mask) to colour ``label`` (one, or one per pixel);
         ``colours`` = ``self.din[pixels]`` when the caller already gathered them."""
         centre = self.centres[label] if np.ndim(label) == 0 else self.centres[np.asarray(label)[pixels]]
-        return np.linalg.norm((self.din[pixels] if colours is None else colours) - centre, axis=-1)
+        from ..color.spaces import distance_to
+
+        return distance_to(self.din[pixels] if colours is None else colours, centre)
 
 
 def _touching_costs(result: np.ndarray, regions: Regions, costs: _ColourCosts, pixels: np.ndarray) -> np.ndarray:
