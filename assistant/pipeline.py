@@ -422,24 +422,37 @@ def make_guide(
 
 def _with_blends(steps: Sequence[PaintingStep], pairs: Iterable[tuple[int, int]]) -> tuple[PaintingStep, ...]:
     """Each soft border (:func:`~assistant.plan.steps.soft_edges`) told in the step that paints both
-    colours, or else in the later step where one of them first appears: "blend 11 into 12 while wet"."""
+    colours, "blend 11 into 12 while wet", or else in the later step where one of them first appears: the other
+    was painted before and may be dry, so the new colour is dragged softly over the edge instead."""
     first: dict[int, int] = {}
     for k, step in enumerate(steps):
         for colour in step.colors:
             first.setdefault(colour, k)
-    blends: dict[int, list[str]] = {}
+    wet: dict[int, list[str]] = {}
+    over: dict[int, list[str]] = {}
     for a, b in pairs:
         if a not in first or b not in first:
             continue
         both = [k for k, step in enumerate(steps) if a in step.colors and b in step.colors]
-        k = both[0] if both else max(first[a], first[b])
-        if len(blends.setdefault(k, [])) < 3:
-            blends[k].append(f"{a} into {b}")
+        if both:
+            words = wet.setdefault(both[0], [])
+            if len(words) < 3:
+                words.append(f"{a} into {b}")
+            continue
+        k = max(first[a], first[b])
+        new, old = (a, b) if first[a] == k else (b, a)
+        words = over.setdefault(k, [])
+        if len(words) < 3:
+            words.append(f"{new} over {old}")
     out = list(steps)
-    for k, words in blends.items():
+    for k, words in wet.items():
         out[k] = dataclasses.replace(out[k], instruction=out[k].instruction + " While the paint is wet, blend "
                                      + ", ".join(words) + " where they meet: the photo changes gradually there, "
                                      "so leave no hard line.")
+    for k, words in over.items():
+        out[k] = dataclasses.replace(out[k], instruction=out[k].instruction + " Where the photo changes gradually, "
+                                     "soften the edge: drag a little of " + ", ".join(words) + " with a dry brush, "
+                                     "so no hard line shows.")
     return tuple(out)
 
 

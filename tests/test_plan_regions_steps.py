@@ -204,6 +204,54 @@ def test_step_count_bounds_and_medium_errors():
     assert Medium.parse("Watercolour") is Medium.WATERCOLOR
 
 
+def test_value_words_follow_lightness_not_the_palettes_gaps():
+    """A portrait's palette: black, then a dark brown (L* 15) and a maroon (L* 26) are dark, not "mid-tone" and
+    "light" because black stood far below them."""
+    from assistant.plan.steps import _value_bands
+
+    lightness = np.array([0.3, 14.6, 25.7, 35.5, 40.5, 47.0, 58.9, 64.5, 75.0, 85.0])
+    assert _value_bands(lightness).tolist() == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2]
+    assert _value_bands(np.array([80.0, 90.0])).tolist() == [2, 2]  # a pale picture is light throughout
+
+
+def test_a_merged_step_is_named_for_all_it_holds():
+    """Three values in two steps: the merged step's title names both values it paints, not only its bigger part."""
+    regions, palette = _scene()
+    labels = regions.labels[regions.ids].copy()
+    labels[:, 30:50] = 1  # a mid-tone band: 20 % of the canvas
+    regions = find_regions(labels)
+    steps = plan_steps(regions, palette, min_steps=1, max_steps=2)
+    assert len(steps) == 2 and any(" and " in s.title for s in steps)
+    for step in steps:
+        values = {int(palette[c - 1].lab[0] >= 36) + int(palette[c - 1].lab[0] >= 66) for c in step.colors}
+        named = {band for band, word in enumerate(("dark", "mid-tone", "light")) if word in step.title.lower()}
+        assert named and named <= values, step.title
+    assert "dark and mid-tone" in " ".join(s.title.lower() for s in steps) or \
+        "mid-tone and light" in " ".join(s.title.lower() for s in steps)
+
+
+def test_a_sliver_does_not_shrink_the_brush_for_the_whole_step():
+    """A broad shape and a thin sliver in one step: the broad brush for the shape, the fine one for the sliver."""
+    from assistant.plan.steps import broad_brush, step_brush
+
+    labels = np.zeros((1000, 1000), np.int32)
+    labels[100:220, 100:220] = 1  # a broad shape, 120 px across (1.4 % of the picture: a shape, not a mass)
+    labels[600:603, 100:800] = 1  # a sliver 3 px thin (0.2 %: a shape too)
+    regions = find_regions(labels)
+    members = [r for r in range(len(regions)) if regions.labels[r] == 1]
+    fine = step_brush(regions, members, 1, Medium.ACRYLIC, 1.0)
+    broad = broad_brush(regions, members, 1, Medium.ACRYLIC, 1.0)
+    assert fine.width_mm <= 3.5 and broad is not None and broad.width_mm >= 2 * fine.width_mm
+    assert broad_brush(regions, members[:1], 1, Medium.ACRYLIC, 1.0) is None  # the shape alone: one brush
+    from assistant.color.palette import Palette, PaletteColor
+
+    palette = Palette((PaletteColor(1, (20, 20, 30), (8.0, 2.0, -6.0), "black", 0.0),
+                       PaletteColor(2, (120, 90, 60), (41.0, 8.0, 20.0), "brown", 0.0)))
+    step = next(s for s in plan_steps(regions, palette, min_steps=1, mm_per_px=1.0) if 2 in s.colors)
+    assert f"{broad.words} for the broad parts and {fine.words} for the narrow ones" in step.instruction
+    assert step.brush == fine.words  # the brush every region of the step fits
+
+
 def test_render_steps_cumulative_and_highlight():
     regions, palette = _scene()
     steps = plan_steps(regions, palette, min_steps=1)
@@ -275,6 +323,20 @@ def test_a_sky_gradient_is_blended_and_a_horizon_is_not():
     sky_colours = {int(v) + 1 for v in np.unique(guide.labels[:70])}
     assert any(set(pair) <= sky_colours for pair in pairs)
     assert any("blend" in step.instruction for step in guide.steps)
+
+
+def test_a_blend_with_a_colour_painted_earlier_is_not_wet_into_wet():
+    """A painter's walk-through: "While the paint is wet, blend 1 into 3" in a step after colour 1 had dried. Two
+    colours of one step blend wet; a new colour against an earlier one is dragged over its edge."""
+    from assistant.pipeline import _with_blends
+    from assistant.plan.steps import PaintingStep
+
+    steps = (PaintingStep(1, "Dark large masses", "Block in.", (1, 2), 50.0, (0,)),
+             PaintingStep(2, "Light shapes", "Paint.", (3, 4), 50.0, (1,)))
+    told = _with_blends(steps, [(1, 2), (3, 4), (1, 3)])
+    assert "While the paint is wet, blend 1 into 2" in told[0].instruction and "3" not in told[0].instruction
+    assert "blend 3 into 4" in told[1].instruction and "drag a little of 3 over 1 with a dry brush" in told[1].instruction
+    assert "1 into 3" not in told[1].instruction and steps[1].instruction == "Paint."  # the input is not changed
 
 
 def test_a_pupil_keeps_its_shape_where_the_detail_is_finest():

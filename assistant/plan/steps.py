@@ -77,6 +77,11 @@ class Medium(Enum):
 
 _PHASES = ("masses", "shapes", "details")
 _BANDS = ("dark", "mid-tone", "light")
+#: Share of a step's area from which a size or value it holds is named in its title.
+_NAMED_SHARE = 0.1
+#: CIE L* where the painter's dark values end and the light ones begin: Munsell values 3½ and 6½ (L* ≈ 36 and 66),
+#: the borders of a three-value scale.
+DARK_BELOW, LIGHT_FROM = 36.0, 66.0
 #: Mean detail (:mod:`assistant.plan.focus`) from which a small region belongs to the focal point's last step.
 FOCAL_DETAIL = 0.8
 _FOCAL = (3, 0)  # the key of the focal point's step
@@ -203,15 +208,17 @@ def plan_steps(
 
     steps = []
     for number, (members, key) in enumerate(zip(ordered, ordered_keys), start=1):
-        phase_i, band_i = (key[0], key[1]) if medium.value.opaque else (key[1], 2 - key[0])
         colors = _colors_by_area(members, regions)
         area = round(100.0 * float(regions.areas[members].sum()) / total, 2)
         if key == _FOCAL:
             brush = None if mm_per_px is None else step_brush(regions, members, 2, medium, mm_per_px)
             title, instruction = _describe_focal(medium, colors, focus_name, brush)
         else:
-            brush = None if mm_per_px is None else step_brush(regions, members, phase_i, medium, mm_per_px)
-            title, instruction = _describe(medium, phase_i, band_i, colors, palette, brush)
+            # A step merged from neighbouring groups is named for all it holds, not for its biggest part alone.
+            phases, bands = _present(phase[members], regions, members), _present(band[members], regions, members)
+            brush = None if mm_per_px is None else step_brush(regions, members, phases[0], medium, mm_per_px)
+            broad = None if mm_per_px is None else broad_brush(regions, members, phases[0], medium, mm_per_px)
+            title, instruction = _describe(medium, phases, bands, colors, palette, brush, broad)
         if brush is not None and brush.words not in instruction:  # nothing to paint (whites kept)
             brush = None
         where = describe_place(regions, members)
@@ -228,13 +235,31 @@ def step_brush(regions: Regions, members: list[int], phase: int, medium: Medium,
 
     Masses take a flat (a mop for watercolour), shapes a filbert (a round for watercolour), details a round.
     """
-    widths = 2.0 * regions.depths[members] * mm_per_px  # inscribed-disc diameters, mm
+    typical, narrowest = _widths(regions, members, mm_per_px)
+    # Never wider than the step's narrowest region: every region fits the brush its step names.
+    return _brush_of(max(SMALLEST_BRUSH.width_mm, min(typical / 3.0, narrowest, 50.0)), phase, medium)
+
+
+def broad_brush(regions: Regions, members: list[int], phase: int, medium: Medium, mm_per_px: float) -> Brush | None:
+    """The brush for the broad parts of a step whose narrowest region holds its :func:`step_brush` down: a third
+    of the typical region's width, when that is at least twice as wide (a fifth of the canvas in shapes was to be
+    painted with a 3 mm filbert because one of them was a sliver); None otherwise."""
+    typical, _ = _widths(regions, members, mm_per_px)
+    fine, broad = step_brush(regions, members, phase, medium, mm_per_px), _brush_of(min(typical / 3.0, 50.0), phase, medium)
+    return broad if broad.width_mm >= 2 * fine.width_mm else None
+
+
+def _widths(regions: Regions, members: list[int], mm_per_px: float) -> tuple[float, float]:
+    """The width (mm) of the region holding a step's median pixel (large areas decide, not many crumbs), and of its
+    narrowest region: inscribed-disc diameters."""
+    widths = 2.0 * regions.depths[members] * mm_per_px
     order = np.argsort(widths)
     widths, areas = widths[order], regions.areas[members][order].astype(np.float64)
-    # The width of the region holding the median pixel: large areas decide, not many crumbs.
-    typical = float(widths[np.searchsorted(np.cumsum(areas), areas.sum() / 2)])
-    # Never wider than the step's narrowest region: every region fits the brush its step names.
-    width = max(SMALLEST_BRUSH.width_mm, min(typical / 3.0, float(widths[0]), 50.0))
+    return float(widths[np.searchsorted(np.cumsum(areas), areas.sum() / 2)]), float(widths[0])
+
+
+def _brush_of(width: float, phase: int, medium: Medium) -> Brush:
+    """The common brush nearest ``width`` mm in the phase's shape (a round where the shape has none so small)."""
     opaque = medium.value.opaque
     shape = (("flat" if opaque else "mop"), ("filbert" if opaque else "round"), "round")[phase]
     if shape == "mop" and width < BRUSHES["mop"][0].width_mm:
@@ -245,17 +270,14 @@ def step_brush(regions: Regions, members: list[int], phase: int, medium: Medium,
 
 
 def _value_bands(lightness: np.ndarray) -> np.ndarray:
-    """Dark / mid / light band per palette colour, split at the two widest L* gaps."""
-    n = len(lightness)
-    if n < 3:
-        return np.arange(n) * (2 // max(1, n - 1))
-    order = np.argsort(lightness, kind="stable")
-    gaps = np.diff(lightness[order])
-    cuts = np.sort(np.argsort(-gaps, kind="stable")[:2])
-    bands = np.zeros(n, dtype=np.int64)
-    bands[order[cuts[0] + 1 :]] = 1
-    bands[order[cuts[1] + 1 :]] = 2
-    return bands
+    """Dark / mid / light band (0, 1, 2) per palette colour, by its L* on a three-value scale (:data:`DARK_BELOW`,
+    :data:`LIGHT_FROM`).
+
+    Not relative to the palette: split at its widest L* gaps, a portrait's black stood alone as "dark", its dark
+    brown (L* 15) became "mid-tone" and its maroon (L* 26) "light".
+    """
+    lightness = np.asarray(lightness, np.float64)
+    return (lightness >= DARK_BELOW).astype(np.int64) + (lightness >= LIGHT_FROM)
 
 
 def _colors_by_area(members: list[int], regions: Regions) -> tuple[int, ...]:
@@ -300,27 +322,39 @@ def _split_to(groups, keys, minimum, regions):
     return groups, keys
 
 
-def _describe(medium: Medium, phase: int, band: int, colors: tuple[int, ...], palette: Palette,
-              brush: Brush | None = None) -> tuple[str, str]:
+def _present(kinds: np.ndarray, regions: Regions, members: list[int]) -> list[int]:
+    """The phases (or value bands) a step holds, the one covering most of its area first, then the others covering
+    at least :data:`_NAMED_SHARE` of it in their own order (a few crumbs of another kind go unnamed)."""
+    area = np.bincount(kinds, weights=regions.areas[members].astype(np.float64), minlength=3)
+    main = int(np.argmax(area))
+    return [main] + [k for k in range(3) if k != main and area[k] >= _NAMED_SHARE * area.sum()]
+
+
+def _describe(medium: Medium, phases: list[int], bands: list[int], colors: tuple[int, ...], palette: Palette,
+              brush: Brush | None = None, broad: Brush | None = None) -> tuple[str, str]:
+    """Title and instruction of a step holding regions of ``phases`` (sizes) and ``bands`` (values), the main
+    one of each first: "Dark and mid-tone shapes", "Light large masses and shapes"; with ``broad``, that brush
+    for the broad parts and ``brush`` for the narrow ones."""
     profile = medium.value
     listing = _join([str(c) for c in colors])
     word = "colour" if len(colors) == 1 else "colours"
-    tone = _BANDS[band]
-    what = ("background masses" if band == 0 else "large masses", "shapes", "details and accents")[phase]
-    if phase == 0 and band != 0:
-        what = "large areas"
-    title = f"{tone.capitalize()} {what}"
-    if not profile.opaque and band == 2 and all(palette[c - 1].lab[0] > 92 for c in colors):
+    tone = _join([_BANDS[b] for b in sorted(bands)])
+    sizes = ("large masses", "shapes", "details and accents" if len(phases) == 1 else "details")
+    what = _join([sizes[p] for p in sorted(phases)])
+    title = f"{tone[0].upper()}{tone[1:]} {what}"
+    if not profile.opaque and bands == [2] and all(palette[c - 1].lab[0] > 92 for c in colors):
         return (
             "Keep the whites",
             f"Leave the paper white where colour {listing} is marked, or glaze it very lightly.",
         )
-    verb = profile.verbs[phase]
-    tool = brush.words if brush is not None else profile.brushes[phase]
+    verb = profile.verbs[phases[0]]
+    tool = brush.words if brush is not None else profile.brushes[phases[0]]
+    if brush is not None and broad is not None:
+        tool = f"{broad.words} for the broad parts and {brush.words} for the narrow ones"
     instruction = f"{verb} the {tone} {what} with {word} {listing} using {tool}."
-    if profile.opaque and phase == 0 and band == 0:
+    if profile.opaque and phases == [0] and bands == [0]:
         instruction = instruction[:-1] + "; thin paint, do not fuss over edges yet."
-    elif not profile.opaque and phase == 0:
+    elif not profile.opaque and phases[0] == 0:
         instruction = instruction[:-1] + "; let it dry before the next step."
     return title, instruction
 
