@@ -117,12 +117,13 @@ def recipes_html(guide) -> str:
             '<div style="display:flex;align-items:center;gap:10px;flex:0 1 204px;min-width:0;margin-left:54px">'
             f'<div title="what the recipe gives" style="background:{recipe.hex};width:44px;height:30px;'
             'border:1px solid #999;border-radius:4px;flex:none"></div>'
-            f'<div style="flex:1;min-width:0;font-size:13px;color:{colour}">{recipe.verdict} match '
-            f'(ΔE {recipe.delta_e:.1f}){why}</div></div>'
+            f'<div style="flex:1;min-width:0;font-size:13px;color:{colour}">{recipe.match} '
+            f'(colour difference {recipe.delta_e:.1f}){why}</div></div>'
             "</div>"
         )
     legend = ('<div style="font-size:12px;color:#666">'
               "First swatch: the colour to paint; second: what the recipe gives. "
               "Parts by volume; “a touch” is under 1/12 of the mix. * approximate paint. "
-              "Amounts: rough, for two coats on your canvas.</div>")
+              "Amounts: rough, for two coats on your canvas. Colour difference: under 3 is hard to see, "
+              "over 6 is plain to see.</div>")
     return legend + "".join(rows)

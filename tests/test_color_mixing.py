@@ -323,6 +323,14 @@ def test_a_photos_black_is_bone_black_straight_not_a_far_match():
     white = mixing.find_recipes(np.array([[92.0, 0.0, 0.0]]), parse_paints("ultramarine blue, bone black"))[0]
     assert white.text() == "bone black straight from the tube"  # the only grey there is ...
     assert not white.at_limit and white.verdict == "far" and white.reason == "no white"  # ... is no white
+    # In words: not "close match" above "Out of reach" (the PDF said both of the black), nor "close" beside a
+    # difference twice that of a "noticeable" one (the app's palette).
+    assert black.match == "as near as your paints go" and black.note().startswith("As dark as your paints go: bone")
+    assert "Out of reach" not in black.note() and "close" not in black.match
+    assert white.match == "far match" and white.note() == "Out of reach: no white. Mix the nearest and adjust by eye."
+    assert brown.match == "far match"
+    near = mixing.find_recipes(np.array([[50.0, 0.0, 0.0]]), paints)[0]
+    assert near.match == f"{near.verdict} match" and near.note() == ""
 
 
 def test_the_ticked_tubes_make_a_spec_the_preset_name_when_they_are_its_paints():

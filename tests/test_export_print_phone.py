@@ -140,7 +140,9 @@ def test_recipes_wrap_on_a_narrow_screen(portrait):
     # content) the mix goes under the recipe, on a desktop they share a line.
     assert page.count("flex:1 1 200px") == rows and page.count("flex:0 1 204px") == rows
     assert "width:150px" not in page  # the fixed column that squeezed the recipe to 90 px
-    assert re.search(r"(close|noticeable|far) match \(ΔE \d+\.\d\)", page)
+    # In words, not "ΔE" (jargon to a painter), and the difference explained once in the legend.
+    assert re.search(r"((close|noticeable|far) match|as near as your paints go) \(colour difference \d+\.\d\)", page)
+    assert "ΔE" not in page and "under 3 is hard to see" in page
 
 
 # --- the tubes, remembered in the painter's browser -------------------------------------------------------

@@ -116,6 +116,22 @@ class Recipe:
     def verdict(self) -> str:
         return "close" if self.at_limit else verdict(self.delta_e)
 
+    @property
+    def match(self) -> str:
+        """The match in a painter's words: "close match", "noticeable match", "far match", or for a colour beyond
+        the tubes' darkest (or lightest) "as near as your paints go" (not "close" beside a larger difference)."""
+        return "as near as your paints go" if self.at_limit else f"{self.verdict} match"
+
+    def note(self) -> str:
+        """The line under a recipe that has a ``reason``: "As dark as your paints go: bone black straight." for one
+        at the tubes' limit (nothing mixes nearer), "Out of reach: no white. Mix the nearest and adjust by eye." for a
+        far one; "" without a reason."""
+        if not self.reason:
+            return ""
+        if self.at_limit:
+            return f"{self.reason[0].upper()}{self.reason[1:]}."
+        return f"Out of reach: {self.reason}. Mix the nearest and adjust by eye."
+
     def text(self) -> str:
         """``"3 parts titanium white + 1 part ultramarine blue"``."""
         if len(self.parts) == 1:

@@ -290,7 +290,7 @@ def _palette_row(doc: _GuidePdf, guide: Guide, position: int, y: float, *, draw:
         doc.swatch(mix_rgb, margin + 128, y, 16, 9)
         pdf.set_xy(margin + 146, y + 1.5)
         pdf.set_font("helvetica", "B" if recipe.verdict == "far" else "", 9)
-        pdf.cell(0, 6, f"{recipe.verdict} match")
+        pdf.cell(0, 6, recipe.match)
     x, row = margin + 20, y + 10.5
     pdf.set_font("helvetica", "", 9)
     for label, paint in _part_labels(guide, recipe, by_name):
@@ -307,7 +307,7 @@ def _palette_row(doc: _GuidePdf, guide: Guide, position: int, y: float, *, draw:
         if draw:
             pdf.set_xy(margin + 20, row + 5)
             pdf.set_font("helvetica", "I", 8)
-            pdf.cell(0, 4, _latin1(f"Out of reach: {recipe.reason}. Mix the nearest and adjust by eye."))
+            pdf.cell(0, 4, _latin1(recipe.note()))
         row += 4
     return row + 5 + _ROW_GAP - y
 
@@ -397,7 +397,7 @@ def _recipe_line(guide: Guide, number: int) -> str:
     if not guide.recipes:
         return f"{number} {color.name} ({color.hex})"
     recipe = guide.recipes[number - 1]
-    return f"{number} {color.name}: {recipe.text()}, {recipe.verdict} match"
+    return f"{number} {color.name}: {recipe.text()}, {recipe.match}"
 
 
 # --- the steps -----------------------------------------------------------------------------------------
