@@ -277,6 +277,31 @@ def test_tiled_pdf_pages_and_a_scale_bar_of_exactly_ten_centimetres(framed, tmp_
     assert dark[-1] - dark[0] == pytest.approx(1000, abs=4)  # 100 mm, within 0.4 mm
 
 
+def test_a_number_cut_by_a_sheets_edge_is_printed_whole_on_the_sheet_that_holds_it(tmp_path):
+    """A painter's walk-through: "6" and "8" cut in half along the top of sheet 2-1. Sheets overlap by
+    OVERLAP mm: a number across one sheet's edge lies whole on its neighbour, and is printed there only."""
+    from fpdf import FPDF
+
+    from assistant.canvas import Canvas
+    from assistant.export.outline import OutlineDrawing
+    from assistant.export.tiles import draw_outline
+
+    drawing = OutlineDrawing(Canvas(190.0, 100.0), (), ((50.0, 50.0, 6.0, "3"), (99.0, 50.0, 6.0, "7"),
+                                                        (95.0, 20.0, 6.0, "9"), (188.5, 80.0, 6.0, "5")))
+    left, right = (0.0, 0.0, 100.0, 100.0), (90.0, 0.0, 190.0, 100.0)
+    text = []
+    for window in (left, right):
+        pdf = FPDF(unit="mm", format=(220, 120))
+        pdf.add_page()
+        draw_outline(pdf, drawing, 10 - window[0], 10, 1.0, window=window, sheets=[left, right])
+        path = tmp_path / "sheet.pdf"
+        path.write_bytes(bytes(pdf.output()))
+        text.append(set(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                       check=True).stdout.split()))
+    assert text[0] == {"3", "9"}  # the 7 across the left sheet's edge is left to the right one
+    assert text[1] == {"7", "9", "5"}  # the 9 lies whole on both; the 5 crosses the canvas edge: printed anyway
+
+
 def test_one_page_pdf_is_the_canvas_plus_margins(framed, tmp_path):
     path = tmp_path / "full.pdf"
     path.write_bytes(full_size_pdf(framed, grid=True))

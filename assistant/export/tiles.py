@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -94,10 +95,13 @@ def _new_pdf(title: str) -> FPDF:
 
 
 def draw_outline(pdf: FPDF, drawing: OutlineDrawing, x: float, y: float, scale: float = 1.0, *,
-                 grid: bool = False, window: tuple[float, float, float, float] | None = None) -> None:
+                 grid: bool = False, window: tuple[float, float, float, float] | None = None,
+                 sheets: Sequence[tuple[float, float, float, float]] = ()) -> None:
     """Draw the outline with its top-left canvas corner at page ``(x, y)``, ``scale`` page mm per canvas mm.
 
-    ``window`` = ``(x0, y0, x1, y1)`` in canvas mm: only paths and numbers that reach it are drawn.
+    ``window`` = ``(x0, y0, x1, y1)`` in canvas mm: only paths and numbers that reach it are drawn. ``sheets``: the
+    windows of every sheet the outline is printed on (overlapping): a number cut by this window's edge is left to
+    the sheet that holds it whole (a painter found "6" and "8" cut in half along a sheet's top).
     """
     x0, y0, x1, y1 = window or (0.0, 0.0, drawing.width_mm, drawing.height_mm)
     pdf.set_draw_color(90, 90, 90)
@@ -113,9 +117,17 @@ def draw_outline(pdf: FPDF, drawing: OutlineDrawing, x: float, y: float, scale: 
         height = max(1.2, size * scale) if scale < 1 else size
         pdf.set_font("helvetica", "", height / 0.72 / 0.3528)  # digit height → font size in pt
         width = pdf.get_string_width(text)
+        box = (nx - width / 2 / scale, ny - height / 2 / scale, nx + width / 2 / scale, ny + height / 2 / scale)
+        if sheets and not _holds((x0, y0, x1, y1), box) and any(_holds(sheet, box) for sheet in sheets):
+            continue
         pdf.text(x + nx * scale - width / 2, y + ny * scale + height / 2, text)
     if grid:
         draw_grid(pdf, drawing.canvas, x, y, scale)
+
+
+def _holds(window: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> bool:
+    """True when ``box`` lies wholly inside ``window`` (both ``(x0, y0, x1, y1)``)."""
+    return window[0] <= box[0] and window[1] <= box[1] and box[2] <= window[2] and box[3] <= window[3]
 
 
 def stroke_polyline(pdf: FPDF, path: np.ndarray, x: float, y: float, scale: float) -> None:
@@ -277,8 +289,11 @@ def _tile_page(pdf: FPDF, drawing: OutlineDrawing, layout: TileLayout, row: int,
         pdf.rect(left + w - OVERLAP, top, OVERLAP, h, style="F")
     if row + 1 < layout.rows:
         pdf.rect(left, top + h - OVERLAP, w, OVERLAP, style="F")
+    sheets = [(sx, sy, min(sx + layout.tile_w, canvas.width_mm), min(sy + layout.tile_h, canvas.height_mm))
+              for sx, sy in (layout.origin(r, c) for r in range(layout.rows) for c in range(layout.cols))]
     with pdf.rect_clip(left, top, w, h):
-        draw_outline(pdf, drawing, left - ox, top - oy, 1.0, grid=grid, window=(ox, oy, ox + w, oy + h))
+        draw_outline(pdf, drawing, left - ox, top - oy, 1.0, grid=grid, window=(ox, oy, ox + w, oy + h),
+                     sheets=sheets)
     pdf.set_draw_color(150, 150, 150)
     pdf.set_line_width(0.15)
     pdf.rect(left, top, w, h)
