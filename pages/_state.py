@@ -198,7 +198,7 @@ def open_upload(data: bytes, name: str, max_side: int = 1024) -> bool:
         st.error(f"{name}: {str(exc).splitlines()[0]}")
         return False
     st.success(f"Opened {name}: {work.photo_name or 'photo'}"
-               + (f", {len(work.guide.palette)} paints" if work.guide is not None else "")
+               + (f", {len(work.guide.palette)} colours" if work.guide is not None else "")
                + (", brushstrokes" if work.painting is not None else "") + ".")
     return True
 

@@ -51,8 +51,8 @@ g.download_button("Download outline.svg", outlines["outline.svg"], "outline.svg"
                   help="The outline as a drawing at real size; opens in Inkscape or a browser")
 ui.picture(st, guide.outline, caption="Numbered outline (reduced)", width="stretch")
 
-summary = (f"{guide.canvas.label} canvas, {len(guide.palette)} paints, {len(guide.steps)} steps, "
-           f"medium {guide.options.medium}, seed {guide.options.seed}.")
+summary = (f"{guide.canvas.label} canvas, {len(guide.palette)} colours, {len(guide.steps)} steps, "
+           f"medium {guide.options.medium}, variation {guide.options.seed}.")
 if guide.strokes is not None:
     summary += (f" Brushstrokes: {len(guide.strokes.painting.strokes)} strokes in {len(guide.strokes.steps)} steps "
                 "(pages in the PDF; painting.png, strokes.json and timelapse.gif in the ZIP).")

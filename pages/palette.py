@@ -28,11 +28,11 @@ notice = st.empty()  # one element either way, so the page does not shift when a
 if locked:
     notice.info("Brushstrokes are being painted with this palette: it stays as it is until they are done or cancelled.")
 left, middle, right = st.columns(3)
-n_colors = left.slider("Number of paints", MIN_COLORS, MAX_COLORS, key="palette_n_colors", disabled=locked,
-                       help="How many different paint colours to mix; fewer is simpler, more keeps more detail")
+n_colors = left.slider("Number of colours", MIN_COLORS, MAX_COLORS, key="palette_n_colors", disabled=locked,
+                       help="How many colours you mix from your tubes for this picture; fewer is simpler, more keeps more detail")
 medium = middle.selectbox("Medium", media, key="palette_medium", disabled=locked,
                           help="Opaque paints go dark to light; watercolour goes light to dark and keeps the whites")
-seed = right.number_input("Seed", 0, 2**31 - 1, key="palette_seed", disabled=locked,
+seed = right.number_input("Variation", 0, 2**31 - 1, key="palette_seed", disabled=locked,
                           help="Another number gives a slightly different palette; the same number, the same guide")
 prefs.remember("palette_n_colors", "palette_medium", "palette_seed")
 
@@ -130,7 +130,7 @@ if guide.mixing_advice:
 st.markdown(ui.recipes_html(guide), unsafe_allow_html=True)
 a, b = st.columns(2)
 ui.picture(a, guide.target, caption="Target", width="stretch")
-ui.picture(b, guide.quantized, caption=f"With {len(guide.palette)} paints · {len(guide.regions)} regions", width="stretch")
+ui.picture(b, guide.quantized, caption=f"With {len(guide.palette)} colours · {len(guide.regions)} regions", width="stretch")
 st.caption(f"On a {guide.canvas.label} canvas every region is at least {guide.min_region_mm2:.0f} mm² (a small bright "
            f"accent at least {guide.min_region_mm2 / 4:.0f} mm²) and wide enough for a no. 0 round brush.")
 with st.expander("Numbered outline"):

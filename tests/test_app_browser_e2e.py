@@ -112,7 +112,7 @@ def test_upload_palette_guide_download(server, browser, tmp_path):
     page.get_by_text("cat.jpg ·").wait_for()
 
     _go(page, "Palette", "Palette")
-    page.get_by_text("With 12 paints").wait_for()
+    page.get_by_text("With 12 colours").wait_for()
     slider = page.get_by_role("slider").first
     slider.focus()
     for _ in range(4):
@@ -278,7 +278,7 @@ def test_style_run_survives_navigation_reload_and_a_saved_project(server, browse
     _start_run(page, "Refine with VGG19")
     _go(page, "Palette", "Palette")
     page.get_by_text(re.compile(r"Repainted in Impasto oil")).wait_for(timeout=180_000)
-    page.get_by_text(re.compile(r"With 12 paints")).wait_for()
+    page.get_by_text(re.compile(r"With 12 colours")).wait_for()
     _go(page, "Style", "Brushstroke style")
     page.get_by_text(re.compile(r"Impasto oil · medium · \d+ s")).first.wait_for()
     assert page.locator("text=Traceback").count() == 0
@@ -305,7 +305,7 @@ def test_style_run_survives_navigation_reload_and_a_saved_project(server, browse
     other.set_default_timeout(60_000)
     other.goto(server)
     other.locator("input[type=file]").set_input_files(str(saved))
-    other.get_by_text("Opened guide.project: coffee.png, 12 paints.").wait_for()
+    other.get_by_text("Opened guide.project: coffee.png, 12 colours.").wait_for()
     assert other.url != page.url
     _go(other, "Style", "Brushstroke style")
     other.get_by_text(re.compile(r"Impasto oil · medium · \d+ s")).first.wait_for()
