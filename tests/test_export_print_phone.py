@@ -85,12 +85,14 @@ def test_palette_rows_keep_together_in_the_guide(portrait):
 
 def test_every_picture_has_a_caption_under_it_on_the_page(portrait):
     doc = layout_pdf(portrait, grid=True)
-    assert len(doc.pictures) >= 2 + 2 + 2 * len(portrait.steps) + 2  # cover, values, steps, grid, outline
+    assert len(doc.pictures) >= 2 + 2 + 2 * len(portrait.steps) - 1 + 2  # cover, values, steps, grid, outline
     for placed in doc.pictures:
         assert placed.caption.strip(), placed
         assert placed.bottom <= _BOTTOM + 0.01, placed
     captions = [p.caption for p in doc.pictures]
-    assert captions.count("The canvas after this step") == len(portrait.steps)
+    # Step 1's value masses are the canvas after it: one picture, not the same one twice side by side.
+    assert captions.count("The value masses of this step: the canvas after it") == 1
+    assert captions.count("The canvas after this step") == len(portrait.steps) - 1
     assert any(c.startswith("The numbered outline at") for c in captions)
 
 

@@ -449,6 +449,13 @@ def _step_pages(doc: _GuidePdf, guide: Guide) -> None:
             share = f"{step.area:.1f}%" if step.area >= 0.05 else "under 0.1%"  # not "0.0%" for a few dots
             doc.body(f"Colours: {', '.join(str(c) for c in step.colors)} - {share} of the canvas.", 10)
             _mix_list(doc, guide, step.colors)
+        if np.array_equal(highlight, image):  # step 1: its value masses are the canvas after it, shown once
+            top = pdf.get_y() + 3
+            ratio = image.shape[0] / image.shape[1]
+            width = min(doc.usable, (_BOTTOM - top - _CAPTION_GAP - _CAPTION) / ratio)
+            doc.picture(image, doc.margin + (doc.usable - width) / 2, top, width, _BOTTOM - top,
+                        "The value masses of this step: the canvas after it")
+            continue
         new = "New in this step (outlined)" if step.regions else "The value masses of this step"
         _picture_pair(doc, highlight, image, (new, "The canvas after this step"), pdf.get_y() + 3)
 
