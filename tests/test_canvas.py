@@ -266,6 +266,7 @@ def test_tiled_pdf_pages_and_a_scale_bar_of_exactly_ten_centimetres(framed, tmp_
     assert pages == 1 + layout.count and size.startswith("595.28 x 841.89")
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "Sheet 1-1" in text and f"Sheet 2-{layout.cols}" in text and "right: 1-2" in text
+    assert "Colours:" in text and all(f"{c.index} {c.name}" in text for c in framed.palette)  # the numbers' key
     # Render page 2 (tile A1) at 254 dpi = 10 px per mm and measure the bar along its middle row.
     subprocess.run(["pdftoppm", "-r", "254", "-f", "2", "-l", "2", "-gray", "-png", str(path), str(tmp_path / "p")],
                    check=True)
@@ -309,7 +310,10 @@ def test_one_page_pdf_is_the_canvas_plus_margins(framed, tmp_path):
     width, height = (float(v) for v in re.findall(r"[\d.]+", size)[:2])
     assert pages == 1
     assert width == pytest.approx((400 + 20) / 25.4 * 72, abs=0.1)
-    assert height == pytest.approx((500 + 35) / 25.4 * 72, abs=0.1)
+    # The canvas, 10 mm margins, the scale bar's 15 mm and one 5 mm row of the colour key (8 colours fit in 40 cm).
+    assert height == pytest.approx((500 + 35 + 7) / 25.4 * 72, abs=0.1)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Colours:" in text and all(f"{c.index} {c.name}" in text for c in framed.palette)
 
 
 def test_same_seed_same_outline_files(chelsea_small, framed):

@@ -178,6 +178,34 @@ def draw_grid(pdf: FPDF, canvas: Canvas, x: float, y: float, scale: float) -> No
         pdf.text(x + size * 0.4, y + (edges_y[k] + edges_y[k + 1]) / 2 * scale + size / 3, label)
 
 
+def colour_key(pdf: FPDF, guide: Guide, x: float, y: float, width: float, *, draw: bool = True) -> float:
+    """The numbers' key, "Colours: [swatch] 1 black  [swatch] 2 dark brown …", in rows within ``width`` mm from
+    ``(x, y)``; returns its height in mm (``draw=False``: only measures). An outline printed alone still tells the
+    painter which colour each number is."""
+    pdf.set_font("helvetica", "B", 8)
+    label = "Colours:"
+    room = width - pdf.get_string_width(label) - 2
+    start = x + width - room
+    if draw:
+        pdf.set_text_color(0, 0, 0)
+        pdf.text(x, y + 3.2, label)
+    pdf.set_font("helvetica", "", 8)
+    pdf.set_draw_color(120, 120, 120)
+    pdf.set_line_width(0.15)
+    cx, row = start, 0
+    for color in guide.palette:
+        text = f"{color.index} {color.name}"  # our own colour words: plain ASCII
+        item = 5 + pdf.get_string_width(text) + 4
+        if cx > start and cx + item > start + room:
+            cx, row = start, row + 1
+        if draw:
+            pdf.set_fill_color(*color.rgb)
+            pdf.rect(cx, y + row * 5 + 0.6, 3.6, 3.6, style="DF")
+            pdf.text(cx + 5, y + row * 5 + 3.2, text)
+        cx += item
+    return (row + 1) * 5.0
+
+
 def _scale_bar(pdf: FPDF, x: float, y: float) -> None:
     """A 100 mm bar, black and white centimetres, with its caption under it."""
     pdf.set_draw_color(0, 0, 0)
@@ -227,7 +255,7 @@ def tiles_pdf(guide: Guide, *, paper: str = "a4", grid: bool = False) -> bytes:
     canvas = drawing.canvas
     layout = tile_layout(canvas, paper)
     pdf = _new_pdf(f"Outline at real size, {canvas.label}")
-    _overview_page(pdf, drawing, layout)
+    _overview_page(pdf, drawing, layout, guide)
     marks = _registration_points(layout, canvas)
     for row in range(layout.rows):
         for col in range(layout.cols):
@@ -235,7 +263,7 @@ def tiles_pdf(guide: Guide, *, paper: str = "a4", grid: bool = False) -> bytes:
     return bytes(pdf.output())
 
 
-def _overview_page(pdf: FPDF, drawing: OutlineDrawing, layout: TileLayout) -> None:
+def _overview_page(pdf: FPDF, drawing: OutlineDrawing, layout: TileLayout, guide: Guide) -> None:
     canvas = drawing.canvas
     page_w, page_h = PAPERS[layout.paper]
     pdf.add_page(format=(page_w, page_h))
@@ -255,7 +283,8 @@ def _overview_page(pdf: FPDF, drawing: OutlineDrawing, layout: TileLayout) -> No
     for text in lines:
         paragraph(pdf, page_w - 30, 5, text)
     top = pdf.get_y() + 6
-    scale = min((page_w - 30) / canvas.width_mm, (page_h - top - 30) / canvas.height_mm)
+    key = colour_key(pdf, guide, 15, 0, page_w - 30, draw=False)
+    scale = min((page_w - 30) / canvas.width_mm, (page_h - top - 30 - key - 4) / canvas.height_mm)
     draw_outline(pdf, drawing, 15, top, scale)
     pdf.set_draw_color(200, 30, 120)
     pdf.set_text_color(200, 30, 120)
@@ -272,6 +301,7 @@ def _overview_page(pdf: FPDF, drawing: OutlineDrawing, layout: TileLayout) -> No
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("helvetica", "", 9)
     pdf.text(15, top + canvas.height_mm * scale + 6, "Pink: the sheets, named row-column (1-2 = row 1, column 2).")
+    colour_key(pdf, guide, 15, top + canvas.height_mm * scale + 9, page_w - 30)
     _scale_bar(pdf, 15, page_h - MARGIN - 10)
 
 
@@ -326,8 +356,10 @@ def full_size_pdf(guide: Guide, *, grid: bool = False) -> bytes:
     """``outline_full.pdf``: one page the canvas's size plus a margin, the outline at 1:1."""
     drawing = outline_drawing(guide)
     canvas = drawing.canvas
-    margin, footer = 10.0, 15.0
+    margin = 10.0
     pdf = _new_pdf(f"Outline at real size, {canvas.label}")
+    key = colour_key(pdf, guide, margin, 0, canvas.width_mm, draw=False)
+    footer = 15.0 + key + 2
     pdf.add_page(format=(canvas.width_mm + 2 * margin, canvas.height_mm + 2 * margin + footer))
     draw_outline(pdf, drawing, margin, margin, 1.0, grid=grid)
     pdf.set_draw_color(150, 150, 150)
@@ -338,4 +370,5 @@ def full_size_pdf(guide: Guide, *, grid: bool = False) -> bytes:
                            (margin + canvas.width_mm, margin + canvas.height_mm, 1, 1)):
         _crop_mark(pdf, x, y, dx, dy)
     _scale_bar(pdf, margin, margin + canvas.height_mm + 5)
+    colour_key(pdf, guide, margin, margin + canvas.height_mm + 15, canvas.width_mm)
     return bytes(pdf.output())
