@@ -117,7 +117,7 @@ def test_upload_palette_guide_download(server, browser, tmp_path):
     slider.focus()
     for _ in range(4):
         slider.press("ArrowLeft")
-    page.get_by_text("With 8 paints").wait_for()
+    page.get_by_text("With 8 colours").wait_for()
 
     # A real canvas: 30 × 40 cm, portrait (the cat photo is landscape, so it is cropped).
     _choose(page, "Your canvas", "Canvas size", "30 × 40 cm")
