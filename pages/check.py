@@ -79,7 +79,7 @@ def _advice_html(result, guide) -> str:
             f'<div style="background:{colour.hex};width:34px;height:24px;border:1px solid #999;border-radius:4px;'
             'flex:none"></div>'
             f'<div style="font-size:14px"><b>Colour {region.colour}</b> (step {region.step}, '
-            f'{region.area:.1f}% of the canvas, ΔE {region.delta_e:.0f}): {html.escape(region.advice)}</div></div>')
+            f'{region.area:.1f}% of the canvas, off by {region.delta_e:.0f}): {html.escape(region.advice)}</div></div>')
     return "".join(rows)
 
 
@@ -101,7 +101,7 @@ if uploaded is not None and uploaded.file_id != st.session_state.get("check_file
 
 prefs.keep("check_off", 8.0)
 with st.expander("How strict"):
-    strictness = st.slider("Call an area off from ΔE", 4.0, 20.0, step=0.5, key="check_off",
+    strictness = st.slider("Call an area off from a colour difference of", 4.0, 20.0, step=0.5, key="check_off",
                            help="How far a painted area may be from its swatch before it is called off; lower is "
                                 "stricter (3 is just visible side by side, 8 is clearly different)")
 prefs.remember("check_off")
