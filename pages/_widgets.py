@@ -98,8 +98,11 @@ def recipes_html(guide) -> str:
     approximate = {p.name for p in guide.paints if p.approximate}
     rows = []
     amounts = guide.paint_amounts()
+    tints = guide.tints
     for (_, ml), color, recipe in zip(amounts, guide.palette, guide.recipes):
         words = html.escape(recipe.text())
+        if color.index in tints:  # mixed quicker from a darker colour's pile and white
+            words += f"<br><i>{html.escape(tints[color.index].text())}</i>"
         for name in approximate & {n for n, _ in recipe.parts}:
             words = words.replace(html.escape(name), html.escape(name) + "*")
         colour = {"close": "#2e7d32", "noticeable": "#b26a00", "far": "#c62828"}[recipe.verdict]

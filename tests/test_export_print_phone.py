@@ -132,6 +132,24 @@ def test_svg_legend_lies_below_the_artwork(portrait):
 
 # --- the recipes on a phone ---------------------------------------------------------------------------
 
+def test_a_lighter_colour_mixed_from_a_darker_one_says_so_in_the_pdf_and_the_app(portrait):
+    """Issue 21: "offer 'mix 2 from 1 + white' where it applies": plan.json had it, the PDF and the app did not."""
+    import dataclasses
+
+    from assistant.color.mixing import Recipe
+    from assistant.export.pdf import to_pdf
+    from pages._widgets import recipes_html
+
+    recipes = list(portrait.recipes)
+    recipes[0] = Recipe((("titanium white", 1), ("bone black", 1)), "#777777", (50.0, 0.0, 0.0), 1.0)
+    recipes[1] = Recipe((("titanium white", 3), ("bone black", 1)), "#aaaaaa", (70.0, 0.0, 0.0), 1.0)
+    guide = dataclasses.replace(portrait, recipes=tuple(recipes))
+    assert guide.tints[2].text() == "or: 1 part of colour 1 + 1 part titanium white"
+    assert b"Or: 1 part of colour 1 + 1 part titanium white: quicker" in _pdf_text(to_pdf(guide))
+    assert "<i>or: 1 part of colour 1 + 1 part titanium white</i>" in recipes_html(guide)
+    assert b"quicker" not in _pdf_text(to_pdf(portrait))  # none without a tint
+
+
 def test_recipes_wrap_on_a_narrow_screen(portrait):
     from pages._widgets import recipes_html
 

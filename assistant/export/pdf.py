@@ -16,7 +16,7 @@ from ..pipeline import Guide
 from .tiles import paragraph
 
 if TYPE_CHECKING:
-    from ..color.mixing import Recipe
+    from ..color.mixing import Recipe, Tint
     from ..color.paints import Paint
     from ..strokes.painter import LayerReport
     from ..strokes.plan import StrokePlan, StrokeStep
@@ -265,9 +265,9 @@ def _part_labels(guide: Guide, recipe: Recipe, by_name: Mapping[str, Paint]) -> 
 
 def _palette_row(doc: _GuidePdf, guide: Guide, position: int, y: float, *, draw: bool,
                  by_name: Mapping[str, Paint], tube_rgb: Mapping[str, tuple[int, ...]],
-                 amounts: list[tuple[float, float]]) -> float:
-    """One palette colour with its recipe from ``y``; returns its height (mm) including the gap below.
-    With ``draw=False`` only measures."""
+                 amounts: list[tuple[float, float]], tints: Mapping[int, Tint]) -> float:
+    """One palette colour with its recipe (and, from ``tints``, how to mix it from a darker colour and white)
+    from ``y``; returns its height (mm) including the gap below. With ``draw=False`` only measures."""
     pdf, margin = doc.pdf, doc.margin
     color = guide.palette[position]
     recipe = guide.recipes[position] if guide.recipes else None
@@ -308,6 +308,13 @@ def _palette_row(doc: _GuidePdf, guide: Guide, position: int, y: float, *, draw:
             pdf.set_xy(margin + 20, row + 5)
             pdf.set_font("helvetica", "I", 8)
             pdf.cell(0, 4, _latin1(recipe.note()))
+        row += 4
+    tint = tints.get(color.index)
+    if tint is not None:  # a lighter colour mixed from a darker pile: the shortcut painters take
+        if draw:
+            pdf.set_xy(margin + 20, row + 5)
+            pdf.set_font("helvetica", "I", 8)
+            pdf.cell(0, 4, _latin1(f"{tint.text()[0].upper()}{tint.text()[1:]}: quicker, and the two stay related."))
         row += 4
     return row + 5 + _ROW_GAP - y
 
@@ -378,8 +385,9 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
     by_name = {p.name: p for p in guide.paints}
     tube_rgb = {name: tuple(int(paint_hex(p)[i : i + 2], 16) for i in (1, 3, 5)) for name, p in by_name.items()}
     amounts = guide.paint_amounts()
-    heights = [_palette_row(doc, guide, k, 0.0, draw=False, by_name=by_name, tube_rgb=tube_rgb, amounts=amounts)
-               for k in range(len(guide.palette))]
+    tints = guide.tints
+    heights = [_palette_row(doc, guide, k, 0.0, draw=False, by_name=by_name, tube_rgb=tube_rgb, amounts=amounts,
+                            tints=tints) for k in range(len(guide.palette))]
     top = doc.margin + 2
     breaks = set(_paginate(heights, _BOTTOM - pdf.get_y(), _BOTTOM - top))
     for position in range(len(guide.palette)):
@@ -388,7 +396,7 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
             pdf.set_y(top)
         y = pdf.get_y()
         height = _palette_row(doc, guide, position, y, draw=True, by_name=by_name, tube_rgb=tube_rgb,
-                              amounts=amounts)
+                              amounts=amounts, tints=tints)
         pdf.set_y(y + height)
 
 
