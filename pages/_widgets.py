@@ -107,6 +107,9 @@ def recipes_html(guide) -> str:
             words = words.replace(html.escape(name), html.escape(name) + "*")
         colour = {"close": "#2e7d32", "noticeable": "#b26a00", "far": "#c62828"}[recipe.verdict]
         why = f" · {html.escape(recipe.reason)}" if recipe.reason else ""
+        match = f"{recipe.match} (colour difference {recipe.delta_e:.1f}){why}"
+        if recipe.at_limit:  # "As dark as your paints go: bone black straight.", said once
+            match = html.escape(recipe.note())
         # On a narrow screen (a 390 px phone) the row wraps: the recipe keeps the width it needs to be read
         # and the predicted mix with its match goes to a line of its own underneath, indented under the recipe.
         rows.append(
@@ -120,8 +123,7 @@ def recipes_html(guide) -> str:
             '<div style="display:flex;align-items:center;gap:10px;flex:0 1 204px;min-width:0;margin-left:54px">'
             f'<div title="what the recipe gives" style="background:{recipe.hex};width:44px;height:30px;'
             'border:1px solid #999;border-radius:4px;flex:none"></div>'
-            f'<div style="flex:1;min-width:0;font-size:13px;color:{colour}">{recipe.match} '
-            f'(colour difference {recipe.delta_e:.1f}){why}</div></div>'
+            f'<div style="flex:1;min-width:0;font-size:13px;color:{colour}">{match}</div></div>'
             "</div>"
         )
     legend = ('<div style="font-size:12px;color:#666">'

@@ -30,7 +30,10 @@ for column, (label, name) in zip(columns, state.SAMPLES.items()):
 
 photo = state.get(state.PHOTO)
 if photo is not None:
-    ui.picture(st, photo, caption=f"{state.get(state.PHOTO_NAME)} · {photo.shape[1]}×{photo.shape[0]} px", width=480)
+    # In a column, not 480 px wide: on a 390 px phone the columns stack and the photo fits the screen.
+    shown, _ = st.columns([2, 1])
+    ui.picture(shown, photo, caption=f"{state.get(state.PHOTO_NAME)} · {photo.shape[1]}×{photo.shape[0]} px",
+               width="stretch")
     for note in state.get(state.PHOTO_NOTES, ()):
         st.caption(f"ℹ️ {note}")
     st.page_link("pages/style.py", label="Next: pick a brushstroke style (or skip it)", icon="➡️")

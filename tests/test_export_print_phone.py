@@ -163,6 +163,9 @@ def test_recipes_wrap_on_a_narrow_screen(portrait):
     # In words, not "ΔE" (jargon to a painter), and the difference explained once in the legend.
     assert re.search(r"((close|noticeable|far) match|as near as your paints go) \(colour difference \d+\.\d\)", page)
     assert "ΔE" not in page and "under 3 is hard to see" in page
+    # The astronaut's black is beyond the tubes' darkest: said once, in words, not "close" beside 6.9.
+    assert portrait.recipes[0].at_limit and page.count("as dark as your paints go") == 0
+    assert page.count("As dark as your paints go: bone black straight.") == 1
 
 
 # --- the tubes, remembered in the painter's browser -------------------------------------------------------
