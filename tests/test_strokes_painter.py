@@ -102,6 +102,31 @@ def test_steps_follow_layers_then_paint_order(painted, guide):
     assert first.brush in first.instruction
 
 
+def test_a_stroke_steps_picture_shows_where_each_stroke_starts_and_which_way_it_goes():
+    """A painter's walk-through: "each in one movement from start to end", but the picture showed filled shapes
+    with no start, end or direction. A line now runs along each stroke's middle with an arrow at its end."""
+    from assistant.strokes.brush import Stroke
+    from assistant.strokes.plan import _with_directions
+
+    dark, light = (0.1, 0.1, 0.1), (0.9, 0.9, 0.8)
+    strokes = [Stroke(1, 1, ((20.0, 50.0), (60.0, 50.0), (100.0, 50.0)), (12.0, 12.0)),  # dark, left to right
+               Stroke(1, 2, ((60.0, 150.0), (60.0, 110.0), (60.0, 90.0)), (12.0, 12.0))]  # light, upwards
+    picture = np.zeros((200, 200, 3), np.uint8)
+    picture[40:61, 10:111] = 25  # the dark stroke's paint
+    picture[85:161, 50:71] = 230  # the light one's
+    before = picture.copy()
+    out = _with_directions(picture, strokes, [dark, light])
+    assert out is picture and not np.array_equal(out, before)
+    assert (out[48:53, 30:90] > 200).any()  # a white line along the dark stroke
+    assert (out[95:145, 57:64] < 120).any()  # a dark line along the light one
+    # The arrow at the end: the dark stroke's head spreads across its line near x = 100, not at its start.
+    head = (out[40:61, 92:101] > 200).any(axis=2).any(axis=1).sum()
+    tail = (out[40:61, 22:31] > 200).any(axis=2).any(axis=1).sum()
+    assert head > tail
+    dab = Stroke(1, 1, ((5.0, 5.0), (6.0, 5.0), (7.0, 5.0)), (4.0, 4.0))
+    assert np.array_equal(_with_directions(before.copy(), [dab], [dark, light]), before)  # a dab: no arrow
+
+
 def test_watercolour_orders_light_to_dark(renderer):
     from assistant.work import add_strokes
 

@@ -181,13 +181,15 @@ def _stroke_step(index: int, strokes: Sequence[Stroke], start: int, stop: int, c
     count = len(group)
     if len(colors) == 1:
         title = f"Layer {first.layer} of {n_layers}: colour {first.color} ({palette[first.color - 1].name})"
-        what = f" of colour {first.color} as shown, each in one movement from start to end."
+        what = (f" of colour {first.color} as shown, each in one movement from start to end (the line in the picture"
+                " starts where the stroke starts; its arrow shows the way).")
     else:
         numbers = ", ".join(map(str, colors[:-1])) + f" and {colors[-1]}"
         names = ", ".join(palette[c - 1].name for c in colors)
         title = f"Layer {first.layer} of {n_layers}: colours {numbers} ({names})"
         what = (f" in {len(colors)} paints, colours {numbers}, in the order shown, each stroke in its own paint "
-                "and in one movement from start to end.")
+                "and in one movement from start to end (the line in the picture starts where the stroke starts; "
+                "its arrow shows the way).")
     # Marks wider than the widest brush are laid as strokes side by side, not with a brush that does not exist.
     passes = math.ceil(hi_mm / brush.width_mm - 0.25)
     width_words = (f" Make marks up to {marks} wide" + (f": lay {passes} strokes side by side for the widest."
@@ -216,10 +218,34 @@ def render_stroke_steps(painting: Painting, palette_rgb: npt.ArrayLike, steps: I
     for step in steps:
         new = strokes[step.start : step.stop]
         faded = canvas * 0.35 + 0.65
-        highlights.append(to_uint8(paint_strokes(faded, new, palette_rgb)))
+        highlights.append(_with_directions(to_uint8(paint_strokes(faded, new, palette_rgb)), new, palette_rgb))
         canvas = paint_strokes(canvas, new, palette_rgb)
         images.append(to_uint8(canvas))
     return images, highlights
+
+
+def _with_directions(picture: np.ndarray, strokes: Sequence[Stroke], palette_rgb: npt.ArrayLike) -> np.ndarray:
+    """``picture`` (uint8, changed in place and returned) with each stroke's path drawn along its middle, an arrow
+    at its end: "each in one movement from start to end" needs to show where a stroke starts and which way it
+    goes. The line is white on a dark paint and dark grey on a light one."""
+    import cv2
+
+    colours = np.asarray(palette_rgb, np.float64).reshape(-1, 3)
+    thickness = max(1, round(max(picture.shape[:2]) / 400))
+    t = np.linspace(0.0, 1.0, 16)[:, None]
+    for stroke in strokes:
+        start, control, end = (np.asarray(p, np.float64) for p in stroke.points)
+        path = (1 - t) ** 2 * start + 2 * (1 - t) * t * control + t**2 * end  # the quadratic Bézier
+        length = float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum())
+        if length < 6 * thickness:  # a dab: no direction to show
+            continue
+        r, g, b = colours[stroke.color - 1]
+        ink = (255, 255, 255) if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5 else (60, 60, 60)
+        points = np.round(path).astype(np.int32)
+        cv2.polylines(picture, [points[:-3]], False, ink, thickness, cv2.LINE_AA)
+        cv2.arrowedLine(picture, tuple(int(v) for v in points[-4]), tuple(int(v) for v in points[-1]), ink, thickness,
+                        cv2.LINE_AA, tipLength=min(0.9, 5.0 * thickness / max(1.0, float(np.linalg.norm(path[-1] - path[-4])))))
+    return picture
 
 
 def timelapse_frames(painting: Painting, palette_rgb: npt.ArrayLike, *, max_side: int = 360, n_frames: int = 60) -> list[np.ndarray]:
