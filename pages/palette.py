@@ -134,5 +134,7 @@ ui.picture(b, guide.quantized, caption=f"With {len(guide.palette)} colours · {l
 st.caption(f"On a {guide.canvas.label} canvas every region is at least {guide.min_region_mm2:.0f} mm² (a small bright "
            f"accent at least {guide.min_region_mm2 / 4:.0f} mm²) and wide enough for a no. 0 round brush.")
 with st.expander("Numbered outline"):
-    ui.picture(st, guide.outline, width="stretch")
+    ui.picture(st, guide.outline, width="stretch",
+               caption="Each area carries the number of its colour; the PDF and outline.svg (Guide page) print it "
+                       "sharp, at real size")
 st.page_link("pages/steps.py", label="Next: the painting steps", icon="➡️")
