@@ -67,6 +67,10 @@ def step_viewer(steps, images, highlights, *, key: str, new_caption: str):
     st.subheader(f"Step {step.index} of {count}: {step.title}")
     st.write(step.instruction)
     left, right = st.columns(2)
+    if np.array_equal(highlights[number - 1], images[number - 1]):  # step 1: its masses are the canvas after it
+        picture(left, framed(images[number - 1]), caption="The value masses of this step: the canvas after it",
+                width="stretch")
+        return step
     picture(left, framed(highlights[number - 1]), caption=new_caption, width="stretch")
     picture(right, framed(images[number - 1]), caption="Canvas after this step", width="stretch")
     return step
@@ -89,6 +93,20 @@ def swatches_html(palette) -> str:
         for c in palette
     )
     return f"<div>{cells}</div>"
+
+
+def step_mix_html(guide, colors) -> str:
+    """What to mix for a step, one colour a line with its swatch (as the PDF's step pages): "6 rust: 7 parts hansa
+    yellow opaque + 2 parts cadmium red light, close match"."""
+    lines = []
+    for number in colors:
+        color = guide.palette[number - 1]
+        words = f"{color.name}: {guide.recipes[number - 1].text()}, {guide.recipes[number - 1].match}" \
+            if guide.recipes else f"{color.name} ({color.hex})"
+        lines.append('<div style="display:flex;gap:8px;align-items:center;padding:2px 0;font-size:14px">'
+                     f'<div style="background:{color.hex};width:28px;height:18px;border:1px solid #999;'
+                     f'border-radius:3px;flex:none"></div><div><b>{number}</b> {html.escape(words)}</div></div>')
+    return "<div>" + "".join(lines) + "</div>"
 
 
 def recipes_html(guide) -> str:

@@ -35,6 +35,7 @@ step = ui.step_viewer(guide.steps, guide.steps.images, guide.steps.highlights, k
 if step.colors:
     st.caption(f"Colours {', '.join(map(str, step.colors))} · {step.area:.1f}% of the canvas"
                + (f" · brush: {step.brush}" if step.brush else ""))
+    st.markdown(ui.step_mix_html(guide, step.colors), unsafe_allow_html=True)  # what to mix, beside the brush
 
 with st.expander("All steps"):
     for s in guide.steps:

@@ -206,8 +206,16 @@ def test_steps_page_shows_each_step(small_photo):
     app = run_page("pages/steps.py", guide=guide, photo=small_photo)
     assert not app.exception
     assert guide.steps[0].title in app.subheader[0].value
+    first_pictures = len(app.get("image"))
     app.slider(key="steps_number").set_value(len(guide.steps)).run()
     assert f"Step {len(guide.steps)} of {len(guide.steps)}" in app.subheader[0].value
+    # Step 1's value masses are the canvas after it: one picture there, not the same one twice side by side.
+    assert len(app.get("image")) == first_pictures + 1
+    # What to mix for the step shown, as the PDF's step pages: each of its colours with its recipe.
+    last = guide.steps[-1]
+    shown = "".join(m.value for m in app.markdown)
+    for number in last.colors:
+        assert f"<b>{number}</b> {guide.palette[number - 1].name}: {guide.recipes[number - 1].text()}" in shown
 
 
 def test_guide_page_offers_downloads(small_photo):
