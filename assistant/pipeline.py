@@ -192,7 +192,7 @@ class Guide:
         focus: where the detail goes (the detail map; neutral when the options say ``focus="none"``).
         style: how the stylised target was made, or None when the target is the photo.
         recipes: how to mix each palette colour from the paints (aligned with ``palette``).
-        notes: what the palette stage changed and why ("This photo needs only 9 distinct paints").
+        notes: what the palette stage changed and why ("This photo needs only 9 distinct colours").
         min_region_mm2: the smallest region left on the canvas, in mm² (the cleaning limit);
             a small high-contrast accent may be a quarter of it.
         source_photo, source_target: the photo and target before they were fitted to the
@@ -461,7 +461,7 @@ def _count_note(notes: tuple[str, ...], count: int, asked: int, reason: str) -> 
     head = "This photo needs only "
     earlier = [note.split("): ", 1)[-1].rstrip(".") for note in notes if note.startswith(head)]
     rest = tuple(note for note in notes if not note.startswith(head))
-    return (f"{head}{count} distinct paints (you asked for {asked}): {'; '.join([*earlier, reason])}.", *rest)
+    return (f"{head}{count} distinct colours (you asked for {asked}): {'; '.join([*earlier, reason])}.", *rest)
 
 
 def _same_recipe(recipes: Sequence[Recipe]) -> dict[int, int]:

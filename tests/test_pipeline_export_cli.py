@@ -153,7 +153,7 @@ def test_a_star_field_gets_no_duplicate_or_empty_paints():
     assert distance.min() >= 2.0
     assert min(c.coverage for c in guide.palette) > 0
     assert len(guide.palette) < 32 and guide.notes
-    assert f"needs only {len(guide.palette)} distinct paints" in guide.notes[0]
+    assert f"needs only {len(guide.palette)} distinct colours" in guide.notes[0]
 
 
 def test_mixable_palette_keeps_every_recipe_within_delta_e_one(chelsea_small):

@@ -249,7 +249,7 @@ def distinct_palette(
     Two colours closer than ``min_distance`` (CIEDE2000) become one: the one covering
     less area is painted with the other. Colours covering no pixel (after region
     clean-up) are dropped. Returns the renumbered palette, the label map and notes saying
-    what changed, e.g. ``"This photo needs only 11 distinct paints: …"``. ``merged``
+    what changed, e.g. ``"This photo needs only 11 distinct colours: …"``. ``merged``
     counts colours an earlier stage already merged (for the note).
     """
     labels = np.asarray(labels, dtype=np.int32)
@@ -280,7 +280,7 @@ def distinct_palette(
             reasons.append(f"{empty} covered no area once small specks were tidied away")
         wanted = requested or len(palette)
         notes.append(
-            f"This photo needs only {len(new_palette)} distinct paints (you asked for {wanted}): {'; '.join(reasons)}."
+            f"This photo needs only {len(new_palette)} distinct colours (you asked for {wanted}): {'; '.join(reasons)}."
         )
     return new_palette, new_labels, tuple(notes)
 

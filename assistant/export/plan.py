@@ -23,7 +23,7 @@ reproducible: fixed ZIP timestamps and a fixed PDF creation date.
                  "crop": [0.5, 0.5], "mm_per_px": 0.49, "min_region_mm2": 80.0},
       "value_study": {"levels": 3, "image": "value_study.png", "notan": "notan.png",
                       "thresholds_lightness": [31.5, 62.0], "shares": [0.3, 0.45, 0.25]},
-      "notes": ["This photo needs only 11 distinct paints ..."],
+      "notes": ["This photo needs only 11 distinct colours ..."],
       "steps": [{"index": 1, "title": "Dark background masses",
                  "instruction": "Block in ...", "colors": [1, 4], "area": 21.5,
                  "brush": "a 1-inch flat (25 mm)", "brush_mm": 25.0,
