@@ -253,6 +253,15 @@ class Guide:
         return ("Watercolour: the paper is your white. Where a recipe says white, mix the other paints as given "
                 "and thin them with water instead until the wash matches the swatch.")
 
+    def mix_words(self, number: int) -> str:
+        """What to mix for colour ``number`` (1-based), in words: "rust: 7 parts hansa yellow opaque + 2 parts
+        cadmium red light, close match", or its name and hex without recipes (the PDF's steps and the Steps page)."""
+        color = self.palette[number - 1]
+        if not self.recipes:
+            return f"{color.name} ({color.hex})"
+        recipe = self.recipes[number - 1]
+        return f"{color.name}: {recipe.text()}, {recipe.match}"
+
     @property
     def tints(self) -> dict:
         """Palette colours (1-based) a painter can mix from a darker one plus white

@@ -100,9 +100,7 @@ def step_mix_html(guide, colors) -> str:
     yellow opaque + 2 parts cadmium red light, close match"."""
     lines = []
     for number in colors:
-        color = guide.palette[number - 1]
-        words = f"{color.name}: {guide.recipes[number - 1].text()}, {guide.recipes[number - 1].match}" \
-            if guide.recipes else f"{color.name} ({color.hex})"
+        color, words = guide.palette[number - 1], guide.mix_words(number)
         lines.append('<div style="display:flex;gap:8px;align-items:center;padding:2px 0;font-size:14px">'
                      f'<div style="background:{color.hex};width:28px;height:18px;border:1px solid #999;'
                      f'border-radius:3px;flex:none"></div><div><b>{number}</b> {html.escape(words)}</div></div>')

@@ -400,14 +400,6 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
         pdf.set_y(y + height)
 
 
-def _recipe_line(guide: Guide, number: int) -> str:
-    color = guide.palette[number - 1]
-    if not guide.recipes:
-        return f"{number} {color.name} ({color.hex})"
-    recipe = guide.recipes[number - 1]
-    return f"{number} {color.name}: {recipe.text()}, {recipe.match}"
-
-
 # --- the steps -----------------------------------------------------------------------------------------
 
 def _picture_pair(doc: _GuidePdf, first: np.ndarray, second: np.ndarray, captions: tuple[str, str],
@@ -444,7 +436,7 @@ def _mix_list(doc: _GuidePdf, guide: Guide, numbers: Sequence[int]) -> None:
         y = pdf.get_y()
         doc.swatch(guide.palette[number - 1].rgb, margin, y + 0.5, 7, 3.5)
         pdf.set_xy(margin + 9, y)
-        paragraph(pdf, usable - 9, 4.5, _latin1(_recipe_line(guide, number)))
+        paragraph(pdf, usable - 9, 4.5, _latin1(f"{number} {guide.mix_words(number)}"))
 
 
 def _step_pages(doc: _GuidePdf, guide: Guide) -> None:
