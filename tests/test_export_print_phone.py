@@ -241,3 +241,26 @@ def test_paragraph_writes_what_multi_cell_writes(text):
             pdf.multi_cell(120, 4.5, text, new_x="LMARGIN", new_y="NEXT")
         pages.append((bytes(pdf.pages[1].contents), pdf.get_x(), pdf.get_y()))
     assert pages[0] == pages[1]
+
+
+def test_registration_marks_slide_along_their_strip_off_the_region_numbers(portrait):
+    """A painter found a region number under a sheet's circled cross: each mark keeps to its overlap strip (on
+    both sheets) but moves along it, nearest the middle, until no number lies within its reach."""
+    from assistant.export.outline import outline_drawing
+    from assistant.export.tiles import MARK_END, _covers_number, _registration_points, tile_layout
+
+    drawing = outline_drawing(portrait)
+    layout = tile_layout(drawing.canvas, "a4")
+    middles = _registration_points(layout, drawing.canvas)
+    # A number right on the first mark pushes it along its strip, and only it.
+    x, y = middles[0]
+    moved = _registration_points(layout, drawing.canvas, [(x, y, 5.0, "12")])
+    assert moved[1:] == middles[1:] and moved[0] != middles[0]
+    assert _covers_number(middles[0], [(x, y, 5.0, "12")]) and not _covers_number(moved[0], [(x, y, 5.0, "12")])
+    assert (moved[0][0] == x and abs(moved[0][1] - y) <= 12) or (moved[0][1] == y and abs(moved[0][0] - x) <= 12)
+    # The astronaut's real outline: no mark covers a number, and each still lies in an overlap strip.
+    marks = _registration_points(layout, drawing.canvas, drawing.numbers)
+    assert not any(_covers_number(mark, drawing.numbers) for mark in marks)
+    for (mx, my), (cx, cy) in zip(marks, middles):  # the same strip: across it unchanged, along it near the middle
+        assert (mx == cx and abs(my - cy) <= layout.tile_h / 2 - MARK_END) or \
+               (my == cy and abs(mx - cx) <= layout.tile_w / 2 - MARK_END)

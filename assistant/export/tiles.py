@@ -234,8 +234,20 @@ def _registration_mark(pdf: FPDF, x: float, y: float) -> None:
     pdf.line(x, y - 3.5, x, y + 3.5)
 
 
-def _registration_points(layout: TileLayout, canvas: Canvas) -> list[tuple[float, float]]:
-    """Canvas points (mm) at the middle of every overlap strip between two tiles."""
+#: How far a registration mark reaches from its centre (the cross's arms, 3.5 mm), plus a margin: no region number
+#: may lie within it. A helvetica digit is 0.556 of the font size wide, and the font size is 1/0.72 of a digit's
+#: height (:func:`draw_outline`).
+MARK_CLEAR, DIGIT_WIDTH = 6.0, 0.556 / 0.72
+#: How far a mark may slide along its strip from the middle, in steps of ``MARK_STEP`` mm, keeping this far from
+#: the strip's ends (the crop marks and the other strip).
+MARK_STEP, MARK_END = 3.0, 12.0
+
+
+def _registration_points(layout: TileLayout, canvas: Canvas,
+                         numbers: Sequence[tuple[float, float, float, str]] = ()) -> list[tuple[float, float]]:
+    """Canvas points (mm) in every overlap strip between two tiles: the middle of the strip, or the nearest point
+    along it whose mark covers no region number of ``numbers`` (a painter could not read a "6" under the circled
+    cross, nor tell it from the mark)."""
     points = []
     for row in range(layout.rows):
         for col in range(layout.cols):
@@ -243,10 +255,33 @@ def _registration_points(layout: TileLayout, canvas: Canvas) -> list[tuple[float
             right = min(ox + layout.tile_w, canvas.width_mm)
             bottom = min(oy + layout.tile_h, canvas.height_mm)
             if col + 1 < layout.cols:
-                points.append((right - OVERLAP / 2, (oy + bottom) / 2))
+                points.append(_clear_along((right - OVERLAP / 2, (oy + bottom) / 2), 1, oy, bottom, numbers))
             if row + 1 < layout.rows:
-                points.append(((ox + right) / 2, bottom - OVERLAP / 2))
+                points.append(_clear_along(((ox + right) / 2, bottom - OVERLAP / 2), 0, ox, right, numbers))
     return points
+
+
+def _clear_along(middle: tuple[float, float], axis: int, start: float, end: float,
+                 numbers: Sequence[tuple[float, float, float, str]]) -> tuple[float, float]:
+    """The point nearest ``middle`` along ``axis`` (0: x, 1: y) within ``[start, end]`` (every :data:`MARK_STEP` mm,
+    at least :data:`MARK_END` from either end) whose mark covers no number; ``middle`` when there is none."""
+    reach = max(0.0, (end - start) / 2 - MARK_END)
+    for step in range(int(reach // MARK_STEP) + 1):
+        for offset in ((0.0,) if step == 0 else (-step * MARK_STEP, step * MARK_STEP)):
+            point = (middle[0] + offset, middle[1]) if axis == 0 else (middle[0], middle[1] + offset)
+            if not _covers_number(point, numbers):
+                return point
+    return middle
+
+
+def _covers_number(point: tuple[float, float], numbers: Sequence[tuple[float, float, float, str]]) -> bool:
+    """True when a registration mark at ``point`` comes within :data:`MARK_CLEAR` mm of a number's box."""
+    for nx, ny, size, text in numbers:
+        dx = max(abs(nx - point[0]) - len(text) * DIGIT_WIDTH * size / 2, 0.0)
+        dy = max(abs(ny - point[1]) - size / 2, 0.0)
+        if math.hypot(dx, dy) < MARK_CLEAR:
+            return True
+    return False
 
 
 def tiles_pdf(guide: Guide, *, paper: str = "a4", grid: bool = False) -> bytes:
@@ -256,7 +291,7 @@ def tiles_pdf(guide: Guide, *, paper: str = "a4", grid: bool = False) -> bytes:
     layout = tile_layout(canvas, paper)
     pdf = _new_pdf(f"Outline at real size, {canvas.label}")
     _overview_page(pdf, drawing, layout, guide)
-    marks = _registration_points(layout, canvas)
+    marks = _registration_points(layout, canvas, drawing.numbers)
     for row in range(layout.rows):
         for col in range(layout.cols):
             _tile_page(pdf, drawing, layout, row, col, marks, grid=grid)
