@@ -595,7 +595,7 @@ def _stylise(request: GuideRequest, style_options: Any, strength: str, photo: np
     report(0.0, "Loading the style networks")
     device = device_description()
     bundled = {asset.id for asset in list_styles()}
-    # Like the app's "Refine with VGG19", the slow engine starts from the instant picture and adds VGG19
+    # Like the app's "Refine the texture", the slow engine starts from the instant picture and adds VGG19
     # texture at full size (from the photo its 512 px change is too small to see); seed-recipe = the old way.
     instant = request.style_engine == "fast" or strength != "seed-recipe"
     if instant:

@@ -184,7 +184,7 @@ async def _visit(browser, url: str, index: int, photo: Path, painter: bool, star
         link, ready, button, done, name = (
             ("Brushstrokes", "No brushstrokes yet", "Paint with brushstrokes", r"\d+ strokes in \d+ layers",
              "strokes job") if index == 0 else
-            ("Style", r"· instant", "Refine with VGG19", "refined with VGG19", "style job"))
+            ("Style", r"· instant", "Refine the texture", "texture refined", "style job"))
         await page.get_by_role("link", name=re.compile(link)).first.click()
         await page.get_by_text(re.compile(ready)).first.wait_for()
         await page.get_by_role("button", name=button).click()

@@ -18,8 +18,7 @@ ui.require(state.PHOTO, "Upload a photo first.", "pages/upload.py")
 network, device = res.get_network()
 fast = res.get_fast_style()
 st.caption("Repaints your photo with the brushwork of a style picture, instantly: move the sliders and watch. "
-           f"“Refine with VGG19” then adds finer texture from **{network.description}** (about a minute), "
-           f"running on {device}.")
+           f"“Refine the texture” then adds finer brush texture (about a minute, on {device}).")
 
 running = panels.busy()
 locked = bool(running)  # a run in progress: its settings stay as they are until it ends or is cancelled
@@ -97,9 +96,10 @@ fast_strength = left.slider("Strength", 0.0, 1.0, step=0.05, key="style_fast_str
 keep_colours = right.toggle("Keep the photo's colours", key="style_keep_colours", disabled=locked,
                             help="Take only the brush texture from the style, not its colours")
 right.caption("Painting a portrait? Keep the photo's colours so skin stays skin.")
-with st.expander("Advanced: working size and the VGG19 refinement"):
+with st.expander("Advanced: working size and the texture refinement"):
+    st.caption(f"The refinement compares textures with a picture-recognition network: {network.description}.")
     strength = st.radio("Refinement strength", strengths, horizontal=True, key="style_strength", disabled=locked,
-                        help="How much VGG19 texture the refinement adds: subtle, medium or strong")
+                        help="How much texture the refinement adds: subtle, medium or strong")
     own = st.toggle("Set the weights myself", key="style_own_weights", disabled=locked,
                     help="Replace the strength choice by two raw weights")
     a, b = st.columns(2)
@@ -187,7 +187,7 @@ def start_repaint(start_image, first_level: int, verb: str) -> None:
 
 
 levels = len(style_transfer.StyleOptions().scales)
-if refine.button("Refine with VGG19", key="style_run", disabled=locked or preview is None,
+if refine.button("Refine the texture", key="style_run", disabled=locked or preview is None,
                  help="Adds finer brush texture to the picture on the right: about a minute at 512 px on a "
                       "laptop; you can visit other pages meanwhile"):
     start_repaint(preview[0], levels, "Refining")
@@ -200,11 +200,11 @@ if target is not None:
     else:
         strength_words = f"{record.preset} · " if record.preset else ""
         words = f"{record.name} · {strength_words}{record.seconds:.0f} s" + (
-            " · refined with VGG19" if record.engine == "fast+vgg19" else "")
+            " · texture refined" if record.engine == "fast+vgg19" else "")
     ui.picture(after, target, caption=words, width="stretch")
     if made_with is not None and made_with != controls and not locked and not instant:
         after.warning("The settings above changed since this picture was made: “Paint from this picture” uses "
-                      "the new instant picture, “Refine with VGG19” refines it.")
+                      "the new instant picture, “Refine the texture” refines it.")
         if preview is not None:
             ui.picture(after, preview[0], caption="The new instant picture", width="stretch")
     elif record.unfinished and not locked:

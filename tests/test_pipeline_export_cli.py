@@ -246,7 +246,7 @@ def test_cli_style_writes_stylised_target_and_names_network(tmp_path):
     plan = json.loads((tmp_path / "out" / "plan.json").read_text())
     style = plan["style"]
     assert style["network"] == "vgg19-imagenet-8bit" and style["name"] == "Ink cross-hatching"
-    # Issue 25: like the app's "Refine with VGG19", the slow engine refines the instant picture (visible at 512 px).
+    # Issue 25: like the app's "Refine the texture", the slow engine refines the instant picture (visible at 512 px).
     assert style["engine"] == "fast+vgg19" and style["fast_strength"] > 0 and style["iterations"] > 0
     assert style["strength"] == "strong" and style["size"] == 64 and "seconds" not in style
     assert plan["files"]["target"] == "stylized.png" and (tmp_path / "out" / "stylized.png").is_file()
