@@ -129,10 +129,8 @@ def test_a_visit_does_not_pay_for_the_sweep(tmp_path):
     for _ in range(2000):
         store.write(store.new_id(), {})
     assert store.maybe_sweep(background=False)  # the first visit: a sweep (here in this thread)
-    start = time.perf_counter()
-    for _ in range(1000):  # every later visit within five minutes: no sweep
+    for _ in range(1000):  # every later visit within five minutes: no sweep (how cheap that is: bench/, not here)
         assert not store.maybe_sweep()
-    assert time.perf_counter() - start < 0.1
     store.sweep_every = 0
     assert store.maybe_sweep()  # due again: runs in a background thread
     for _ in range(500):
@@ -234,14 +232,23 @@ def _until(release, message, fraction, result):
 
 
 def test_job_runs_in_background_and_reports_progress():
-    job = Job("style", _steps(50, 0.02), label="Repainting").start()
-    time.sleep(0.3)
-    snap = job.snapshot()
-    assert snap.state == "running" and 0 < snap.fraction < 1 and snap.message.startswith("step")
-    assert snap.preview is not None
+    release = threading.Event()
+
+    def work(on_progress):
+        for i in range(5):
+            on_progress(i / 10, f"step {i}", preview=i)
+        release.wait(10)  # still running until the test has looked
+        return "done"
+
+    job = Job("style", work, label="Repainting").start()
+    deadline = time.monotonic() + 10
+    while (snap := job.snapshot()).message != "step 4" and time.monotonic() < deadline:
+        release.wait(0.01)
+    assert snap.state == "running" and snap.fraction == pytest.approx(0.4) and snap.preview == 4
+    release.set()
     assert job.wait(10) and job.state == "done" and job.result == "done"
     final = job.snapshot()
-    assert final.fraction == 1.0 and final.remaining is None and final.elapsed >= 1.0
+    assert final.fraction == 1.0 and final.remaining is None and final.elapsed >= snap.elapsed > 0
 
 
 def test_time_left_is_estimated_from_progress():

@@ -177,16 +177,13 @@ def test_legacy_reader_allow_list_cannot_be_changed_by_a_file():
 
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras' save_weights
 def test_networks_load_once_per_process_and_truncate(monkeypatch, tmp_path):
-    import time
-
     from assistant.style import features
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.delenv(features.WEIGHTS_ENV, raising=False)
     first = features.build_feature_extractor("8bit")
-    start = time.perf_counter()
     again = features.build_feature_extractor("auto")
-    assert again is first and time.perf_counter() - start < 0.5
+    assert again is first  # the very network: nothing was loaded or built again
     # Only what the chosen layers need is computed: nothing after block4_conv2.
     model = first.extractor(["block1_conv1", "block4_conv2"])
     assert model.layers[-1].name == "block4_conv2" and "block5_conv1" not in [layer.name for layer in model.layers]
