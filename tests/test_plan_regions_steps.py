@@ -289,26 +289,25 @@ def test_steps_say_where_they_paint():
     side = np.zeros((90, 120), np.int32)
     side[35:55, 95:115] = 1  # halfway down the right edge
     assert describe_place(find_regions(side), [1]) == "the shape on the right"
+
+    def ones(labels):  # the words for every region of label 1
+        found = find_regions(labels)
+        return describe_place(found, [r for r in range(len(found)) if found.labels[r] == 1])
+
     crumbs = np.zeros((90, 120), np.int32)
     crumbs[70:72, 10:12] = crumbs[80:82, 30:32] = crumbs[5:7, 100:102] = 1
-    small = find_regions(crumbs)
-    assert describe_place(small, [r for r in range(len(small)) if small.labels[r] == 1]) == \
-        "small pieces, most of them at lower left and at upper right"
+    assert ones(crumbs) == "small pieces, most of them at lower left and at upper right"
     # Many pieces that together cover much of the canvas are not "small pieces" (a cat's fur: 47 % in one step).
     everywhere = np.zeros((90, 120), np.int32)
     for top in range(2, 90, 12):
         for left in range(2, 120, 12):
             everywhere[top:top + 6, left:left + 6] = 1
-    spread = find_regions(everywhere)
-    assert describe_place(spread, [r for r in range(len(spread)) if spread.labels[r] == 1]) == \
-        "many pieces all over the canvas (26% of it), more along the top than elsewhere"
+    assert ones(everywhere) == "many pieces all over the canvas (26% of it), more along the top than elsewhere"
     upper = np.zeros((90, 120), np.int32)
     for top in range(0, 30, 6):
         for left in range(0, 78, 6):
             upper[top:top + 5, left:left + 5] = 1
-    grouped = find_regions(upper)
-    assert describe_place(grouped, [r for r in range(len(grouped)) if grouped.labels[r] == 1]) == \
-        "many pieces, most of them at upper left and along the top (15% of the canvas)"
+    assert ones(upper) == "many pieces, most of them at upper left and along the top (15% of the canvas)"
 
 
 def test_the_toned_ground_shows_between_later_areas():
