@@ -405,7 +405,7 @@ def describe_place(regions: Regions, members: Sequence[int], *, most: int = 2) -
 def _scattered(regions: Regions, members: list[int]) -> str:
     """ "small pieces, most of them in the centre and at upper left": the thirds of the picture holding
     most of the step's area. Pieces that together cover a tenth of the canvas or more are "many pieces, most of
-    them …  (14% of the canvas)" (a cat's fur in 60 pieces is not "small pieces"), or "many pieces all over the
+    them … (14% of the canvas)" (a cat's fur in 60 pieces is not "small pieces"), or "many pieces all over the
     canvas (47% of it), more at upper left than elsewhere" when no two thirds of the picture hold half of them."""
     height, width = regions.ids.shape
     rows, cols = regions.anchors[members, 0], regions.anchors[members, 1]
