@@ -264,3 +264,33 @@ def test_registration_marks_slide_along_their_strip_off_the_region_numbers(portr
     for (mx, my), (cx, cy) in zip(marks, middles):  # the same strip: across it unchanged, along it near the middle
         assert (mx == cx and abs(my - cy) <= layout.tile_h / 2 - MARK_END) or \
                (my == cy and abs(mx - cx) <= layout.tile_w / 2 - MARK_END)
+
+
+def test_outline_sheets_keep_their_header_off_the_crop_marks_and_say_how_to_tape(portrait, monkeypatch):
+    """A painter's review: the crop mark struck the "S" of "Sheet 1-1", a narrow sheet's header ran past its right
+    crop mark, and "trim ... on the right and the bottom, lay it over its neighbour's grey strip" contradicted the
+    sheets (each sheet's own right and bottom strips are what the next sheet covers)."""
+    from fpdf import FPDF
+
+    from assistant.export import tiles
+    from assistant.export.outline import outline_drawing
+
+    written: list[tuple[int, float, float, float]] = []
+    text = FPDF.text
+
+    def spy(self, x, y, txt=""):
+        written.append((self.page, x, self.get_string_width(txt), y))
+        return text(self, x, y, txt)
+
+    monkeypatch.setattr(FPDF, "text", spy)
+    pdf = tiles.tiles_pdf(portrait)
+    layout = tiles.tile_layout(outline_drawing(portrait).canvas, "a4")
+    for page in range(2, 2 + layout.count):
+        ox, _ = layout.origin(*divmod(page - 2, layout.cols))
+        w = min(layout.tile_w, portrait.canvas.width_mm - ox)
+        header = [(x, width) for p, x, width, y in written if p == page and y == tiles.MARGIN + 4.5]  # the top line
+        assert len(header) == 2, header
+        for x, width in header:
+            assert tiles.MARGIN + tiles.CROP_CLEAR - 1e-9 <= x and x + width <= tiles.MARGIN + w - tiles.CROP_CLEAR + 1e-9
+    words = _pdf_text(pdf)
+    assert b"grey strips" in words and b"neighbour's grey strip so" not in words

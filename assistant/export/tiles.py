@@ -35,6 +35,8 @@ PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 MARGIN, HEADER, FOOTER = 8.0, 8.0, 14.0
 #: How far neighbouring tiles overlap, for glueing and lining up.
 OVERLAP = 10.0
+#: How far the sheet's header keeps from the crop marks at the tile's top corners (mm).
+CROP_CLEAR = 3.0
 SCALE_BAR_MM = 100.0
 
 
@@ -309,8 +311,9 @@ def _overview_page(pdf: FPDF, drawing: OutlineDrawing, layout: TileLayout, guide
     lines = [
         f"{layout.count} pages ({layout.rows} rows x {layout.cols} columns) of {layout.paper.upper()} paper. "
         "Print at 100 % / Actual size - never 'fit to page'.",
-        "Check the 10 cm bar on each page with a ruler. Trim each page along its crop marks on the right and the "
-        "bottom, lay it over its neighbour's grey strip so the circled crosses match, and tape.",
+        "Check the 10 cm bar on each page with a ruler. Trim every sheet along its crop marks. The grey strip at "
+        "a sheet's right and bottom is what the next sheet also prints: lay each sheet over the grey strips of the "
+        "sheets to its left and above it, so the circled crosses match, and tape.",
         "Then transfer the lines to the canvas with graphite or carbon paper, or a light box.",
     ]
     pdf.set_left_margin(15)
@@ -332,7 +335,11 @@ def _overview_page(pdf: FPDF, drawing: OutlineDrawing, layout: TileLayout, guide
             h = min(layout.tile_h, canvas.height_mm - oy)
             pdf.rect(15 + ox * scale, top + oy * scale, w * scale, h * scale)
             name = layout.name(row, col)
-            pdf.text(15 + (ox + w / 2) * scale - pdf.get_string_width(name) / 2, top + (oy + h / 2) * scale, name)
+            # On a white patch: among the outline's own numbers "1-2" was easy to misread.
+            nx, ny, nw = 15 + (ox + w / 2) * scale, top + (oy + h / 2) * scale, pdf.get_string_width(name)
+            pdf.set_fill_color(255, 255, 255)
+            pdf.rect(nx - nw / 2 - 1.2, ny - 4.6, nw + 2.4, 6.0, style="DF")
+            pdf.text(nx - nw / 2, ny, name)
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("helvetica", "", 9)
     pdf.text(15, top + canvas.height_mm * scale + 6, "Pink: the sheets, named row-column (1-2 = row 1, column 2).")
@@ -370,8 +377,10 @@ def _tile_page(pdf: FPDF, drawing: OutlineDrawing, layout: TileLayout, row: int,
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("helvetica", "B", 12)
     name = layout.name(row, col)
-    pdf.text(left, MARGIN + 4.5, f"Sheet {name}")
-    pdf.set_font("helvetica", "", 8)
+    # Between the crop marks at the tile's top corners, which a painter cuts along (they struck the "S" of "Sheet").
+    start, end = left + CROP_CLEAR, left + w - CROP_CLEAR
+    pdf.text(start, MARGIN + 4.5, f"Sheet {name}")
+    details_x = start + pdf.get_string_width(f"Sheet {name}") + 4
     around = []
     if row > 0:
         around.append(f"above: {layout.name(row - 1, col)}")
@@ -382,8 +391,16 @@ def _tile_page(pdf: FPDF, drawing: OutlineDrawing, layout: TileLayout, row: int,
     if col + 1 < layout.cols:
         around.append(f"right: {layout.name(row, col + 1)}")
     where = f"canvas {ox / 10:.1f}-{(ox + w) / 10:.1f} cm across, {oy / 10:.1f}-{(oy + h) / 10:.1f} cm down"
-    pdf.text(left + 24, MARGIN + 4.5, f"{canvas.label} canvas, row {row + 1} of "
-             f"{layout.rows}, column {col + 1} of {layout.cols} - {where}" + (" - " + ", ".join(around) if around else ""))
+    sheet = f"{canvas.label} canvas, row {row + 1} of {layout.rows}, column {col + 1} of {layout.cols}"
+    neighbours = ", ".join(around)
+    # The longest that fits before the right crop mark: smaller type first, then fewer words (a narrow last sheet).
+    wordings = [" - ".join(p for p in (sheet, where, neighbours) if p), " - ".join(p for p in (sheet, neighbours) if p),
+                sheet, f"row {row + 1}, column {col + 1}"]
+    for text, size in ((text, size) for text in wordings for size in (8, 7, 6)):
+        pdf.set_font("helvetica", "", size)
+        if pdf.get_string_width(text) <= end - details_x:
+            break
+    pdf.text(details_x, MARGIN + 4.5, text)
     _scale_bar(pdf, left, top + h + 4)
 
 
