@@ -297,6 +297,8 @@ def test_steps_say_where_they_paint():
     crumbs = np.zeros((90, 120), np.int32)
     crumbs[70:72, 10:12] = crumbs[80:82, 30:32] = crumbs[5:7, 100:102] = 1
     assert ones(crumbs) == "small pieces, most of them at lower left and at upper right"
+    crumbs[80:82, 30:32] = 0  # one or two small pieces are shapes, not "small pieces" ("Light large masses" read so)
+    assert ones(crumbs) == "a small shape at upper right, a small shape at lower left"
     # Many pieces that together cover much of the canvas are not "small pieces" (a cat's fur: 47 % in one step).
     everywhere = np.zeros((90, 120), np.int32)
     for top in range(2, 90, 12):

@@ -214,12 +214,13 @@ def _cover_page(doc: _GuidePdf, guide: Guide, title: str) -> None:
     doc.body(f"{len(guide.palette)} colours, {len(guide.steps)} steps, {len(guide.regions)} regions to paint in "
              f"{options.medium}.")
     how = {"crop": "cropped to fit", "pad": "with a plain border to fit"}[options.fit]
-    doc.body(
-        f"Canvas: {guide.canvas.label} (photo {how}). Every region is at least {guide.min_region_mm2:.0f} mm² "
-        f"(small bright accents {guide.min_region_mm2 / 4:.0f} mm²) "
-        "and wide enough for a no. 0 round brush; brushes are named by their usual size.",
-        10,
-    )
+    if guide.focus.is_neutral:
+        sizes = (f"Every region is at least {guide.min_region_mm2:.0f} mm² (small bright accents "
+                 f"{guide.min_region_mm2 / 4:.0f} mm²) and wide enough for a no. 0 round brush")
+    else:  # the detail map moves the limits: a face's features are smaller, the background's masses bigger
+        sizes = (f"Regions are about {guide.min_region_mm2:.0f} mm² and up; at {guide.focus.name} they go down to "
+                 "what the tip of a no. 0 round paints, and the background is simplified into bigger shapes")
+    doc.body(f"Canvas: {guide.canvas.label} (photo {how}). {sizes}; brushes are named by their usual size.", 10)
     styled = guide.is_stylised
     if guide.style is not None:
         doc.body(f"Brushstroke style: {guide.style.name}. The photo was repainted in this style first, "
@@ -371,8 +372,9 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
             "Parts are by volume (for example palette-knife loads). \"A touch of\" means a tiny amount, less than "
             "1/12 of the mix: add it bit by bit. Left: the colour to paint; right: what the recipe should give. "
             "Match: close (hard to tell apart), noticeable, or far (your paints cannot reach it; the reason is "
-            "given). Paints marked * are approximate: estimated from their usual colour, not measured. "
-            "Amounts (ml) are rough, for two coats on your canvas; mix a little more than you think.",
+            "given). " + ("Paints marked * are approximate: estimated from their usual colour, not measured. "
+                          if any(p.approximate for p in guide.paints) else "")
+            + "Amounts (ml) are rough, for two coats on your canvas; mix a little more than you think.",
             9,
         )
     else:

@@ -368,12 +368,12 @@ def describe_place(regions: Regions, members: Sequence[int], *, most: int = 2) -
     height, width = regions.ids.shape
     total = float(height * width)
     biggest = sorted(members, key=lambda r: (-int(regions.areas[r]), r))[:most]
-    if regions.areas[biggest[0]] / total < 0.03:  # many small pieces: where most of them are
+    if regions.areas[biggest[0]] / total < 0.03 and len(members) > most:  # many small pieces: where most are
         return _scattered(regions, members)
     shapes: list[tuple[str, str, str]] = []  # (size, noun, where)
     for region in biggest:
         share = regions.areas[region] / total
-        if share < 0.002 and shapes:
+        if share < 0.002 and shapes and len(members) > most:
             break
         rows, cols = np.nonzero(regions.ids == region)
         top, bottom, left, right = rows.min() / height, (rows.max() + 1) / height, cols.min() / width, (cols.max() + 1) / width
