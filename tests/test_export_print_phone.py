@@ -294,3 +294,15 @@ def test_outline_sheets_keep_their_header_off_the_crop_marks_and_say_how_to_tape
             assert tiles.MARGIN + tiles.CROP_CLEAR - 1e-9 <= x and x + width <= tiles.MARGIN + w - tiles.CROP_CLEAR + 1e-9
     words = _pdf_text(pdf)
     assert b"grey strips" in words and b"neighbour's grey strip so" not in words
+
+
+def test_page_one_tells_the_region_sizes_the_guide_has_and_the_star_only_with_a_starred_paint(portrait):
+    """The review found face pieces of 3–8 mm² under a promise of "Every region is at least 48 mm²", and "Paints
+    marked * are approximate" with no paint marked."""
+    text = _pdf_text(to_pdf(portrait)).replace(b"\n", b" ")
+    assert not portrait.focus.is_neutral and b"Every region is at least" not in text
+    assert b"go down to" in text and b"marked *" not in text
+    plain = make_guide(photo_array("coffee", 96), GuideOptions(n_colors=5, focus="none",
+                                                              paints="titanium white, bone black, my green=#3a6b35"))
+    words = _pdf_text(to_pdf(plain)).replace(b"\n", b" ")
+    assert b"Every region is at least" in words and b"marked *" in words
