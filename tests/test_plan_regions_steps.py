@@ -281,6 +281,15 @@ def test_steps_say_where_they_paint():
     assert describe_place(regions, [of[2]]) == "the shape at lower left"
     assert describe_place(regions, [of[3]]) == "the strip down the right"
     assert describe_place(regions, [of[1], of[2]]) == "the large band across the top, the shape at lower left"
+    # A third piece about as big as the second is named too (a painter missed the hair so); a crumb is not.
+    three = labels.copy()
+    three[60:80, 50:70] = 4  # as big as the square at lower left
+    three[85:87, 80:82] = 5  # a crumb
+    again = find_regions(three)
+    by = {int(again.labels[r]): r for r in range(len(again))}
+    assert describe_place(again, [by[1], by[2], by[4]]) == \
+        "the large band across the top, the shape at lower left, the shape at lower centre"
+    assert describe_place(again, [by[1], by[2], by[5]]) == "the large band across the top, the shape at lower left"
     pair = np.zeros((90, 120), np.int32)
     pair[60:80, 81:99] = 1  # two shapes at lower right, apart
     pair[60:80, 102:120] = 1

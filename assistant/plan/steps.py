@@ -359,6 +359,11 @@ def _describe(medium: Medium, phases: list[int], bands: list[int], colors: tuple
     return title, instruction
 
 
+#: A step's place words name its ``most`` biggest regions, and one more when that covers at least this share of the
+#: canvas and half as much as the last one named.
+NEXT_SHAPE = 0.015
+
+
 def describe_place(regions: Regions, members: Sequence[int], *, most: int = 2) -> str:
     """Where a step's biggest regions are, in a painter's words: "the large band across the top, a shape at
     lower left". From each region's place, extent and size; no recognition model is needed."""
@@ -367,9 +372,13 @@ def describe_place(regions: Regions, members: Sequence[int], *, most: int = 2) -
         return ""
     height, width = regions.ids.shape
     total = float(height * width)
-    biggest = sorted(members, key=lambda r: (-int(regions.areas[r]), r))[:most]
+    ranked = sorted(members, key=lambda r: (-int(regions.areas[r]), r))
+    biggest = ranked[:most]
     if regions.areas[biggest[0]] / total < 0.03 and len(members) > most:  # many small pieces: where most are
         return _scattered(regions, members)
+    # One more that is as big as the last named (a painter missed the hair, 2.2 % beside a 2.3 % piece).
+    if len(ranked) > most and regions.areas[ranked[most]] >= max(NEXT_SHAPE * total, 0.5 * regions.areas[ranked[most - 1]]):
+        biggest.append(ranked[most])
     shapes: list[tuple[str, str, str]] = []  # (size, noun, where)
     for region in biggest:
         share = regions.areas[region] / total
