@@ -253,6 +253,15 @@ class Guide:
         return ("Watercolour: the paper is your white. Where a recipe says white, mix the other paints as given "
                 "and thin them with water instead until the wash matches the swatch.")
 
+    def region_words(self) -> str:
+        """How big the regions are, in a painter's words (the PDF's first page and the Palette page): a fixed
+        smallest size, or, with a detail map, smaller at the focal area and bigger in the background."""
+        if self.focus.is_neutral:
+            return (f"Every region is at least {self.min_region_mm2:.0f} mm² (small bright accents "
+                    f"{self.min_region_mm2 / 4:.0f} mm²) and wide enough for a no. 0 round brush")
+        return (f"Regions are about {self.min_region_mm2:.0f} mm² and up; at {self.focus.name} they go down to what "
+                "the tip of a no. 0 round paints, and the background is simplified into bigger shapes")
+
     def mix_words(self, number: int) -> str:
         """What to mix for colour ``number`` (1-based), in words: "rust: 7 parts hansa yellow opaque + 2 parts
         cadmium red light, close match", or its name and hex without recipes (the PDF's steps and the Steps page)."""

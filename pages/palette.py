@@ -131,8 +131,8 @@ st.markdown(ui.recipes_html(guide), unsafe_allow_html=True)
 a, b = st.columns(2)
 ui.picture(a, guide.target, caption="Target", width="stretch")
 ui.picture(b, guide.quantized, caption=f"With {len(guide.palette)} colours · {len(guide.regions)} regions", width="stretch")
-st.caption(f"On a {guide.canvas.label} canvas every region is at least {guide.min_region_mm2:.0f} mm² (a small bright "
-           f"accent at least {guide.min_region_mm2 / 4:.0f} mm²) and wide enough for a no. 0 round brush.")
+sizes = guide.region_words()
+st.caption(f"On a {guide.canvas.label} canvas: {sizes[0].lower()}{sizes[1:]}.")
 with st.expander("Numbered outline"):
     ui.picture(st, guide.outline, width="stretch",
                caption="Each area carries the number of its colour; the PDF and outline.svg (Guide page) print it "

@@ -214,13 +214,8 @@ def _cover_page(doc: _GuidePdf, guide: Guide, title: str) -> None:
     doc.body(f"{len(guide.palette)} colours, {len(guide.steps)} steps, {len(guide.regions)} regions to paint in "
              f"{options.medium}.")
     how = {"crop": "cropped to fit", "pad": "with a plain border to fit"}[options.fit]
-    if guide.focus.is_neutral:
-        sizes = (f"Every region is at least {guide.min_region_mm2:.0f} mm² (small bright accents "
-                 f"{guide.min_region_mm2 / 4:.0f} mm²) and wide enough for a no. 0 round brush")
-    else:  # the detail map moves the limits: a face's features are smaller, the background's masses bigger
-        sizes = (f"Regions are about {guide.min_region_mm2:.0f} mm² and up; at {guide.focus.name} they go down to "
-                 "what the tip of a no. 0 round paints, and the background is simplified into bigger shapes")
-    doc.body(f"Canvas: {guide.canvas.label} (photo {how}). {sizes}; brushes are named by their usual size.", 10)
+    doc.body(f"Canvas: {guide.canvas.label} (photo {how}). {guide.region_words()}; brushes are named by their "
+             "usual size.", 10)
     styled = guide.is_stylised
     if guide.style is not None:
         doc.body(f"Brushstroke style: {guide.style.name}. The photo was repainted in this style first, "
