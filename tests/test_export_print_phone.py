@@ -83,6 +83,23 @@ def test_palette_rows_keep_together_in_the_guide(portrait):
     assert all(y < _BOTTOM for _, y, _ in rows)
 
 
+def test_palette_rows_sit_closer_when_that_keeps_the_palette_on_one_sheet(portrait, landscape, monkeypatch):
+    import assistant.export.pdf as pdf
+
+    def pages_and_steps(guide):
+        rows = layout_pdf(guide).palette_rows
+        return {page for page, _, _ in rows}, [b[1] - a[1] for a, b in zip(rows, rows[1:]) if a[0] == b[0]]
+
+    pages, steps = pages_and_steps(portrait)
+    assert len(pages) == 1  # twelve colours on one sheet to pin beside the easel
+    assert min(steps) >= pdf._COMPACT.recipe + pdf._COMPACT.tail + pdf._COMPACT.gap - 1e-6  # no row over another
+    _, roomy_steps = pages_and_steps(landscape)  # six colours fit as they are: nothing moves closer
+    monkeypatch.setattr(pdf, "_closer", lambda share: pdf._ROOMY)
+    roomy_pages, _ = pages_and_steps(portrait)
+    assert len(roomy_pages) == 2  # ... where the roomy rows took a second page for the last two
+    assert pages_and_steps(landscape)[1] == roomy_steps
+
+
 def test_every_picture_has_a_caption_under_it_on_the_page(portrait):
     doc = layout_pdf(portrait, grid=True)
     assert len(doc.pictures) >= 2 + 2 + 2 * len(portrait.steps) - 1 + 2  # cover, values, steps, grid, outline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import io
 from collections.abc import Mapping, Sequence
@@ -242,7 +243,30 @@ def _cover_page(doc: _GuidePdf, guide: Guide, title: str) -> None:
 
 # --- the palette ---------------------------------------------------------------------------------------
 
-_ROW_GAP = 2.0  # mm between two palette rows
+@dataclass(frozen=True)
+class _RowSpacing:
+    """The vertical spacing of a palette row (mm): the swatch's height, where the recipe's first line
+    starts below the row's top, one recipe line, one italic note line, the last line's depth, the gap to the next row."""
+
+    swatch: float
+    recipe: float
+    line: float
+    note: float
+    tail: float
+    gap: float
+
+
+#: The palette rows as they are laid out when they fit ...
+_ROOMY = _RowSpacing(swatch=9.0, recipe=10.5, line=5.5, note=4.0, tail=5.0, gap=2.0)
+#: ... and closer together, at most this close, when that keeps the whole palette on fewer pages (twelve colours on
+#: one sheet to pin beside the easel, not ten and then two on a page of their own).
+_COMPACT = _RowSpacing(swatch=8.0, recipe=9.0, line=4.8, note=3.6, tail=4.6, gap=1.2)
+
+
+def _closer(share: float) -> _RowSpacing:
+    """The spacing ``share`` of the way from :data:`_ROOMY` to :data:`_COMPACT`."""
+    return _RowSpacing(*(a + share * (b - a) for a, b in zip(dataclasses.astuple(_ROOMY),
+                                                               dataclasses.astuple(_COMPACT))))
 
 
 def _part_labels(guide: Guide, recipe: Recipe, by_name: Mapping[str, Paint]) -> list[tuple[str, str | None]]:
@@ -261,16 +285,17 @@ def _part_labels(guide: Guide, recipe: Recipe, by_name: Mapping[str, Paint]) -> 
 
 def _palette_row(doc: _GuidePdf, guide: Guide, position: int, y: float, *, draw: bool,
                  by_name: Mapping[str, Paint], tube_rgb: Mapping[str, tuple[int, ...]],
-                 amounts: list[tuple[float, float]], tints: Mapping[int, Tint]) -> float:
+                 amounts: list[tuple[float, float]], tints: Mapping[int, Tint],
+                 spacing: _RowSpacing = _ROOMY) -> float:
     """One palette colour with its recipe (and, from ``tints``, how to mix it from a darker colour and white)
     from ``y``; returns its height (mm) including the gap below. With ``draw=False`` only measures."""
-    pdf, margin = doc.pdf, doc.margin
+    pdf, margin, space = doc.pdf, doc.margin, spacing
     color = guide.palette[position]
     recipe = guide.recipes[position] if guide.recipes else None
     if draw:
         doc.palette_rows.append((pdf.page, y, color.index))
-        doc.swatch(color.rgb, margin, y, 16, 9)
-        pdf.set_xy(margin + 20, y + 1.5)
+        doc.swatch(color.rgb, margin, y, 16, space.swatch)
+        pdf.set_xy(margin + 20, y + space.swatch / 2 - 3)
         pdf.set_font("helvetica", "B", 11)
         pdf.cell(10, 6, str(color.index))
         pdf.set_font("helvetica", "", 11)
@@ -280,19 +305,19 @@ def _palette_row(doc: _GuidePdf, guide: Guide, position: int, y: float, *, draw:
     if recipe is None:
         if draw:
             pdf.cell(0, 6, color.hex)
-        return 9 + _ROW_GAP
+        return space.swatch + space.gap
     if draw:
         mix_rgb = tuple(int(recipe.hex[i : i + 2], 16) for i in (1, 3, 5))
-        doc.swatch(mix_rgb, margin + 128, y, 16, 9)
-        pdf.set_xy(margin + 146, y + 1.5)
+        doc.swatch(mix_rgb, margin + 128, y, 16, space.swatch)
+        pdf.set_xy(margin + 146, y + space.swatch / 2 - 3)
         pdf.set_font("helvetica", "B" if recipe.verdict == "far" else "", 9)
         pdf.cell(0, 6, recipe.match)
-    x, row = margin + 20, y + 10.5
+    x, row = margin + 20, y + space.recipe
     pdf.set_font("helvetica", "", 9)
     for label, paint in _part_labels(guide, recipe, by_name):
         width = pdf.get_string_width(_latin1(label)) + 9
         if x + width > margin + doc.usable:
-            x, row = margin + 20, row + 5.5
+            x, row = margin + 20, row + space.line
         if draw:
             if paint is not None:
                 doc.swatch(tube_rgb[paint], x, row + 0.6, 4, 4)
@@ -301,18 +326,19 @@ def _palette_row(doc: _GuidePdf, guide: Guide, position: int, y: float, *, draw:
         x += width
     if recipe.reason:
         if draw:
-            pdf.set_xy(margin + 20, row + 5)
+            pdf.set_xy(margin + 20, row + space.tail)
             pdf.set_font("helvetica", "I", 8)
-            pdf.cell(0, 4, _latin1(recipe.note()))
-        row += 4
+            pdf.cell(0, space.note, _latin1(recipe.note()))
+        row += space.note
     tint = tints.get(color.index)
     if tint is not None:  # a lighter colour mixed from a darker pile: the shortcut painters take
         if draw:
-            pdf.set_xy(margin + 20, row + 5)
+            pdf.set_xy(margin + 20, row + space.tail)
             pdf.set_font("helvetica", "I", 8)
-            pdf.cell(0, 4, _latin1(f"{tint.text()[0].upper()}{tint.text()[1:]}: quicker, and the two stay related."))
-        row += 4
-    return row + 5 + _ROW_GAP - y
+            pdf.cell(0, space.note, _latin1(f"{tint.text()[0].upper()}{tint.text()[1:]}: quicker, and the two stay "
+                                            "related."))
+        row += space.note
+    return row + space.tail + space.gap - y
 
 
 def _paginate(heights: list[float], first: float, page: float) -> list[int]:
@@ -383,17 +409,24 @@ def _palette_pages(doc: _GuidePdf, guide: Guide) -> None:
     tube_rgb = {name: tuple(int(paint_hex(p)[i : i + 2], 16) for i in (1, 3, 5)) for name, p in by_name.items()}
     amounts = guide.paint_amounts()
     tints = guide.tints
-    heights = [_palette_row(doc, guide, k, 0.0, draw=False, by_name=by_name, tube_rgb=tube_rgb, amounts=amounts,
-                            tints=tints) for k in range(len(guide.palette))]
     top = doc.margin + 2
-    breaks = set(_paginate(heights, _BOTTOM - pdf.get_y(), _BOTTOM - top))
+    first, page = _BOTTOM - pdf.get_y(), _BOTTOM - top
+    layouts = []
+    for share in (0.0, 1 / 3, 2 / 3, 1.0):
+        spacing = _closer(share)
+        heights = [_palette_row(doc, guide, k, 0.0, draw=False, by_name=by_name, tube_rgb=tube_rgb,
+                                amounts=amounts, tints=tints, spacing=spacing) for k in range(len(guide.palette))]
+        starts = _paginate(heights, first, page)
+        layouts.append((len(starts), set(starts), spacing))
+    # The fewest pages, and of those the roomiest spacing (min keeps the first of equals).
+    _, new_page, spacing = min(layouts, key=lambda layout: layout[0])
     for position in range(len(guide.palette)):
-        if position in breaks:
+        if position in new_page:
             pdf.add_page()
             pdf.set_y(top)
         y = pdf.get_y()
         height = _palette_row(doc, guide, position, y, draw=True, by_name=by_name, tube_rgb=tube_rgb,
-                              amounts=amounts, tints=tints)
+                              amounts=amounts, tints=tints, spacing=spacing)
         pdf.set_y(y + height)
 
 
