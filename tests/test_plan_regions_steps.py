@@ -252,6 +252,34 @@ def test_a_sliver_does_not_shrink_the_brush_for_the_whole_step():
     assert step.brush == fine.words  # the brush every region of the step fits
 
 
+def test_the_focal_step_names_a_bigger_brush_for_its_bigger_shapes():
+    """The face's last step held a cheek's light 15 mm wide and a pupil: one no. 0 round for both was the review's
+    complaint. Its bigger shapes get the broad brush, the eyes and mouth the smallest."""
+    from assistant.color.palette import Palette, PaletteColor
+    from assistant.plan.steps import FOCAL_DETAIL, broad_brush, step_brush
+
+    labels = np.zeros((400, 400), np.int32)
+    labels[100:130, 100:130] = 1  # a cheek's light, 30 px across (0.6 % of the picture: a shape)
+    labels[200:203, 200:203] = 1  # a pupil, 3 px
+    regions = find_regions(labels)
+    palette = Palette((PaletteColor(1, (200, 160, 130), (70.0, 12.0, 20.0), "skin", 0.0),
+                       PaletteColor(2, (240, 210, 190), (87.0, 7.0, 12.0), "light skin", 0.0)))
+    detail = np.where(regions.labels == 1, 1.0, 0.0)  # the two small shapes lie at the focal point
+    steps = plan_steps(regions, palette, min_steps=1, mm_per_px=0.5, region_detail=detail,
+                       focus_name="the face (centre)")
+    members = [r for r in range(len(regions)) if regions.labels[r] == 1]
+    fine = step_brush(regions, members, 2, Medium.ACRYLIC, 0.5)
+    broad = broad_brush(regions, members, 2, Medium.ACRYLIC, 0.5)
+    assert FOCAL_DETAIL <= 1.0 and broad is not None and broad.width_mm >= 2 * fine.width_mm
+    last = steps[-1]
+    assert last.title == "Finish the face" and last.brush == fine.words
+    assert (f"{broad.words} for the bigger shapes and {fine.words} for the eyes, the mouth and the other smallest"
+            in last.instruction)
+    one = plan_steps(regions, palette, min_steps=1, mm_per_px=0.5, region_detail=np.where(
+        regions.areas < 20, 1.0, 0.0), focus_name="the face (centre)")[-1]  # the pupil alone: one brush
+    assert "bigger shapes" not in one.instruction and fine.words in one.instruction
+
+
 def test_render_steps_cumulative_and_highlight():
     regions, palette = _scene()
     steps = plan_steps(regions, palette, min_steps=1)

@@ -212,7 +212,8 @@ def plan_steps(
         area = round(100.0 * float(regions.areas[members].sum()) / total, 2)
         if key == _FOCAL:
             brush = None if mm_per_px is None else step_brush(regions, members, 2, medium, mm_per_px)
-            title, instruction = _describe_focal(medium, colors, focus_name, brush)
+            broad = None if mm_per_px is None else broad_brush(regions, members, 2, medium, mm_per_px)
+            title, instruction = _describe_focal(medium, colors, focus_name, brush, broad)
         else:
             # A step merged from neighbouring groups is named for all it holds, not for its biggest part alone.
             phases, bands = _present(phase[members], regions, members), _present(band[members], regions, members)
@@ -474,12 +475,17 @@ def soft_edges(labels: np.ndarray, image: np.ndarray, *, min_length: int | None 
     return tuple((one, other) for _, one, other in sorted(found, key=lambda t: (-t[0], t[1], t[2])))
 
 
-def _describe_focal(medium: Medium, colors: tuple[int, ...], focus_name: str, brush: Brush | None) -> tuple[str, str]:
-    """The last step: the small shapes that make the focal point (eyes, mouth, glints) recognisable."""
+def _describe_focal(medium: Medium, colors: tuple[int, ...], focus_name: str, brush: Brush | None,
+                    broad: Brush | None = None) -> tuple[str, str]:
+    """The last step: the small shapes that make the focal point (eyes, mouth, glints) recognisable; with ``broad``,
+    that brush for its bigger shapes (a cheek's light, a strand of hair) and ``brush`` for the smallest."""
     listing = _join([str(c) for c in colors])
     word = "colour" if len(colors) == 1 else "colours"
-    tool = brush.words if brush is not None else medium.value.brushes[2]
     name = focus_name or "the focal point"
+    tool = brush.words if brush is not None else medium.value.brushes[2]
+    if brush is not None and broad is not None:
+        smallest = "the eyes, the mouth and the other smallest ones" if name.startswith("the face") else "the smallest"
+        tool = f"{broad.words} for the bigger shapes and {brush.words} for {smallest}"
     return (f"Finish {name.split(' (')[0]}",
             f"Paint the small shapes of {name} last, with {word} {listing} using {tool}; compare with the photo "
             "often, they make the likeness.")
