@@ -146,7 +146,12 @@ def run() -> int:
     from .models import filter_native_stderr
 
     filter_native_stderr()
-    return main()
+    code = main()
+    # Said and done: a Ctrl-C while the interpreter shuts down would only turn the answer into a -2 exit.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -79,6 +79,21 @@ def test_an_interrupted_batch_leaves_whole_folders_and_carries_on(photos, tmp_pa
     assert sorted(p.name for p in out.iterdir()) == sorted(photo.stem for photo in given)
 
 
+def test_a_ctrl_c_after_the_summary_changes_nothing(photos, tmp_path):
+    """The batch has said "1 photos: 1 written" and is stopping its worker: a Ctrl-C then read "error: interrupted"
+    and exit 130 (4 times in 4 before the fix), or a -2 from the interpreter's shutdown."""
+    out = tmp_path / "guides"
+    process = subprocess.Popen([sys.executable, "-m", "assistant", "batch", str(photos / "rocket.jpg"), "-o", str(out),
+                                "--workers", "1", *SMALL], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    summary = process.stdout.readline()
+    process.send_signal(signal.SIGINT)
+    rest, err = process.communicate(timeout=60)
+    assert summary.startswith("1 photos: 1 written"), (summary, err)
+    assert process.returncode == 0 and "interrupted" not in err, (process.returncode, err)
+    assert sorted(p.name for p in out.iterdir()) == ["rocket"]
+
+
 @pytest.mark.slow
 def test_a_batch_on_redis_runs_on_the_queues_workers(photos, tmp_path):
     server = RedisServer(tmp_path)

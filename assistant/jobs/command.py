@@ -14,13 +14,16 @@ has its guide, 2 otherwise, 130 when interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -189,14 +192,33 @@ def _batch(args: argparse.Namespace) -> int:
 
         return Batch(queue, out, options, quiet=args.quiet, url=url).run(args.photos, start_workers)
     finally:
-        for process in workers:
-            process.terminate()
-        for process in workers:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        shutil.rmtree(scratch, ignore_errors=True)
+        with _past_interrupts():
+            _stop_workers(workers)
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _past_interrupts() -> Iterator[None]:
+    """Ctrl-C is ignored while the batch tidies up: its summary (or its "interrupted") is already said, and a second
+    Ctrl-C then read "error: interrupted" under "1 photos: 1 written" (and left the workers and scratch behind)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _stop_workers(workers: list[subprocess.Popen]) -> None:
+    for process in workers:
+        process.terminate()
+    for process in workers:
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 class Batch:
