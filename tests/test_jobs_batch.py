@@ -94,6 +94,23 @@ def test_a_ctrl_c_after_the_summary_changes_nothing(photos, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["rocket"]
 
 
+def test_a_batch_worker_ends_once_its_batch_is_gone(tmp_path):
+    """A worker started for a batch (``--parent``) with the batch already gone: it ran on for good (found 11 minutes
+    after a Ctrl-C had stopped the batch while the batch stopped it)."""
+    from assistant.jobs.worker import ORPHAN_GRACE
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # reaped: its process id names no process now
+    worker = subprocess.Popen([sys.executable, "-m", "assistant", "worker", "--queue",
+                               f"sqlite://{tmp_path / 'queue.sqlite'}", "--kinds", "guide", "--parent", str(gone.pid)],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _, err = worker.communicate(timeout=ORPHAN_GRACE + 60)
+    finally:
+        worker.kill()
+    assert worker.returncode == 0, err  # it ended by itself (before: the 65 s above ran out)
+
+
 @pytest.mark.slow
 def test_a_batch_on_redis_runs_on_the_queues_workers(photos, tmp_path):
     server = RedisServer(tmp_path)

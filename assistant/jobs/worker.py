@@ -41,6 +41,7 @@ BEAT_SECONDS = 1.0  # a running job's record is rewritten at least this often
 WRITE_SECONDS = 0.5  # progress reaches the record at most this often
 PREVIEW_SECONDS = 1.0  # and a new preview at most this often
 PREVIEW_SIDE = 256  # pixels on the long side of a stored preview
+ORPHAN_GRACE = 5.0  # seconds a worker started by a batch (``--parent``) waits, idle, once that batch is gone
 
 _log = logging.getLogger("painting_assistant.worker")
 _active: set[_Run] = set()  # the jobs running in this process
@@ -236,7 +237,8 @@ class WorkerProcess(Consumer):
         kinds: the kinds of job it takes (its queues are polled in this order).
         workers: jobs it runs at once (threads).
         idle_exit: when set, it ends after this many seconds with nothing to do (the app's own worker).
-        parent: a process id; once that process is gone it ends after 30 s with nothing to do.
+        parent: a process id; once that process is gone it ends after 30 s with nothing to do (with ``idle_exit``),
+            else after :data:`ORPHAN_GRACE`.
     """
 
     def __init__(self, queue: JobQueue, kinds: Iterable[str], *, workers: int = 1, idle_exit: float | None = None,
@@ -260,16 +262,24 @@ class WorkerProcess(Consumer):
         if now - self._swept_at > 600:
             self._swept_at = now
             self.queue.sweep()
-        if self._idle_exit is not None and now - self._looked_at >= 1.0:
+        if (self._idle_exit is not None or self._parent is not None) and now - self._looked_at >= 1.0:
             self._looked_at = now
             if _active or any(huey.pending_count() for huey in self._hueys):
                 self._busy_at = now
-            limit = self._idle_exit if self._parent_alive() else min(self._idle_exit, 30.0)
-            if now - self._busy_at > limit:
+            limit = self._idle_limit()
+            if limit is not None and now - self._busy_at > limit:
                 self._logger.info("Nothing to do for %.0f s: stopping.", limit)
                 self.stop(graceful=True)
                 raise ConsumerStopped
         return health_check_ts
+
+    def _idle_limit(self) -> float | None:
+        """Seconds with nothing to do after which this worker ends (None: never). Once its parent is gone: 30 s for
+        the app's own worker (a restarted app finds it still there), 5 s for a batch's (the batch is over; its
+        workers lived on for good when a Ctrl-C stopped the batch while it stopped them)."""
+        if self._parent_alive():
+            return self._idle_exit
+        return ORPHAN_GRACE if self._idle_exit is None else min(self._idle_exit, 30.0)
 
     def _parent_alive(self) -> bool:
         if self._parent is None:
