@@ -49,6 +49,7 @@ __all__ = [
     "distinct_palette",
     "extract_palette",
     "merge_colors",
+    "paint_differences",
     "palette_from_colors",
     "quantize",
     "told_apart",
@@ -234,6 +235,18 @@ def palette_from_colors(image: np.ndarray, colors_lab: np.ndarray) -> tuple[Pale
     all_keys, inverse = _distinct_keys(keys.ravel())
     nearest = _nearest_de2000(rgb_to_lab(_key_to_rgb(all_keys)), centres)
     return _ordered_palette(centres, nearest[inverse].reshape(keys.shape).astype(np.int32))
+
+
+def paint_differences(image: np.ndarray, colors_lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CIEDE2000 from the pixels of ``image`` to each colour of ``colors_lab`` ``(k, 3)``, as a table: float32
+    ``(m, k)`` for the picture's distinct colours (6 bits per channel, as pixels are labelled) and each pixel's row
+    in it, ``(H, W)``; ``table[index]`` is every pixel's difference to every colour.
+    """
+    _check_image(image)
+    keys = _bin_keys(image)
+    distinct, inverse = _distinct_keys(keys.ravel())
+    table = delta_e2000_matrix(rgb_to_lab(_key_to_rgb(distinct)), np.asarray(colors_lab, np.float64).reshape(-1, 3))
+    return table.astype(np.float32), inverse.reshape(keys.shape)
 
 
 def distinct_palette(

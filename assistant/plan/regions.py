@@ -25,6 +25,9 @@ ACCENT_CONTRAST = 12.0
 FINE_DETAIL = 0.75
 #: Mean detail of a region inside a face (its skin is 0.9, the focal disc around it 0.85): ``feature_area`` applies.
 FEATURE_DETAIL = 0.88
+#: With the picture, the first smoothing gives each pixel the paint with the least colour difference summed over a
+#: Gaussian window of this σ (px), ``smooth`` across.
+SMOOTH_SIGMA = 1.5
 
 
 def default_min_area(height: int, width: int) -> int:
@@ -66,8 +69,10 @@ def clean_labels(
             :func:`default_min_area`.
         min_width: regions whose widest inscribed disc is narrower than this (in px)
             are slivers and are merged into their neighbours.
-        smooth: size of the majority filter that straightens jagged borders (odd,
-            0 or 1 = off); not applied where ``detail`` is at least :data:`FINE_DETAIL`.
+        smooth: size of the window that straightens jagged borders (odd, 0 or 1 = off): a
+            majority filter, or with ``image`` and ``palette_lab`` each pixel takes the paint with the
+            least CIEDE2000 to the picture summed over the window (Gaussian, σ :data:`SMOOTH_SIGMA`);
+            not applied where ``detail`` is at least :data:`FINE_DETAIL`.
         image: the float32 RGB picture the labels were made from (same size).
         palette_lab: CIELAB colour of each label, ``(k, 3)``.
         accent: how much farther (mean DIN99o distance per pixel) every touching
@@ -102,14 +107,17 @@ def clean_labels(
     limits = _Limits(min_area, min_width, detail, fine_area, min_width if fine_width is None else int(fine_width),
                      fine_area if feature_area is None else int(feature_area))
     result = np.ascontiguousarray(labels, dtype=np.int32).copy()
+    if image is not None and image.shape[:2] != labels.shape:
+        raise ValueError(f"Expected image of size {labels.shape}. Received: image.shape={image.shape}")
     if smooth > 1:
-        smoothed = _majority_filter(result, smooth | 1)
+        if image is not None and palette_lab is not None:
+            smoothed = _least_difference(image, palette_lab, smooth | 1)
+        else:
+            smoothed = _majority_filter(result, smooth | 1)
         if detail is not None:  # even a 3 × 3 majority cuts a 3-px pupil to a cross: eyes keep their shape
             smoothed = np.where(np.asarray(detail) >= FINE_DETAIL, result, smoothed)
         result = smoothed
     if image is not None and palette_lab is not None:
-        if image.shape[:2] != labels.shape:
-            raise ValueError(f"Expected image of size {labels.shape}. Received: image.shape={image.shape}")
         if image_din is not None and np.shape(image_din) != image.shape:
             raise ValueError(f"Expected image_din of shape {image.shape}. Received: {np.shape(image_din)}")
         costs = _ColourCosts(image, palette_lab, din=image_din)
@@ -378,6 +386,33 @@ def _components(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     number = np.empty(count + 1, np.int32)
     number[1 + order] = np.arange(count, dtype=np.int32)
     return number[components], colour[1:][order]
+
+
+def _least_difference(image: np.ndarray, palette_lab: np.ndarray, size: int) -> np.ndarray:
+    """Each pixel's paint with the least CIEDE2000 to the picture summed over a Gaussian window around it (``size``
+    across, σ :data:`SMOOTH_SIGMA`): smooth like a majority filter, but a pixel between two paints goes to the one
+    its neighbourhood is nearer in colour, not the one it has more of (bench/likeness.py: whole-picture ΔE00
+    0.14–0.17 lower, 5–12 % fewer regions on three of the four subjects).
+
+    The top and bottom halves on two threads, each with the ``size // 2`` rows beyond its edge that its windows
+    reach (the same numbers as the whole picture's)."""
+    import cv2
+
+    from ..color.palette import paint_differences
+
+    table, index = paint_differences(image, palette_lab)
+    height, reach = index.shape[0], size // 2
+    middle = height // 2
+    bands = ((0, middle, 0, min(height, middle + reach)), (middle, height, max(0, middle - reach), height))
+
+    def band(part: int) -> np.ndarray:
+        start, stop, low, high = bands[part]
+        summed = cv2.GaussianBlur(table[index[low:high]], (size, size), SMOOTH_SIGMA)  # (rows, width, paints)
+        return np.argmin(summed, axis=2)[start - low:stop - low]
+
+    if height < 4 * size:
+        return np.argmin(cv2.GaussianBlur(table[index], (size, size), SMOOTH_SIGMA), axis=2).astype(np.int32)
+    return np.concatenate(on_two_cores(band, 2), axis=0).astype(np.int32)
 
 
 def _majority_filter(labels: np.ndarray, size: int) -> np.ndarray:
