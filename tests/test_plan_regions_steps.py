@@ -458,3 +458,12 @@ def test_regions_are_numbered_as_a_per_colour_labelling_numbers_them():
         regions = find_regions(labels)
         assert np.array_equal(regions.ids, expected_ids) and regions.labels.tolist() == expected_labels
         assert regions.areas.sum() == labels.size
+
+
+@pytest.mark.parametrize("height", [12, 60])  # the whole picture at once, and in two halves on two threads
+def test_colour_smoothing_with_a_single_paint(height):
+    """One paint: OpenCV's Gaussian sum drops the paints' axis (a short PNG failed with 'axis 2 is out of bounds')."""
+    labels = np.zeros((height, 30), np.int32)
+    image = np.full((height, 30, 3), 0.4, np.float32)
+    lab = np.array([[43.0, 0.0, 0.0]])
+    assert np.array_equal(clean_labels(labels, min_area=4, image=image, palette_lab=lab), labels)

@@ -405,13 +405,17 @@ def _least_difference(image: np.ndarray, palette_lab: np.ndarray, size: int) -> 
     middle = height // 2
     bands = ((0, middle, 0, min(height, middle + reach)), (middle, height, max(0, middle - reach), height))
 
+    def least(rows: np.ndarray) -> np.ndarray:
+        """The paint of least summed difference for each of the pixels ``rows`` (row indices into the table)."""
+        summed = cv2.GaussianBlur(table[rows], (size, size), SMOOTH_SIGMA)  # OpenCV drops a single paint's axis
+        return np.argmin(summed.reshape(*rows.shape, table.shape[1]), axis=2)
+
     def band(part: int) -> np.ndarray:
         start, stop, low, high = bands[part]
-        summed = cv2.GaussianBlur(table[index[low:high]], (size, size), SMOOTH_SIGMA)  # (rows, width, paints)
-        return np.argmin(summed, axis=2)[start - low:stop - low]
+        return least(index[low:high])[start - low:stop - low]
 
     if height < 4 * size:
-        return np.argmin(cv2.GaussianBlur(table[index], (size, size), SMOOTH_SIGMA), axis=2).astype(np.int32)
+        return least(index).astype(np.int32)
     return np.concatenate(on_two_cores(band, 2), axis=0).astype(np.int32)
 
 
