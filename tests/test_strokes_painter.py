@@ -301,6 +301,47 @@ def test_focus_layers_move_strokes_to_the_detail_without_crowding_one_cell():
     assert np.array_equal(focused[0][1], layers[0][1])
 
 
+def test_a_focal_area_gets_a_finer_layer_of_its_own_from_the_same_budget():
+    """Issue 21: at 1000 strokes the finest layer's frames were as wide as an eye; the face now gets one more layer,
+    twice as fine, over it alone (the astronaut's strokes' face SSIM 0.548 → 0.605, bench/RESULTS.md)."""
+    from assistant.strokes.painter import FOCAL_LAYER_SHARE, focal_layer, focus_layers, plan_layers
+    from assistant.strokes.plan import MAX_LAYERS
+
+    detail = np.full((64, 64), 0.3)
+    detail[:16, :16] = 1.0  # the face: the top-left 2 x 2 cells of the 8 x 8 grid after a 4 x 4 finest layer
+    focused = focus_layers(plan_layers(1000, max_layers=3), detail)
+    assert [g for g, _ in focused] == [1, 2, 4]
+    layers = focal_layer(focused, detail)
+    assert [g for g, _ in layers] == [1, 2, 4, 8]
+    assert sum(int(c.sum()) for _, c in layers) == 1000  # the same budget
+    grid, added = layers[-1]
+    cells = added.reshape(grid, grid)
+    assert (cells[:2, :2] > 0).all() and cells.sum() == cells[:2, :2].sum()  # the face's cells alone
+    assert added.sum() == int(focused[-1][1].sum() * FOCAL_LAYER_SHARE)
+    finest, before = layers[-2][1], focused[-1][1]
+    assert (finest >= np.minimum(before, 1)).all() and finest.max() < before.max()  # the crowded face cell gave
+    assert focal_layer(focused, np.full((64, 64), 0.5)) is focused  # no focal area: as before
+    seven = [(2**k, np.full(4**k, 3, np.int64)) for k in range(MAX_LAYERS)]
+    assert focal_layer(seven, detail) is seven  # no room for an eighth
+
+
+def test_the_focal_layer_paints_small_strokes_on_the_face_alone(guide, renderer):
+    detail = np.full(guide.target.shape[:2], 0.3, np.float32)
+    height, width = detail.shape
+    detail[height // 4: height // 2, width // 3: 2 * width // 3] = 1.0  # a face-sized patch
+    painting = paint(guide.target, guide.palette.rgb, PainterOptions(n_strokes=200, seed=1, refine_steps=2, max_side=128),
+                     renderer=renderer, detail=detail)
+    last = max(s.layer for s in painting.strokes)
+    focal = [s for s in painting.strokes if s.layer == last]
+    before = [s for s in painting.strokes if s.layer == last - 1]
+    assert focal and len(painting.layers) == last
+    for stroke in focal:  # every stroke of the focal layer starts in (or at the edge of) the patch
+        x, y = stroke.points[0]
+        assert height // 4 - 0.1 * height <= y <= height // 2 + 0.1 * height
+        assert width // 3 - 0.1 * width <= x <= 2 * width // 3 + 0.1 * width
+    assert np.median([max(s.widths) for s in focal]) < np.median([max(s.widths) for s in before])
+
+
 @pytest.mark.slow
 def test_two_brushstroke_jobs_in_threads_both_finish():
     """Two paintings at once in one process (the web server's threads with PAINTING_ASSISTANT_QUEUE=off): without
