@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 #: Columns of :meth:`Painting.stroke_table`: layer, colour, three points (x, y), two widths.
 STROKE_COLUMNS = 10
 
-__all__ = ["PainterOptions", "Painting", "LayerReport", "paint", "focus_layers", "plan_layers"]
+__all__ = ["MAX_LAYERS", "PainterOptions", "Painting", "LayerReport", "paint", "focal_layer", "focus_layers", "plan_layers"]
 
 # Initial brush width relative to "k strokes of aspect 3 tile the cell exactly".
 # Below 1 the strokes overlap less and leave room for detail; measured with
@@ -290,6 +290,8 @@ def focus_layers(layers: list[tuple[int, np.ndarray]], detail: np.ndarray) -> li
     return out
 
 
+#: Most layers a painting has: ``PainterOptions.max_layers`` is at most this, and a focal layer never goes past it.
+MAX_LAYERS = 7
 #: With a focal point, this share of the finest layer's strokes moves to one more layer, twice as fine, over the focal
 #: area alone: strokes half as wide where the eyes and mouth are (the finest layer's frames were as wide as an eye).
 FOCAL_LAYER_SHARE = 0.2
@@ -309,8 +311,6 @@ def focal_layer(layers: list[tuple[int, np.ndarray]], detail: np.ndarray) -> lis
     import cv2
 
     from ..plan.focus import importance
-    from .plan import MAX_LAYERS
-
     if len(layers) < 2 or len(layers) >= MAX_LAYERS:
         return layers
     grid, counts = layers[-1]

@@ -24,7 +24,7 @@ from ..canvas import nearest_brush
 from ..images import to_uint8
 from ..plan.steps import Medium
 from .brush import Stroke, paint_strokes
-from .painter import Painting
+from .painter import MAX_LAYERS, Painting
 
 if TYPE_CHECKING:
     from ..color.palette import Palette
@@ -33,9 +33,6 @@ __all__ = ["StrokePlan", "StrokeStep", "plan_stroke_steps", "render_stroke_steps
 
 #: Canvas width (mm) used when a painting is laid out without a guide's canvas.
 DEFAULT_CANVAS_WIDTH_MM = 400.0
-#: Most layers a painting has (``PainterOptions.max_layers`` is at most 7).
-MAX_LAYERS = 7
-
 
 @dataclass(frozen=True)
 class StrokeStep:
