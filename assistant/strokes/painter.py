@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 #: Columns of :meth:`Painting.stroke_table`: layer, colour, three points (x, y), two widths.
 STROKE_COLUMNS = 10
+#: Most layers a painting has: ``PainterOptions.max_layers`` is at most this, and a focal layer never goes past it.
+MAX_LAYERS = 7
 
 __all__ = ["MAX_LAYERS", "PainterOptions", "Painting", "LayerReport", "paint", "focal_layer", "focus_layers", "plan_layers"]
 
@@ -98,7 +100,7 @@ class PainterOptions:
         return cls(**data).validate()
 
     def validate(self) -> PainterOptions:
-        for name, low, high in (("n_strokes", 1, 5000), ("max_layers", 1, 7), ("refine_steps", 0, 1000),
+        for name, low, high in (("n_strokes", 1, 5000), ("max_layers", 1, MAX_LAYERS), ("refine_steps", 0, 1000),
                                 ("max_side", 64, 2048), ("seed", 0, 2**32 - 1)):
             check_int(name, getattr(self, name), low, high)
         for name in ("min_brush", "max_brush", "learning_rate", "margin"):
@@ -107,8 +109,8 @@ class PainterOptions:
             raise ValueError(
                 f"Expected 0 < min_brush < max_brush <= 1. Received: min_brush={self.min_brush}, max_brush={self.max_brush}"
             )
-        if not 1 <= self.max_layers <= 7:
-            raise ValueError(f"Expected 1 <= max_layers <= 7. Received: max_layers={self.max_layers}")
+        if not 1 <= self.max_layers <= MAX_LAYERS:
+            raise ValueError(f"Expected 1 <= max_layers <= {MAX_LAYERS}. Received: max_layers={self.max_layers}")
         if not 0 <= self.refine_steps <= 1000:
             raise ValueError(f"Expected 0 <= refine_steps <= 1000. Received: refine_steps={self.refine_steps}")
         if not 0.0 < self.learning_rate <= 1.0:
@@ -290,8 +292,6 @@ def focus_layers(layers: list[tuple[int, np.ndarray]], detail: np.ndarray) -> li
     return out
 
 
-#: Most layers a painting has: ``PainterOptions.max_layers`` is at most this, and a focal layer never goes past it.
-MAX_LAYERS = 7
 #: With a focal point, this share of the finest layer's strokes moves to one more layer, twice as fine, over the focal
 #: area alone: strokes half as wide where the eyes and mouth are (the finest layer's frames were as wide as an eye).
 FOCAL_LAYER_SHARE = 0.2
@@ -306,11 +306,12 @@ def focal_layer(layers: list[tuple[int, np.ndarray]], detail: np.ndarray) -> lis
     focal area's, after :func:`focus_layers`), so the budget stays the same and no cell there loses its last
     stroke; they go to the new layer's focal cells (mean detail ≥ :data:`FOCAL_CELL_DETAIL`) by importance. The
     other cells of the new layer hold none and cost nothing. Unchanged without a focal area, with fewer than two
-    layers, or at :data:`~assistant.strokes.plan.MAX_LAYERS` layers already.
+    layers, or at :data:`MAX_LAYERS` layers already.
     """
     import cv2
 
     from ..plan.focus import importance
+
     if len(layers) < 2 or len(layers) >= MAX_LAYERS:
         return layers
     grid, counts = layers[-1]
