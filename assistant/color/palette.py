@@ -204,14 +204,17 @@ def extract_palette(
         sample_counts = sample_counts.astype(np.int64)
     sample_lab = rgb_to_lab(_key_to_rgb(sample_keys)).astype(np.float64)
 
-    centres = _fit_centres(sample_lab, sample_counts, int(n_colors), seed=seed, refine_steps=refine_steps)
+    differences = _Differences(sample_lab)  # a paint that stays put is measured once
+    centres = _fit_centres(sample_lab, sample_counts, int(n_colors), seed=seed, refine_steps=refine_steps,
+                           differences=differences)
     keep = [np.asarray(c, np.float64).reshape(3) for c in keep] if len(centres) >= KEY_KEEP_MIN_COLORS else []
     if keep or len(centres) >= KEY_MIN_COLORS:
         kept = _keep_key_colours(sample_lab, sample_counts, centres, keep=keep, general=len(centres) >= KEY_MIN_COLORS,
-                                 by_cost=weights is not None)
+                                 by_cost=weights is not None, differences=differences)
         fixed = np.any(kept != centres, axis=1)
         if fixed.any():
-            kept = _refine_centres(sample_lab, sample_counts, kept, steps=refine_steps, fixed=fixed)
+            kept = _refine_centres(sample_lab, sample_counts, kept, steps=refine_steps, fixed=fixed,
+                                   differences=differences)
         centres = kept
 
     # Label all pixels: CIEDE2000-nearest centre per distinct colour, then a lookup.
@@ -420,17 +423,44 @@ def _palette_weights(weights: np.ndarray) -> np.ndarray:
     return counts
 
 
-def _fit_centres(lab: np.ndarray, counts: np.ndarray, n_colors: int, *, seed: int, refine_steps: int) -> np.ndarray:
+class _Differences:
+    """CIEDE2000 from a fixed set of colours ``lab`` ``(n, 3)`` to any centres, each centre's column worked out once.
+
+    The palette's refinement measures every colour against every paint four times, then again after a key colour
+    took a paint's place; the paints that stay put (the kept ones, those whose colours did not change) would be
+    measured again each time. A centre is known by its exact bytes, so the columns are those of
+    :func:`~assistant.color.spaces.delta_e2000_matrix`.
+    """
+
+    def __init__(self, lab: np.ndarray):
+        self.lab = np.asarray(lab, np.float64).reshape(-1, 3)
+        self._columns: dict[bytes, np.ndarray] = {}
+
+    def __call__(self, centres: np.ndarray) -> np.ndarray:
+        """``(n, k)`` differences to ``centres`` ``(k, 3)``."""
+        centres = np.ascontiguousarray(centres, np.float64).reshape(-1, 3)
+        keys = [centre.tobytes() for centre in centres]
+        missing = [key for key in dict.fromkeys(keys) if key not in self._columns]
+        if missing:
+            made = delta_e2000_matrix(self.lab, np.frombuffer(b"".join(missing), np.float64).reshape(-1, 3))
+            self._columns.update(zip(missing, made.T))
+        if not keys:
+            return np.zeros((len(self.lab), 0))
+        return np.stack([self._columns[key] for key in keys], axis=1)
+
+
+def _fit_centres(lab: np.ndarray, counts: np.ndarray, n_colors: int, *, seed: int, refine_steps: int,
+                 differences: _Differences | None = None) -> np.ndarray:
     """Weighted k-means in DIN99o, then IRLS updates under CIEDE2000 assignment. Returns Lab."""
     k = min(n_colors, len(lab))
     din = lab_to_din99o(lab)
     weights = counts.astype(np.float64)
     centres = kmeans(din, k, weights=weights, seed=seed, n_init=4)
-    return _refine_centres(lab, weights, din99o_to_lab(centres), steps=refine_steps)
+    return _refine_centres(lab, weights, din99o_to_lab(centres), steps=refine_steps, differences=differences)
 
 
 def _refine_centres(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray, *, steps: int,
-                    fixed: np.ndarray | None = None) -> np.ndarray:
+                    fixed: np.ndarray | None = None, differences: _Differences | None = None) -> np.ndarray:
     """IRLS centre updates under CIEDE2000 assignment, in DIN99o; the centres marked ``fixed`` stay put. Lab in, Lab out.
 
     After a key colour or a face's skin took a paint's place, the other paints settle around it (each covers
@@ -441,8 +471,9 @@ def _refine_centres(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray, *
     weights = np.asarray(weights, np.float64)
     centres = lab_to_din99o(np.asarray(centres, np.float64))
     free = np.ones(len(centres), bool) if fixed is None else ~np.asarray(fixed, bool)
+    differences = differences or _Differences(lab)
     for _ in range(steps if free.any() else 0):
-        distances = delta_e2000_matrix(lab, din99o_to_lab(centres))
+        distances = differences(din99o_to_lab(centres))
         nearest, error = distances.argmin(axis=1), distances.min(axis=1)
         for j in np.flatnonzero(free):
             members = nearest == j
@@ -482,7 +513,8 @@ def _key_candidates(lab: np.ndarray, weights: np.ndarray) -> list[np.ndarray]:
 
 
 def _keep_key_colours(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray, *, keep=(),
-                      general: bool = True, by_cost: bool = False) -> np.ndarray:
+                      general: bool = True, by_cost: bool = False,
+                      differences: _Differences | None = None) -> np.ndarray:
     """``centres`` with each colour of ``keep`` farther than :data:`KEY_KEEP_DISTANCE`, then each key colour
     (:func:`_key_candidates`, when ``general``) farther than :data:`KEY_DISTANCE` from every paint put in
     place of the paint most like another, or with ``by_cost`` of the paint missed least (:func:`_cheapest_paint`)."""
@@ -496,7 +528,7 @@ def _keep_key_colours(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray,
         if delta_e2000(centres, colour[None, :]).min() <= distance:
             continue
         if by_cost:
-            loss = _replacement_costs(lab, weights, centres, colour)
+            loss = _replacement_costs(lab, weights, centres, colour, differences=differences)
         else:
             loss = delta_e2000_matrix(centres, centres)
             loss[np.diag_indices(len(centres))] = np.inf
@@ -510,7 +542,8 @@ def _keep_key_colours(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray,
     return centres
 
 
-def _replacement_costs(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray, colour: np.ndarray) -> np.ndarray:
+def _replacement_costs(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray, colour: np.ndarray, *,
+                       differences: _Differences | None = None) -> np.ndarray:
     """For each paint of ``centres``, the weighted CIEDE2000 the colours ``lab`` (counted by ``weights``) would
     lose if ``colour`` took its place: what its colours pay going to their next paint (``colour`` among them),
     less what ``colour`` saves the others.
@@ -518,7 +551,7 @@ def _replacement_costs(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray
     The paint "most like another" is often one of two blues that each cover a third of a sky; the paint missed
     least is the one whose colours another paint (or the kept one) serves almost as well.
     """
-    distances = delta_e2000_matrix(lab, np.vstack([centres, colour[None, :]]))
+    distances = (differences or _Differences(lab))(np.vstack([centres, colour[None, :]]))
     now = distances[:, :-1].min(axis=1)
     nearest = distances[:, :-1].argmin(axis=1)
     # Each colour's distance with paint j gone and ``colour`` added: its best other paint for the colours of j,
