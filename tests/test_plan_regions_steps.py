@@ -467,3 +467,28 @@ def test_colour_smoothing_with_a_single_paint(height):
     image = np.full((height, 30, 3), 0.4, np.float32)
     lab = np.array([[43.0, 0.0, 0.0]])
     assert np.array_equal(clean_labels(labels, min_area=4, image=image, palette_lab=lab), labels)
+
+
+def test_small_regions_are_filled_from_the_nearest_pixel_as_the_whole_picture_transform_fills_them():
+    """The fill works patch by patch on crops; every pixel, ties between equally near colours included, is what
+    scipy's feature transform of the whole picture gives (stripes and noise make many ties)."""
+    import cv2
+    from scipy import ndimage
+
+    from assistant.plan.regions import _fill_from_nearest
+
+    rng = np.random.default_rng(7)
+    for trial in range(120):
+        height, width = (int(v) for v in rng.integers(8, 70, 2))
+        rows, cols = np.indices((height, width))
+        labels = [(rows + cols) % 2, rng.integers(0, 7, (height, width)), (rows * width + cols) % 5][trial % 3]
+        labels = labels.astype(np.int32)
+        noise = cv2.GaussianBlur(rng.random((height, width)).astype(np.float32), (0, 0), rng.uniform(0.3, 6))
+        unknown = noise > rng.uniform(0.45, 0.6)
+        if unknown.all() or not unknown.any():
+            continue
+        _, (near_rows, near_cols) = ndimage.distance_transform_edt(unknown, return_indices=True)
+        before = labels.copy()
+        assert np.array_equal(_fill_from_nearest(labels, unknown), labels[near_rows, near_cols])
+        assert np.array_equal(labels, before)
+    assert np.array_equal(_fill_from_nearest(labels, np.zeros_like(unknown)), labels)

