@@ -251,3 +251,21 @@ def test_fast_png_keeps_every_pixel_and_stays_about_as_small(chelsea_small):
         back = cv2.cvtColor(cv2.imdecode(np.frombuffer(fast, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
         assert np.array_equal(back, to_uint8(image))
         assert len(fast) <= 1.1 * len(thorough)
+
+
+def test_to_uint8_rounds_half_to_even_and_clips_at_any_size():
+    """Whole pictures go through OpenCV, small arrays through NumPy: the same bytes, at the halves between two
+    levels, below 0 and above 1 included."""
+    from assistant.images import to_uint8
+
+    levels = np.arange(-3, 259, dtype=np.float64)
+    near = np.concatenate([levels / 255, (levels + 0.5) / 255]).astype(np.float32)
+    values = np.concatenate([np.nextafter(near, np.float32(-1)), near, np.nextafter(near, np.float32(2)),
+                             np.float32([-0.0, -7.0, 3.0])])
+    values = np.resize(values, 3 * 4096)
+    for image in (values.reshape(64, 64, 3), values.reshape(-1, 3), values[:30].reshape(10, 3),
+                  values.reshape(64, 192)[:, ::2], values.reshape(-1, 1, 1).astype(np.float64)):
+        expected = np.clip(np.rint(np.asarray(image, np.float32) * 255), 0, 255).astype(np.uint8)
+        got = to_uint8(image)
+        assert got.shape == expected.shape and np.array_equal(got, expected)
+    assert to_uint8(np.float32([[0.5 / 255, 1.5 / 255]])).tolist() == [[0, 2]]
