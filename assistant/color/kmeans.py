@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..base import on_two_cores
+
 __all__ = ["kmeans"]
 
 
@@ -57,10 +59,12 @@ def kmeans(points: np.ndarray, n_clusters: int, *, weights: np.ndarray | None = 
     threshold = float(np.var(data, axis=0).mean()) * tol
     norms = np.einsum("ij,ij->i", data, data)
     draws = np.random.RandomState(seed)
+    # Lloyd's iterations draw nothing, so every restart's seeding comes first (the same draws in the same
+    # order) and the restarts run on two cores.
+    starts = [_seed_centres(data, norms, weight, n_clusters, draws) for _ in range(n_init)]
+    runs = on_two_cores(lambda run: _lloyd(data, weight, starts[run], max_iter=max_iter, threshold=threshold), n_init)
     best: tuple[float, np.ndarray, np.ndarray] | None = None
-    for _ in range(n_init):
-        start = _seed_centres(data, norms, weight, n_clusters, draws)
-        centres, labels = _lloyd(data, weight, start, max_iter=max_iter, threshold=threshold)
+    for centres, labels in runs:
         error = _squared_error(data, weight, centres, labels)
         # A restart replaces the best only when it is better *and* groups the points differently:
         # the same grouping with relabelled clusters can differ in the last bits of its error.

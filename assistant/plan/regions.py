@@ -474,7 +474,7 @@ def _fill_from_nearest(labels: np.ndarray, unknown: np.ndarray) -> np.ndarray:
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)  # exact, to a known pixel
     inside = np.flatnonzero(mask)
     reach = np.zeros(count, np.float32)
-    np.maximum.at(reach, patches.ravel()[inside], distance.ravel()[inside])
+    np.maximum.at(reach, patches.ravel()[inside].astype(np.intp), distance.ravel()[inside])
     for patch in range(1, count):
         left, top, across, down, _ = boxes[patch]
         margin = int(np.ceil(reach[patch])) + 1
