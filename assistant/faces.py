@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import check_image, check_number
+from .base import check_image, check_number, on_two_cores
 from .models import load_once, sha256_file
 
 __all__ = [
@@ -551,13 +551,14 @@ class FaceDetector:
 
     def _proposals(self, pixels, height: int, width: int, scales) -> np.ndarray:
         """P-Net over the pyramid: square boxes (N, 5) in the image's pixels, best first."""
-        found, table = [], _area_table(pixels)
-        for scale in scales:
-            level = _resized(pixels, int(height * scale), int(width * scale), table=table)
-            offsets, face = (t[0] for t in self.pnet(level[None]))
+        table = _area_table(pixels)
+
+        def level(scale: float) -> np.ndarray | None:
+            offsets, face = (t[0] for t in self.pnet(_resized(pixels, int(height * scale), int(width * scale),
+                                                                table=table)[None]))
             rows, cols = np.nonzero(face[..., 1] > _PNET_THRESHOLD)
             if not len(rows):
-                continue
+                return None
             # The window over pixels step·col + 1 … step·col + 12 (MTCNN's convention), moved by the
             # offsets as fractions of its 11 px extent, then taken back to the image's pixels.
             reg = offsets[rows, cols].astype(np.float64) * (_CELL - 1)
@@ -565,7 +566,13 @@ class FaceDetector:
             boxes = np.stack([x + 1 + reg[:, 0], y + 1 + reg[:, 1], x + _CELL + reg[:, 2], y + _CELL + reg[:, 3]],
                              axis=1) / scale
             (boxes,) = _by_score(np.concatenate([boxes, face[rows, cols, 1:2].astype(np.float64)], axis=1))
-            found.append(boxes[_suppress(boxes, _NMS_LEVEL)])
+            return boxes[_suppress(boxes, _NMS_LEVEL)]
+
+        # Each level shrinks the area by half: the largest on one core, all the others on the second.
+        scales = list(scales)
+        shares = [scales[:1], scales[1:]]
+        made = on_two_cores(lambda part: [level(scale) for scale in shares[part]], 2)
+        found = [boxes for part in made for boxes in part if boxes is not None]
         if not found:
             return np.zeros((0, 5))
         (boxes,) = _by_score(np.concatenate(found))
