@@ -229,7 +229,7 @@ def _guide(args: argparse.Namespace) -> int:
     if not args.photo.is_file():
         raise ValueError(f"No such file: {args.photo}")
     check_output_dir(args.output)  # a bad -o is refused before any work
-    _prefetch("skimage.color", "skimage.measure", "skimage.filters", "scipy.ndimage", "fpdf")
+    _prefetch("skimage.measure", "skimage.filters", "scipy.ndimage", "fpdf")
     request = GuideRequest.from_flags(vars(args))
     bar = _progress_bar(not args.quiet)
     shown: list[bool] = []  # a note after the bar has started goes on a line of its own

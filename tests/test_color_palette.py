@@ -370,3 +370,26 @@ def test_delta_e2000_matrix_is_scikit_images_ciede2000_column_by_column():
     assert ours[-4, -1] == 0.0 and ours[-3, 4] == 0.0  # a colour to itself
     assert delta_e2000_matrix(lab[:3], centres[:0]).shape == (3, 0)
     assert np.all(lab[-1] == [60.4626, -34.1751, 39.4387])  # inputs untouched
+
+
+def test_delta_e2000_is_scikit_images_ciede2000_pair_by_pair():
+    """Our pairwise CIEDE2000 (no scikit-image import in a guide) gives scikit-image's numbers bit for bit, with
+    broadcasting, greys on either side, hues on the 0/360 line and at 180°, and a colour against itself."""
+    from skimage.color import deltaE_ciede2000
+
+    from assistant.color.spaces import delta_e2000
+
+    rng = np.random.default_rng(11)
+    first = np.column_stack([rng.uniform(0, 100, 4000), rng.uniform(-110, 110, 4000), rng.uniform(-110, 110, 4000)])
+    second = np.column_stack([rng.uniform(0, 100, 4000), rng.uniform(-110, 110, 4000), rng.uniform(-110, 110, 4000)])
+    first[:200, 1:] = 0.0
+    second[100:300, 1:] = 0.0
+    second[300:400, 2] = 0.0
+    first[400:500, 1], first[400:500, 2] = -rng.uniform(1, 60, 100), 0.0  # hue exactly 180°
+    second[500:600] = first[500:600]
+    assert np.array_equal(delta_e2000(first, second), deltaE_ciede2000(first, second))
+    grid, row = first[:60].reshape(4, 15, 3), second[:15].reshape(1, 15, 3)
+    assert np.array_equal(delta_e2000(grid, row), deltaE_ciede2000(*np.broadcast_arrays(grid, row)))
+    assert delta_e2000(first[0], second[0]).shape == () and np.all(delta_e2000(first[500:600], second[500:600]) == 0)
+    assert delta_e2000(np.float32([[50, 2.6772, -79.7751]]), [[50.0, 0.0, -82.7485]])[0] == pytest.approx(2.0425,
+                                                                                                       abs=1e-4)
