@@ -388,6 +388,8 @@ def make_guide(
         notes = _count_note(notes, len(palette), options.n_colors,
                             f"{len(twins)} {'were' if len(twins) > 1 else 'was'} mixed exactly like another from "
                             "your paints, so each pair is one paint")
+    # Which borders are soft (a sky's gradient) needs only the final labels: on the other core meanwhile.
+    blending = _beside(soft_edges, labels, target)
     regions = find_regions(labels)
     report(0.6, "Numbering the outline")
     outline = outline_image(labels, regions=regions)
@@ -400,7 +402,7 @@ def make_guide(
         mm_per_px=mm_per_px, region_detail=None if focus.is_neutral else focus.region_detail(regions.ids, len(regions)),
         focus_name=focus.name,
     )
-    steps = _with_blends(steps, soft_edges(labels, target))
+    steps = _with_blends(steps, blending.result())
     report(0.8, "Drawing the steps")
     first, first_image, first_highlight = first_step(values, palette, medium=options.medium,
                                                      brush=_toning_brush(canvas, options.medium))
