@@ -240,16 +240,19 @@ def _touching_costs(result: np.ndarray, regions: Regions, costs: _ColourCosts, p
     n, k = len(regions), len(costs)
     ids = regions.ids[pixels]
     colours = costs.din[pixels]
-    rows, cols = np.nonzero(pixels)
-    own = result[rows, cols]
     height, width = result.shape
+    # The labels framed by -1 (no label) so that every neighbour is an index into the same flat array.
+    framed = np.full((height + 2, width + 2), -1, np.int32)
+    framed[1:-1, 1:-1] = result
+    framed = framed.ravel()
+    rows, cols = np.nonzero(pixels)
+    where = (rows + 1) * (width + 2) + (cols + 1)
+    own = framed[where]
     touches = np.zeros((n, k), bool)
     for dr, dc in ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)):
-        r, c = rows + dr, cols + dc
-        inside = (r >= 0) & (r < height) & (c >= 0) & (c < width)
-        other = result[r[inside], c[inside]]
-        differs = other != own[inside]
-        touches[ids[inside][differs], other[differs]] = True
+        other = framed[where + (dr * (width + 2) + dc)]
+        differs = (other != own) & (other >= 0)
+        touches[ids[differs], other[differs]] = True
     total = np.full((n, k), np.inf)
     touching = np.flatnonzero(touches.any(axis=0))
     # Each label's sums on its own (shared between two threads).
