@@ -492,3 +492,6 @@ def test_small_regions_are_filled_from_the_nearest_pixel_as_the_whole_picture_tr
         assert np.array_equal(_fill_from_nearest(labels, unknown), labels[near_rows, near_cols])
         assert np.array_equal(labels, before)
     assert np.array_equal(_fill_from_nearest(labels, np.zeros_like(unknown)), labels)
+    everything = np.ones_like(unknown)  # no known pixel: what the whole picture's transform gives
+    _, (near_rows, near_cols) = ndimage.distance_transform_edt(everything, return_indices=True)
+    assert np.array_equal(_fill_from_nearest(labels, everything), labels[near_rows, near_cols])

@@ -480,7 +480,7 @@ def _fill_from_nearest(labels: np.ndarray, unknown: np.ndarray) -> np.ndarray:
     np.maximum.at(reach, patches.ravel()[inside].astype(np.intp), distance.ravel()[inside])
     for patch in range(1, count):
         left, top, across, down, _ = boxes[patch]
-        margin = int(np.ceil(reach[patch])) + 1
+        margin = int(min(np.ceil(reach[patch]) + 1, height + width))  # no known pixel at all: the whole picture
         rows = slice(max(0, top - margin), min(height, top + down + margin))
         cols = slice(max(0, left - margin), min(width, left + across + margin))
         _, (near_rows, near_cols) = ndimage.distance_transform_edt(mask[rows, cols], return_indices=True)
