@@ -269,3 +269,14 @@ def test_to_uint8_rounds_half_to_even_and_clips_at_any_size():
         got = to_uint8(image)
         assert got.shape == expected.shape and np.array_equal(got, expected)
     assert to_uint8(np.float32([[0.5 / 255, 1.5 / 255]])).tolist() == [[0, 2]]
+
+
+def test_every_8_bit_level_decodes_to_level_over_255():
+    """The float conversion looks each level up: all 256 levels in every channel give exactly level / 255."""
+    import cv2
+
+    levels = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    rgb = np.tile(np.stack([levels, levels.T, levels[::-1]], axis=2), (3, 3, 1))  # at least 32 px a side
+    ok, png = cv2.imencode(".png", rgb[..., ::-1])
+    pixels = decode_image(png.tobytes()).pixels
+    assert pixels.dtype == np.float32 and np.array_equal(pixels, rgb.astype(np.float32) / 255.0)
